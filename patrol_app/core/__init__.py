@@ -1,0 +1,1 @@
+"""The device core: store, outbox, sync, photos, geo. No flet imports here."""

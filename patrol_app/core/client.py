@@ -1,0 +1,142 @@
+"""HTTP client for the sync server, with an error hierarchy the sync engine can act on.
+
+    ClientError
+    ├── Offline          no connection, DNS, timeout, reset: try again later
+    ├── AuthRequired     401: the token is missing, expired or revoked -> log in again
+    ├── ServerError      5xx or an unreadable answer: retry with backoff
+    └── Rejected         4xx with an error code: this request will never succeed as it is
+
+Retries are not done here: the outbox owns them (see sync.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+import patrol_wire as wire
+from patrol_wire import API_PREFIX
+
+
+class ClientError(Exception):
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class Offline(ClientError):
+    pass
+
+
+class AuthRequired(ClientError):
+    pass
+
+
+class ServerError(ClientError):
+    pass
+
+
+class Rejected(ClientError):
+    pass
+
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+
+
+class SyncClient:
+    """Talks to one server. ``transport`` can be injected (tests, fault proxies)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------ endpoints
+
+    def login(self, username: str, password: str) -> wire.LoginResponse:
+        data = self._request(
+            "POST", f"{API_PREFIX}/auth/login", json={"username": username, "password": password},
+            auth=False,
+        )
+        resp = wire.decode(wire.LoginResponse, data)
+        self.token = resp.token
+        return resp
+
+    def put_report(self, report: wire.Report) -> wire.ReportResult:
+        data = self._request("PUT", f"{API_PREFIX}/reports/{report.id}",
+                             content=wire.canonical_json(report))
+        return wire.decode(wire.ReportResult, data)
+
+    def push_batch(self, bodies: list[dict]) -> list[wire.ReportResult]:
+        """Send already-encoded reports; one result per item, in order."""
+        payload = json.dumps({"reports": bodies}, separators=(",", ":"), ensure_ascii=False)
+        data = self._request("POST", f"{API_PREFIX}/reports/batch", content=payload.encode())
+        return wire.decode(wire.BatchResponse, data).results
+
+    def put_photo(self, sha256: str, jpeg: bytes) -> wire.PhotoResult:
+        data = self._request("PUT", f"{API_PREFIX}/photos/{sha256}", content=jpeg,
+                             headers={"Content-Type": "image/jpeg"})
+        return wire.decode(wire.PhotoResult, data)
+
+    def pull(self, cursor: str | None) -> wire.SyncPage:
+        params = {"cursor": cursor} if cursor else {}
+        data = self._request("GET", f"{API_PREFIX}/sync", params=params)
+        return wire.decode(wire.SyncPage, data)
+
+    def health(self) -> bool:
+        try:
+            return self._http.get("/healthz").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    # ------------------------------------------------------------ plumbing
+
+    def _request(self, method: str, url: str, *, auth: bool = True, headers: dict | None = None,
+                 **kwargs: Any) -> Any:
+        headers = dict(headers or {})
+        if "content" in kwargs and "Content-Type" not in headers:
+            headers["Content-Type"] = "application/json"
+        if auth:
+            if not self.token:
+                raise AuthRequired("not logged in", code="auth_required", status=401)
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            resp = self._http.request(method, url, headers=headers, **kwargs)
+        except (httpx.TransportError, OSError) as exc:
+            # connect errors, timeouts, resets and truncated responses alike: the request may or
+            # may not have reached the server; PUT semantics make the retry safe either way
+            raise Offline(f"{type(exc).__name__}: {exc}") from exc
+        return _answer(resp)
+
+
+def _answer(resp: httpx.Response) -> Any:
+    try:
+        body = resp.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        body = None
+    if resp.is_success:
+        if body is None:
+            raise ServerError("unreadable answer from the server", status=resp.status_code)
+        return body
+    err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+    code = err.get("code") if isinstance(err, dict) else None
+    message = err.get("message", resp.reason_phrase) if isinstance(err, dict) else resp.reason_phrase
+    if resp.status_code == 401:
+        raise AuthRequired(message, code=code or "auth_required", status=401)
+    if resp.status_code >= 500 or resp.status_code in (408, 429) or code is None:
+        # 429/408 and answers without our error shape (a proxy's page) are transient
+        raise ServerError(message, code=code, status=resp.status_code)
+    raise Rejected(message, code=code, status=resp.status_code)

@@ -1,0 +1,142 @@
+"""Distances, geofences and the proof-of-presence verdict (DESIGN.md, "Proof of presence").
+
+The server imports this module too, so device and server reach the same verdict by the same code.
+
+Distances are geodesic on WGS84. geopy's geodesic costs ~130 us a call here, which the server
+cannot afford at ingest rates of tens of thousands of reports per second; for points within a few
+kilometres of each other a tangent plane with the ellipsoid's radii of curvature agrees with it
+to under a millimetre (pinned by a test), so that is used there and geopy beyond.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Sequence
+
+from geopy.distance import geodesic
+
+from patrol_wire import GpsFix, Place, Verdict, parse_timestamp
+
+_A = 6378137.0  # WGS84 semi-major axis (m)
+_F = 1 / 298.257223563
+_E2 = _F * (2 - _F)
+_PLANE_LIMIT_DEG = 0.05  # ~5 km: beyond this, geopy's geodesic
+
+DEFAULT_ACCURACY_GATE_M = 50.0
+DEFAULT_MAX_FIX_AGE = timedelta(minutes=2)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic distance in metres between two WGS84 points."""
+    dlat = lat2 - lat1
+    dlon = lon2 - lon1
+    if abs(dlat) < _PLANE_LIMIT_DEG and abs(dlon) < _PLANE_LIMIT_DEG:
+        phi = math.radians((lat1 + lat2) / 2)
+        s = math.sin(phi)
+        w = 1 - _E2 * s * s
+        n = _A / math.sqrt(w)  # prime vertical radius of curvature
+        m = _A * (1 - _E2) / (w * math.sqrt(w))  # meridional radius of curvature
+        return math.hypot(math.radians(dlon) * n * math.cos(phi), math.radians(dlat) * m)
+    return geodesic((lat1, lon1), (lat2, lon2)).meters
+
+
+def _local_xy(lat0: float, lon0: float, lat: float, lon: float) -> tuple[float, float]:
+    """Metres east/north of (lat0, lon0) on the local tangent plane."""
+    phi = math.radians(lat0)
+    s = math.sin(phi)
+    w = 1 - _E2 * s * s
+    n = _A / math.sqrt(w)
+    m = _A * (1 - _E2) / (w * math.sqrt(w))
+    return math.radians(lon - lon0) * n * math.cos(phi), math.radians(lat - lat0) * m
+
+
+def distance_to_polygon_m(lat: float, lon: float, ring: Sequence[Sequence[float]]) -> float:
+    """0 inside the polygon, else metres to its nearest edge. ``ring`` is [[lon, lat], ...]."""
+    pts = [_local_xy(lat, lon, p[1], p[0]) for p in ring]
+    if len(pts) >= 2 and pts[0] == pts[-1]:
+        pts = pts[:-1]
+    if len(pts) < 3:
+        raise ValueError("a polygon needs at least three corners")
+    inside = False
+    best = math.inf
+    for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1]):
+        if (y1 > 0) != (y2 > 0) and 0 < (x2 - x1) * (0 - y1) / (y2 - y1) + x1:
+            inside = not inside
+        dx, dy = x2 - x1, y2 - y1
+        seg = dx * dx + dy * dy
+        t = 0.0 if seg == 0 else max(0.0, min(1.0, -(x1 * dx + y1 * dy) / seg))
+        best = min(best, math.hypot(x1 + t * dx, y1 + t * dy))
+    return 0.0 if inside else best
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceRules:
+    """The configurable gates of DESIGN.md: fix accuracy and fix age."""
+
+    accuracy_gate_m: float = DEFAULT_ACCURACY_GATE_M
+    max_fix_age: timedelta = DEFAULT_MAX_FIX_AGE
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceResult:
+    verdict: Verdict
+    distance_m: float | None = None  # from the fix to the geofence (0 = inside)
+    accuracy_m: float | None = None
+    age_s: float | None = None
+
+
+def presence(
+    fix: GpsFix | None,
+    place: Place | None,
+    *,
+    at: datetime,
+    rules: PresenceRules = PresenceRules(),
+) -> PresenceResult:
+    """On site when the fix lies in the geofence widened by its accuracy, is accurate and fresh.
+
+    ``at`` is when the check was recorded; a fix older than ``rules.max_fix_age`` at that moment
+    is stale. Precedence: no fix, no place, inaccurate, stale, then inside/outside.
+    """
+    if fix is None:
+        return PresenceResult(Verdict.NO_FIX)
+    if place is None:
+        return PresenceResult(Verdict.NO_PLACE, accuracy_m=fix.accuracy_m)
+    dist = fence_distance_m(fix.lat, fix.lon, place)
+    age = (at - parse_timestamp(fix.fixed_at)).total_seconds()
+    if fix.accuracy_m > rules.accuracy_gate_m:
+        verdict = Verdict.INACCURATE
+    elif age > rules.max_fix_age.total_seconds():
+        verdict = Verdict.STALE
+    elif dist <= fix.accuracy_m:
+        verdict = Verdict.ON_SITE
+    else:
+        verdict = Verdict.OFF_SITE
+    return PresenceResult(verdict, round(dist, 1), fix.accuracy_m, round(age, 1))
+
+
+def fence_distance_m(lat: float, lon: float, place: Place) -> float:
+    """Metres from a point to the place's geofence (radius circle or polygon); 0 inside."""
+    if place.polygon:
+        return distance_to_polygon_m(lat, lon, place.polygon)
+    return max(0.0, distance_m(lat, lon, place.lat, place.lon) - place.radius_m)
+
+
+def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Initial compass bearing from point 1 to point 2, 0-360 degrees (0 = north)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return (math.degrees(math.atan2(y, x)) + 360) % 360
+
+
+def nearest_places(
+    lat: float, lon: float, places: Iterable[Place], *, limit: int | None = None
+) -> list[tuple[Place, float]]:
+    """Places sorted by distance from (lat, lon), each with that distance in metres."""
+    ranked = sorted(
+        ((p, distance_m(lat, lon, p.lat, p.lon)) for p in places), key=lambda pair: pair[1]
+    )
+    return ranked if limit is None else ranked[:limit]

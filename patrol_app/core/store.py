@@ -1,0 +1,409 @@
+"""The device's local store: reports, their outbox, photos and the reference data pulled last.
+
+The one promise: what the officer saved survives. A report and its outbox entries are written in
+one SQLite transaction (WAL, synchronous=FULL), photo files are written (temp file, fsync,
+rename) before that transaction, and nothing is deleted before the server confirmed it.
+
+One store is shared by the UI and the sync worker thread, so every call takes a lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+import patrol_wire as wire
+from patrol_wire import Assignment, Checklist, District, Place, Report, Team
+
+from .photos import ProcessedPhoto
+
+
+class OutboxState(str, enum.Enum):
+    PENDING = "pending"  # waiting to be sent
+    SENDING = "sending"  # handed to the network; back to pending if we crash meanwhile
+    SENT = "sent"  # the server confirmed it
+    FAILED = "failed"  # a transient failure; retried after next_attempt_at
+    REJECTED = "rejected"  # the server refused it for good; reason kept
+
+
+class ItemKind(str, enum.Enum):
+    REPORT = "report"
+    PHOTO = "photo"
+
+
+class StoreError(RuntimeError):
+    """A store failure an officer must hear about (message in plain German)."""
+
+
+class StorageFullError(StoreError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    seq: int
+    kind: ItemKind
+    ref: str  # report id or photo sha256
+    report_id: str
+    state: OutboxState
+    attempts: int
+    error_code: str | None
+    error: str | None
+    next_attempt_at: float
+    updated_at: float
+
+
+migrations = Migrations("patrol_app.store")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE reports (
+            id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            place_id TEXT,
+            observed_at TEXT NOT NULL,
+            saved_at REAL NOT NULL
+        );
+        CREATE INDEX reports_observed ON reports(observed_at);
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            report_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error_code TEXT,
+            error TEXT,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL,
+            UNIQUE(kind, ref)
+        );
+        CREATE INDEX outbox_state ON outbox(state, kind, seq);
+        CREATE TABLE photos (
+            sha256 TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL
+        );
+        CREATE TABLE report_photos (
+            report_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            PRIMARY KEY (report_id, sha256)
+        );
+        CREATE TABLE ref_data (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
+_REF_KINDS: dict[str, type] = {
+    "district": District,
+    "place": Place,
+    "checklist": Checklist,
+    "team": Team,
+    "assignment": Assignment,
+}
+
+
+class LocalStore:
+    """The device's SQLite store. ``data_dir`` holds ``device.db`` and ``photos/``."""
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.data_dir = Path(data_dir)
+        self.photo_dir = self.data_dir / "photos"
+        self.photo_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.data_dir / "device.db", check_same_thread=False)
+        self.db = Database(conn)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self._lock = threading.RLock()
+        with self._lock:
+            migrations.apply(self.db)
+            self.recover_interrupted()
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    # ------------------------------------------------------------ saving
+
+    def save_report(self, report: Report, photos: Iterable[ProcessedPhoto] = ()) -> None:
+        """Persist a report, its photos and their outbox entries; all or nothing."""
+        photos = list(photos)
+        if sorted(p.sha256 for p in photos) != sorted(report.photos):
+            raise ValueError("the report's photo list and the photos given differ")
+        now = time.time()
+        body = wire.canonical_json(report).decode("utf-8")
+        try:
+            paths = {p.sha256: self._write_photo_file(p) for p in photos}
+            with self._lock, self._atomic() as db:
+                db.execute(
+                    "INSERT INTO reports (id, body, place_id, observed_at, saved_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [report.id, body, report.place_id, report.observed_at, now],
+                )
+                self._enqueue(db, ItemKind.REPORT, report.id, report.id, now)
+                for p in photos:
+                    db.execute(
+                        "INSERT OR IGNORE INTO photos (sha256, path, size, width, height)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        [p.sha256, str(paths[p.sha256]), len(p.data), p.width, p.height],
+                    )
+                    db.execute(
+                        "INSERT OR IGNORE INTO report_photos (report_id, sha256) VALUES (?, ?)",
+                        [report.id, p.sha256],
+                    )
+                    self._enqueue(db, ItemKind.PHOTO, p.sha256, report.id, now)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"Bericht {report.id} ist bereits gespeichert.") from exc
+        except (sqlite3.OperationalError, OSError) as exc:
+            if _is_disk_full(exc):
+                raise StorageFullError(
+                    "Der Speicher des Geräts ist voll. Der Bericht wurde nicht gespeichert; "
+                    "bereits gespeicherte Berichte bleiben erhalten. Bitte Platz schaffen."
+                ) from exc
+            raise
+
+    def _enqueue(self, db: Database, kind: ItemKind, ref: str, report_id: str, now: float) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO outbox (kind, ref, report_id, state, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [kind.value, ref, report_id, OutboxState.PENDING.value, now],
+        )
+
+    def _write_photo_file(self, photo: ProcessedPhoto) -> Path:
+        path = self.photo_dir / f"{photo.sha256}.jpg"
+        if path.exists() and path.stat().st_size == len(photo.data):
+            return path
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            fh.write(photo.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return path
+
+    # ------------------------------------------------------------ reading reports
+
+    def get_report(self, report_id: str) -> Report | None:
+        with self._lock:
+            row = self.db.execute("SELECT body FROM reports WHERE id = ?", [report_id]).fetchone()
+        return None if row is None else wire.decode(Report, json.loads(row[0]))
+
+    def report_body(self, report_id: str) -> dict:
+        with self._lock:
+            row = self.db.execute("SELECT body FROM reports WHERE id = ?", [report_id]).fetchone()
+        if row is None:
+            raise KeyError(report_id)
+        return json.loads(row[0])
+
+    def report_count(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM reports").fetchone()[0]
+
+    def photo_bytes(self, sha256: str) -> bytes:
+        with self._lock:
+            row = self.db.execute("SELECT path FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            raise KeyError(sha256)
+        return Path(row[0]).read_bytes()
+
+    # ------------------------------------------------------------ outbox
+
+    def recover_interrupted(self) -> int:
+        """Items left 'sending' by a crash or a killed app go back to pending; nothing is lost."""
+        with self._lock, self._atomic() as db:
+            cur = db.execute(
+                "UPDATE outbox SET state = ? WHERE state = ?",
+                [OutboxState.PENDING.value, OutboxState.SENDING.value],
+            )
+            return cur.rowcount
+
+    _DUE = "(o.state = ? OR (o.state = ? AND o.next_attempt_at <= ?))"
+
+    def due_items(
+        self, kind: ItemKind, *, now: float | None = None, limit: int = 500,
+        report_sent: bool = False,
+    ) -> list[OutboxItem]:
+        """Pending items, and failed ones whose backoff has passed, oldest first.
+
+        ``report_sent`` keeps only photos whose report the server has confirmed: the server
+        accepts a photo only for a report it knows.
+        """
+        now = time.time() if now is None else now
+        sql = f"SELECT o.* FROM outbox o WHERE o.kind = ? AND {self._DUE}"
+        if report_sent:
+            sql += (" AND EXISTS (SELECT 1 FROM outbox r WHERE r.kind = 'report'"
+                    " AND r.ref = o.report_id AND r.state = 'sent')")
+        with self._lock:
+            rows = self.db.execute(
+                sql + " ORDER BY o.seq LIMIT ?",
+                [kind.value, OutboxState.PENDING.value, OutboxState.FAILED.value, now, limit],
+            ).fetchall()
+        return [_item(r) for r in rows]
+
+    def due_count(self, *, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        with self._lock:
+            return self.db.execute(
+                f"SELECT count(*) FROM outbox o WHERE {self._DUE}",
+                [OutboxState.PENDING.value, OutboxState.FAILED.value, now],
+            ).fetchone()[0]
+
+    def outbox(self, *, states: Iterable[OutboxState] | None = None) -> list[OutboxItem]:
+        sql = "SELECT * FROM outbox"
+        params: list[Any] = []
+        if states is not None:
+            wanted = [s.value for s in states]
+            sql += f" WHERE state IN ({','.join('?' * len(wanted))})"
+            params = wanted
+        with self._lock:
+            return [_item(r) for r in self.db.execute(sql + " ORDER BY seq", params).fetchall()]
+
+    def outbox_counts(self) -> dict[OutboxState, int]:
+        with self._lock:
+            rows = self.db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
+        counts = {s: 0 for s in OutboxState}
+        counts.update({OutboxState(s): n for s, n in rows})
+        return counts
+
+    def mark(
+        self,
+        kind: ItemKind,
+        refs: Iterable[str],
+        state: OutboxState,
+        *,
+        error_code: str | None = None,
+        error: str | None = None,
+        next_attempt_at: float = 0.0,
+        count_attempt: bool = False,
+    ) -> None:
+        refs = list(refs)
+        if not refs:
+            return
+        now = time.time()
+        with self._lock, self._atomic() as db:
+            db.conn.executemany(
+                "UPDATE outbox SET state = ?, error_code = ?, error = ?, next_attempt_at = ?,"
+                " attempts = attempts + ?, updated_at = ? WHERE kind = ? AND ref = ?",
+                [
+                    (state.value, error_code, error, next_attempt_at, int(count_attempt), now,
+                     kind.value, ref)
+                    for ref in refs
+                ],
+            )
+
+    def photo_refs_of(self, report_id: str) -> list[str]:
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT sha256 FROM report_photos WHERE report_id = ?", [report_id]
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def report_receipts(self) -> dict[str, tuple[int, int]]:
+        """Per report: (photos confirmed, photos in total), for "3/5 Fotos bestätigt"."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT rp.report_id, count(*), sum(o.state = ?) FROM report_photos rp"
+                " JOIN outbox o ON o.kind = 'photo' AND o.ref = rp.sha256 GROUP BY rp.report_id",
+                [OutboxState.SENT.value],
+            ).fetchall()
+        return {r[0]: (r[2] or 0, r[1]) for r in rows}
+
+    # ------------------------------------------------------------ reference data and settings
+
+    def apply_sync_page(self, page: wire.SyncPage) -> None:
+        """Store a pulled page and its cursor together, so a crash never skips changes."""
+        with self._lock, self._atomic() as db:
+            for kind, items in (
+                ("district", page.districts),
+                ("place", page.places),
+                ("checklist", page.checklists),
+                ("team", page.teams),
+                ("assignment", page.assignments),
+            ):
+                db.conn.executemany(
+                    "INSERT OR REPLACE INTO ref_data (kind, id, body) VALUES (?, ?, ?)",
+                    [(kind, _ref_key(kind, x), wire.canonical_json(x).decode()) for x in items],
+                )
+            self._set_meta(db, "sync_cursor", page.next_cursor)
+
+    def ref_items(self, kind: str) -> list[Any]:
+        cls = _REF_KINDS[kind]
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT body FROM ref_data WHERE kind = ? ORDER BY id", [kind]
+            ).fetchall()
+        return [wire.decode(cls, json.loads(r[0])) for r in rows]
+
+    def places(self, *, active_only: bool = True) -> list[Place]:
+        return [p for p in self.ref_items("place") if p.active or not active_only]
+
+    def place(self, place_id: str) -> Place | None:
+        with self._lock:
+            row = self.db.execute(
+                "SELECT body FROM ref_data WHERE kind = 'place' AND id = ?", [place_id]
+            ).fetchone()
+        return None if row is None else wire.decode(Place, json.loads(row[0]))
+
+    def checklist_for(self, place_type: wire.PlaceType) -> Checklist | None:
+        """The newest checklist version for a place type."""
+        lists = [c for c in self.ref_items("checklist") if c.place_type == place_type]
+        return max(lists, key=lambda c: c.version, default=None)
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return default if row is None else row[0]
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._lock, self._atomic() as db:
+            self._set_meta(db, key, value)
+
+    def _set_meta(self, db: Database, key: str, value: str | None) -> None:
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", [key])
+        else:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    # ------------------------------------------------------------ helpers
+
+    def _atomic(self) -> Iterator[Database]:
+        return self.db.atomic()  # type: ignore[return-value]
+
+
+def _ref_key(kind: str, item: Any) -> str:
+    if kind == "checklist":
+        return f"{item.id}@{item.version:08d}"
+    return item.id
+
+
+def _item(row: tuple) -> OutboxItem:
+    seq, kind, ref, report_id, state, attempts, code, error, next_at, updated = row
+    return OutboxItem(seq, ItemKind(kind), ref, report_id, OutboxState(state), attempts, code,
+                      error, next_at, updated)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "disk is full" in text or "no space left" in text or getattr(exc, "errno", None) == 28

@@ -1,0 +1,230 @@
+"""The sync engine: push reports (oldest first, in batches), then the photos the server lacks,
+then pull what changed. Every step is safe to repeat: report ids are made on the device and the
+server treats an identical replay as success, so a lost answer costs a resend, never a duplicate.
+
+Stops on "offline" and "auth needed" (nothing more can succeed now), moves on past a report the
+server rejected (it is marked with the reason), and retries transient failures with exponential
+backoff and full jitter -- within a run a few times, across runs via ``next_attempt_at``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from patrol_wire import ItemStatus
+
+from .client import AuthRequired, ClientError, Offline, Rejected, ServerError, SyncClient
+from .store import ItemKind, LocalStore, OutboxState
+
+BATCH_SIZE = 100
+
+
+class Outcome(str, enum.Enum):
+    OK = "ok"
+    OFFLINE = "offline"
+    AUTH_NEEDED = "auth_needed"
+    SERVER_ERROR = "server_error"
+
+
+@dataclass
+class SyncResult:
+    outcome: Outcome = Outcome.OK
+    reports_sent: int = 0
+    photos_sent: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    message: str = ""
+    rejected_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff with full jitter (AWS architecture blog): sleep U(0, min(cap, base*2^n))."""
+
+    base_s: float = 1.0
+    cap_s: float = 300.0
+    tries_per_run: int = 3
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        upper = min(self.cap_s, self.base_s * (2 ** max(0, attempt)))
+        return (rng or random).uniform(0, upper)
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.message = message
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: LocalStore,
+        client: SyncClient,
+        *,
+        backoff: Backoff = Backoff(),
+        batch_size: int = BATCH_SIZE,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.backoff = backoff
+        self.batch_size = batch_size
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def run(self, progress: Progress | None = None, *, pull: bool = True) -> SyncResult:
+        """One full sync pass. Never raises for network trouble; the outcome says what happened."""
+        result = SyncResult()
+        self.store.recover_interrupted()
+        total = self.store.due_count()
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, total)
+
+        if progress:
+            progress(0, total)
+        try:
+            self._push_reports(result, step)
+            self._push_photos(result, step)
+            if pull:
+                self._pull(result)
+        except _Stop as stop:
+            result.outcome = stop.outcome
+            result.message = stop.message
+        return result
+
+    # ------------------------------------------------------------ push
+
+    def _push_reports(self, result: SyncResult, step: Callable[[int], None]) -> None:
+        while True:
+            items = self.store.due_items(ItemKind.REPORT, limit=self.batch_size)
+            if not items:
+                return
+            ids = [it.ref for it in items]
+            bodies = [self.store.report_body(i) for i in ids]
+            self.store.mark(ItemKind.REPORT, ids, OutboxState.SENDING)
+            results = self._with_retries(lambda: self.client.push_batch(bodies), ItemKind.REPORT, ids, items)
+            if len(results) != len(ids):
+                self._fail_transient(ItemKind.REPORT, ids, items, "server answered a different number of items")
+                raise _Stop(Outcome.SERVER_ERROR, "unexpected batch answer")
+            for rid, res in zip(ids, results):
+                if res.status in (ItemStatus.CREATED, ItemStatus.IDENTICAL):
+                    self.store.mark(ItemKind.REPORT, [rid], OutboxState.SENT)
+                    missing = set(res.missing_photos)
+                    present = [s for s in self.store.photo_refs_of(rid) if s not in missing]
+                    # the server already has these (another report carried them): nothing to send
+                    self.store.mark(ItemKind.PHOTO, present, OutboxState.SENT)
+                    result.reports_sent += 1
+                else:
+                    code = res.error.code if res.error else res.status.value
+                    msg = res.error.message if res.error else res.status.value
+                    self.store.mark(ItemKind.REPORT, [rid], OutboxState.REJECTED,
+                                    error_code=code, error=msg, count_attempt=True)
+                    photos = self.store.photo_refs_of(rid)
+                    self.store.mark(ItemKind.PHOTO, photos, OutboxState.REJECTED,
+                                    error_code="report_rejected", error=msg)
+                    result.rejected += 1
+                    result.rejected_ids.append(rid)
+            step(len(ids))
+
+    def _push_photos(self, result: SyncResult, step: Callable[[int], None]) -> None:
+        for item in self.store.due_items(ItemKind.PHOTO, limit=1_000_000, report_sent=True):
+            self.store.mark(ItemKind.PHOTO, [item.ref], OutboxState.SENDING)
+            data = self.store.photo_bytes(item.ref)
+            try:
+                self._with_retries(lambda: self.client.put_photo(item.ref, data), ItemKind.PHOTO,
+                                   [item.ref], [item], per_item_reject=True)
+            except _Rejected as rej:
+                self.store.mark(ItemKind.PHOTO, [item.ref], OutboxState.REJECTED,
+                                error_code=rej.code, error=rej.message, count_attempt=True)
+                result.rejected += 1
+            else:
+                self.store.mark(ItemKind.PHOTO, [item.ref], OutboxState.SENT)
+                result.photos_sent += 1
+            step(1)
+
+    # ------------------------------------------------------------ pull
+
+    def _pull(self, result: SyncResult) -> None:
+        cursor = self.store.get_meta("sync_cursor")
+        for _ in range(1000):  # bounded: a misbehaving server cannot keep us here forever
+            try:
+                page = self.client.pull(cursor)
+            except Offline as exc:
+                raise _Stop(Outcome.OFFLINE, str(exc)) from exc
+            except AuthRequired as exc:
+                raise _Stop(Outcome.AUTH_NEEDED, str(exc)) from exc
+            except ClientError as exc:
+                raise _Stop(Outcome.SERVER_ERROR, str(exc)) from exc
+            self.store.apply_sync_page(page)
+            result.pulled += (len(page.places) + len(page.districts) + len(page.checklists)
+                              + len(page.teams) + len(page.assignments))
+            cursor = page.next_cursor
+            if not page.has_more:
+                return
+
+    # ------------------------------------------------------------ retries
+
+    def _with_retries(self, call, kind: ItemKind, refs: list[str], items, per_item_reject: bool = False):
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except Offline as exc:
+                self._fail_transient(kind, refs, items, str(exc), pending=True)
+                raise _Stop(Outcome.OFFLINE, str(exc)) from exc
+            except AuthRequired as exc:
+                self.store.mark(kind, refs, OutboxState.PENDING)
+                raise _Stop(Outcome.AUTH_NEEDED, str(exc)) from exc
+            except Rejected as exc:
+                if per_item_reject:
+                    raise _Rejected(exc.code or "rejected", str(exc)) from exc
+                # a whole batch refused (e.g. too large): nothing in it can pass as it is
+                self._fail_transient(kind, refs, items, str(exc))
+                raise _Stop(Outcome.SERVER_ERROR, str(exc)) from exc
+            except ServerError as exc:
+                attempt += 1
+                if attempt >= self.backoff.tries_per_run:
+                    self._fail_transient(kind, refs, items, str(exc))
+                    raise _Stop(Outcome.SERVER_ERROR, str(exc)) from exc
+                self._sleep(self.backoff.delay(attempt, self._rng))
+
+    def _fail_transient(self, kind: ItemKind, refs: list[str], items, message: str,
+                        *, pending: bool = False) -> None:
+        """Back to the queue: pending when simply offline, failed with a backoff otherwise."""
+        attempts = max((it.attempts for it in items), default=0) + 1
+        if pending:
+            self.store.mark(kind, refs, OutboxState.PENDING, error_code="offline", error=message)
+        else:
+            self.store.mark(kind, refs, OutboxState.FAILED, error_code="server_error",
+                            error=message, count_attempt=True,
+                            next_attempt_at=time.time() + self.backoff.delay(attempts, self._rng))
+
+
+class _Rejected(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def describe(result: SyncResult) -> str:
+    """A one-line machine summary (logs, tests)."""
+    return json.dumps({"outcome": result.outcome.value, "reports": result.reports_sent,
+                       "photos": result.photos_sent, "rejected": result.rejected,
+                       "pulled": result.pulled})

@@ -1,0 +1,69 @@
+"""The one catalogue of machine-readable error codes.
+
+Every error the server sends has the shape ``{"error": {"code", "message", "details"}}`` where
+``code`` is one of these values. The codes are a public contract: the device maps them to
+sentences an officer understands, so a code is never renamed, only added.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+
+class ErrorCode(str, enum.Enum):
+    # request shape
+    MALFORMED_JSON = "malformed_json"
+    INVALID_TYPE = "invalid_type"
+    INVALID_VALUE = "invalid_value"
+    MISSING_FIELD = "missing_field"
+    UNKNOWN_FIELD = "unknown_field"
+    INVALID_ID = "invalid_id"
+    ID_MISMATCH = "id_mismatch"
+    TIMESTAMP_IN_FUTURE = "timestamp_in_future"
+    BODY_TOO_LARGE = "body_too_large"
+    BATCH_TOO_LARGE = "batch_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    # auth
+    AUTH_REQUIRED = "auth_required"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    TOKEN_EXPIRED = "token_expired"
+    FORBIDDEN = "forbidden"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    # domain
+    REPORT_CONFLICT = "report_conflict"
+    UNKNOWN_PLACE = "unknown_place"
+    UNKNOWN_REPORT = "unknown_report"
+    PHOTO_HASH_MISMATCH = "photo_hash_mismatch"
+    PHOTO_NOT_AN_IMAGE = "photo_not_an_image"
+    PHOTO_TOO_LARGE = "photo_too_large"
+    PHOTO_NOT_REFERENCED = "photo_not_referenced"
+    INVALID_CURSOR = "invalid_cursor"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    # server
+    INTERNAL_ERROR = "internal_error"
+    UNAVAILABLE = "unavailable"
+
+
+def error_body(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> dict:
+    """The single JSON error shape, used for every error response."""
+    return {"error": {"code": code.value, "message": message, "details": details or {}}}
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "additionalProperties": False,
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string", "enum": [c.value for c in ErrorCode]},
+                "message": {"type": "string"},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}

@@ -1,0 +1,1 @@
+"""Gemeinsame Streife sync server: receives reports and photos, hands out reference data."""

@@ -1,0 +1,1 @@
+"""HTTP API: one router module per resource, errors in one shape (see errors.py)."""

@@ -1,0 +1,60 @@
+"""OpenAPI from the wire model: request and response schemas come from patrol_wire, not pydantic.
+
+Endpoints read their bodies raw and decode them with the wire codec (one definition for device
+and server); these helpers put the same definitions into ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+import patrol_wire as wire
+
+WIRE_TYPES = [wire.Report, wire.ReportResult, wire.BatchRequest, wire.BatchResponse,
+              wire.PhotoResult, wire.LoginRequest, wire.LoginResponse, wire.SyncPage]
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def body(name: str, media: str = "application/json") -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {media: {"schema": ref(name)}}}}
+
+
+def binary_body(media: str) -> dict[str, Any]:
+    return {"requestBody": {"required": True,
+                            "content": {media: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def answers(ok: dict[int, str | dict], *errors: int) -> dict[int | str, dict[str, Any]]:
+    """Response docs: success codes with a wire schema name (or inline schema), error codes."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status, schema in ok.items():
+        s = ref(schema) if isinstance(schema, str) else schema
+        out[status] = {"description": "OK", "content": {"application/json": {"schema": s}}}
+    for status in errors:
+        out[status] = {"description": "Error", "content": {"application/json": {"schema": ref("Error")}}}
+    return out
+
+
+def install_openapi(app: FastAPI) -> None:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        comps = schema.setdefault("components", {}).setdefault("schemas", {})
+        for cls in WIRE_TYPES:
+            wire.json_schema(cls, comps)
+        comps["Error"] = wire.ERROR_SCHEMA
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"}}
+        schema["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = build  # type: ignore[method-assign]

@@ -1,0 +1,144 @@
+"""Every error leaves the server as ``{"error": {"code", "message", "details"}}``.
+
+Handlers turn our ApiError, FastAPI's validation errors, Starlette's 404/405 and any unexpected
+exception into that shape; a middleware refuses oversized bodies before they are read whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from patrol_wire import ErrorCode, WireError, error_body
+
+log = logging.getLogger("sync_server")
+
+
+class ApiError(Exception):
+    """An error with its HTTP status and stable code; raise it anywhere in a request."""
+
+    def __init__(self, status: int, code: ErrorCode, message: str,
+                 details: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+        self.headers = headers
+
+
+def wire_error(err: WireError, status: int = 422) -> ApiError:
+    status = 400 if err.code is ErrorCode.MALFORMED_JSON else status
+    return ApiError(status, err.code, err.message, {"field": err.path} if err.path else {})
+
+
+def error_response(status: int, code: ErrorCode, message: str,
+                   details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+_HTTP_CODES = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.METHOD_NOT_ALLOWED,
+               401: ErrorCode.AUTH_REQUIRED, 403: ErrorCode.FORBIDDEN,
+               413: ErrorCode.BODY_TOO_LARGE}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(WireError)
+    async def _wire(_: Request, exc: WireError) -> JSONResponse:
+        e = wire_error(exc)
+        return error_response(e.status, e.code, e.message, e.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body"))
+        return error_response(422, ErrorCode.INVALID_VALUE, first.get("msg", "invalid request"),
+                              {"field": field} if field else {})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_VALUE)
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, ErrorCode.INTERNAL_ERROR, "internal server error")
+
+
+class BodyLimit:
+    """Refuse request bodies above a per-path limit with 413, counting streamed bytes too.
+
+    ``limit_for(path)`` returns the byte limit for a path. Checked against Content-Length up
+    front, and while the body streams in (chunked uploads have no Content-Length).
+    """
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await _send_413(send, limit)
+                    return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _send_413(send, limit)
+
+
+class _TooLarge(ApiError):
+    """Raised from inside the app's receive(); the ApiError handler answers 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, ErrorCode.BODY_TOO_LARGE,
+                         f"request body exceeds the limit of {limit} bytes", {"limit": limit})
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    resp = error_response(413, ErrorCode.BODY_TOO_LARGE,
+                          f"request body exceeds the limit of {limit} bytes", {"limit": limit})
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(resp.body)).encode())]})
+    await send({"type": "http.response.body", "body": resp.body})

@@ -1,0 +1,56 @@
+"""GET /api/v1/sync: reference data changed for this user since a cursor."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+import patrol_wire as wire
+from patrol_wire import ErrorCode
+
+from . import docs
+from .deps import StorageDep, UserDep
+from .errors import ApiError
+
+router = APIRouter(prefix=wire.API_PREFIX, tags=["sync"])
+
+PAGE_SIZE = 1000
+_CURSOR = re.compile(r"^c1\.(\d{1,18})$")
+
+
+def _parse_cursor(cursor: str | None) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    m = _CURSOR.match(cursor)
+    if m is None:
+        raise ApiError(400, ErrorCode.INVALID_CURSOR, "unknown cursor; sync from the start")
+    return int(m.group(1))
+
+
+@router.get("/sync", responses=docs.answers({200: "SyncPage"}, 400, 401))
+def pull(user: UserDep, storage: StorageDep,
+         cursor: Annotated[str | None, Query(description="next_cursor of the previous pull")] = None,
+         limit: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE) -> dict:
+    """Districts, places, checklists, my teams and my assignments changed since ``cursor``."""
+    seq = _parse_cursor(cursor)
+    changes, next_seq, has_more = storage.changes_since(seq, user=user, limit=limit)
+    teams = []
+    for _, team_id in changes["teams"]:
+        row = storage.team_row(team_id)
+        if row is None:
+            continue
+        members = [wire.TeamMember(u.username, u.display_name, u.agency)
+                   for u in storage.team_members(team_id)]
+        teams.append(wire.encode(wire.Team(row[0], row[1], members, row[2])))
+    return {
+        "next_cursor": f"c1.{next_seq}",
+        "has_more": has_more,
+        "districts": [json.loads(b) for _, b in changes["districts"]],
+        "places": [json.loads(b) for _, b in changes["places"]],
+        "checklists": [json.loads(b) for _, b in changes["checklists"]],
+        "teams": teams,
+        "assignments": [json.loads(b) for _, b in changes["assignments"]],
+    }

@@ -1,0 +1,80 @@
+"""The FastAPI application: wiring only (storage, routers, error shape, limits, headers)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import patrol_wire as wire
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .api import auth, photos, reports, sync
+from .api.docs import install_openapi
+from .api.errors import BodyLimit, install_error_handlers
+from .config import Settings
+from .ingest import Ingestor
+from .storage import PhotoFiles, SqliteStorage
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def add_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + _SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, add_headers if scope["type"] == "http" else send)
+
+
+def create_app(settings: Settings, storage: SqliteStorage | None = None) -> FastAPI:
+    storage = storage or SqliteStorage(settings.db_path)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        storage.close()
+
+    app = FastAPI(title="Gemeinsame Streife sync server", version="1.0.0",
+                  description="Offline-first sync for joint police + KOD patrols.",
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.storage = storage
+    app.state.ingestor = Ingestor(storage, settings)
+    app.state.photo_files = PhotoFiles(settings.photo_dir)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        return {"status": "ok", "reports": storage.report_count()}
+
+    for module in (auth, reports, photos, sync):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    install_openapi(app)
+
+    def limit_for(path: str) -> int:
+        if path.startswith(f"{wire.API_PREFIX}/photos/"):
+            return wire.MAX_PHOTO_BYTES
+        if path == f"{wire.API_PREFIX}/reports/batch":
+            return settings.max_batch_body
+        if path.startswith(f"{wire.API_PREFIX}/reports/"):
+            return settings.max_report_body
+        return settings.max_small_body
+
+    app.add_middleware(BodyLimit, limit_for=limit_for)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "PUT", "POST"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(SecurityHeaders)
+
+    return app

@@ -1,0 +1,118 @@
+"""``patrol-server``: serve, init, seed-demo, create-user, import-places, set-password, disable-user."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import patrol_wire as wire
+
+from .config import Settings
+from .security import hash_password
+from .storage import SqliteStorage
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(args.data)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    s = _settings(args)
+    SqliteStorage(s.db_path).close()
+    s.photo_dir.mkdir(parents=True, exist_ok=True)
+    print(f"initialised {s.db_path}")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from .demo import seed_demo
+
+    s = _settings(args)
+    storage = SqliteStorage(s.db_path)
+    try:
+        counts = seed_demo(storage, s)
+    finally:
+        storage.close()
+    print("demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    s = _settings(args)
+    password = args.password or os.environ.get("PATROL_NEW_PASSWORD") or getpass.getpass("Password: ")
+    if len(password) < 8:
+        print("error: the password needs at least 8 characters", file=sys.stderr)
+        return 2
+    storage = SqliteStorage(s.db_path)
+    try:
+        if storage.user_by_name(args.username) is not None:
+            print(f"error: user {args.username!r} exists", file=sys.stderr)
+            return 1
+        storage.create_user(username=args.username, display_name=args.display_name or args.username,
+                            password_hash=hash_password(password, s.kdf), role=wire.Role(args.role),
+                            agency=wire.Agency(args.agency))
+    finally:
+        storage.close()
+    print(f"created {args.role} {args.username} ({args.agency})")
+    return 0
+
+
+def cmd_import_places(args: argparse.Namespace) -> int:
+    from .places_import import import_places, read_rows
+
+    s = _settings(args)
+    storage = SqliteStorage(s.db_path)
+    try:
+        try:
+            rows = read_rows(Path(args.file))
+        except (OSError, ValueError) as exc:
+            print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+            return 1
+        report = import_places(storage, rows, known_districts=storage.district_ids())
+    finally:
+        storage.close()
+    print(report.summary())
+    return 0 if not report.rejected else 3
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(_settings(args))
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                timeout_graceful_shutdown=5)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="patrol-server", description=__doc__)
+    p.add_argument("--data", help="data directory (default $PATROL_DATA_DIR or ./server-data)")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(fn=cmd_serve)
+    sub.add_parser("init", help="create or migrate the database").set_defaults(fn=cmd_init)
+    sub.add_parser("seed-demo", help="load the Hamm demo data").set_defaults(fn=cmd_seed_demo)
+    cu = sub.add_parser("create-user", help="add a user")
+    cu.add_argument("username")
+    cu.add_argument("--role", required=True, choices=[r.value for r in wire.Role])
+    cu.add_argument("--agency", required=True, choices=[a.value for a in wire.Agency])
+    cu.add_argument("--display-name")
+    cu.add_argument("--password", help="prefer $PATROL_NEW_PASSWORD or the prompt")
+    cu.set_defaults(fn=cmd_create_user)
+    ip = sub.add_parser("import-places", help="import places from CSV or GeoJSON")
+    ip.add_argument("file")
+    ip.set_defaults(fn=cmd_import_places)
+    args = p.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

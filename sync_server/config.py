@@ -1,0 +1,45 @@
+"""Server settings, from arguments or ``PATROL_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """scrypt cost: n=2**15, r=8 uses 32 MiB per hash -- memory-hard, ~0.1 s here."""
+
+    n: int = 2**15
+    r: int = 8
+    p: int = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    token_ttl: timedelta = timedelta(days=14)
+    kdf: KdfParams = field(default_factory=KdfParams)
+    future_slack: timedelta = timedelta(minutes=10)  # device clocks drift; beyond this, refuse
+    max_batch_body: int = 8 * 1024 * 1024
+    max_report_body: int = 256 * 1024
+    max_small_body: int = 64 * 1024
+    accuracy_gate_m: float = 50.0
+    max_fix_age: timedelta = timedelta(minutes=2)
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "server.db"
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @classmethod
+    def from_env(cls, data_dir: str | os.PathLike[str] | None = None) -> "Settings":
+        root = Path(data_dir or os.environ.get("PATROL_DATA_DIR", "./server-data"))
+        origins = tuple(o for o in os.environ.get("PATROL_CORS_ORIGINS", "").split(",") if o)
+        return cls(data_dir=root, cors_origins=origins)

@@ -1,0 +1,107 @@
+"""From a decoded JSON item to a stored report: validation, the server's presence verdict, storage.
+
+Used by both the single PUT and the batch endpoint, so both answer the same item the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import patrol_wire as wire
+from patrol_app.core import geo
+from patrol_wire import ErrorCode, ItemStatus, Place, WireError
+
+from .config import Settings
+from .storage import NewReport, SqliteStorage, User
+
+
+@dataclass(frozen=True)
+class ItemError:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+
+class Ingestor:
+    def __init__(self, storage: SqliteStorage, settings: Settings) -> None:
+        self.storage = storage
+        self.settings = settings
+        self.rules = geo.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
+        self._places: dict[str, Place] = {}
+        self._places_version = -1
+
+    def prepare(self, item: object, *, now: datetime) -> NewReport | ItemError:
+        """Validate one report; an ItemError says why it cannot be stored."""
+        try:
+            data = wire.normalize(wire.Report, item)
+        except WireError as err:
+            return ItemError(err.code, err.message, err.path or None)
+        if wire.codec.is_future(data["observed_at"], slack=self.settings.future_slack, now=now):
+            return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
+                             "observed_at lies in the future; check the device clock", "observed_at")
+        fix = data["fix"]
+        if fix is not None and wire.codec.is_future(fix["fixed_at"], slack=self.settings.future_slack, now=now):
+            return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
+                             "fix.fixed_at lies in the future; check the device clock", "fix.fixed_at")
+        place = None
+        if data["place_id"] is not None:
+            place = self._place(data["place_id"])
+            if place is None:
+                return ItemError(ErrorCode.UNKNOWN_PLACE, "no such place", "place_id")
+        verdict = geo.presence(
+            None if fix is None else wire.build(wire.GpsFix, fix), place,
+            at=wire.parse_timestamp(data["observed_at"]), rules=self.rules)
+        body = wire.canonical_json(data)
+        return NewReport(
+            id=data["id"], content_hash=_sha256(body), body=body.decode("utf-8"),
+            place_id=data["place_id"], team_id=data["team_id"], observed_at=data["observed_at"],
+            lat=None if fix is None else fix["lat"], lon=None if fix is None else fix["lon"],
+            accuracy_m=None if fix is None else fix["accuracy_m"],
+            device_verdict=data["presence"]["verdict"], server_verdict=verdict.verdict.value,
+            server_distance_m=verdict.distance_m, severity=data["severity"],
+            visibility=data["visibility"], photos=data["photos"])
+
+    def ingest(self, items: list[object], *, author: User) -> list[wire.ReportResult]:
+        """One result per item, in order; valid items are stored in one transaction."""
+        now = datetime.now(timezone.utc)
+        return self.store(items, [self.prepare(item, now=now) for item in items], author=author,
+                          now=now)
+
+    def store(self, items: list[object], prepared: list[NewReport | ItemError], *, author: User,
+              now: datetime) -> list[wire.ReportResult]:
+        valid = [p for p in prepared if isinstance(p, NewReport)]
+        outcomes = iter(self.storage.ingest_reports(
+            valid, author=author, received_at=wire.format_timestamp(now)) if valid else [])
+        results = []
+        for item, p in zip(items, prepared):
+            if isinstance(p, ItemError):
+                rid = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+                results.append(wire.ReportResult(
+                    id=rid, status=ItemStatus.INVALID,
+                    error=wire.ErrorInfo(p.code.value, f"{p.field}: {p.message}" if p.field else p.message)))
+            else:
+                o = next(outcomes)
+                status = ItemStatus(o.status)
+                error = (wire.ErrorInfo(ErrorCode.REPORT_CONFLICT.value,
+                                        "a different report with this id exists")
+                         if status is ItemStatus.CONFLICT else None)
+                results.append(wire.ReportResult(o.id, status, o.missing_photos, error))
+        return results
+
+    def _place(self, place_id: str) -> Place | None:
+        if self._places_version != self.storage.places_version:
+            self._places.clear()  # places were imported or changed since we cached them
+            self._places_version = self.storage.places_version
+        place = self._places.get(place_id)
+        if place is None and place_id in self.storage.known_place_ids():
+            bodies = self.storage.place_bodies([place_id])
+            if place_id in bodies:
+                place = wire.decode(Place, wire.parse_json(bodies[place_id]))
+                self._places[place_id] = place
+        return place
+
+
+def _sha256(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
