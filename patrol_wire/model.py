@@ -135,7 +135,7 @@ class GpsFix:
 
 @dataclass(frozen=True, slots=True)
 class Presence:
-    """Proof-of-presence verdict, with the distance to the place's geofence centre."""
+    """Proof-of-presence verdict and the distance (m) from the fix to the place's centre point."""
 
     verdict: Verdict
     distance_m: Optional[Meters] = None

@@ -44,13 +44,17 @@ def playground_features(demo: dict[str, Any]) -> list[dict[str, Any]]:
     feats = []
     for d in demo["districts"]:
         spread_m = math.sqrt(d["area_km2"] * 1e6 / math.pi) * 0.75
+        streets = _STREETS[:]
+        rng.shuffle(streets)
         for i in range(d["playgrounds"]):
             r = spread_m * math.sqrt(rng.random())
             a = rng.uniform(0, 2 * math.pi)
             lat = d["lat"] + (r * math.cos(a)) / 111_320
             lon = d["lon"] + (r * math.sin(a)) / (111_320 * math.cos(math.radians(d["lat"])))
             category = rng.choices(["A", "B", "C"], weights=[15, 45, 40])[0]
-            street = _STREETS[(i * 7 + len(d["id"])) % len(_STREETS)]
+            street = streets[i % len(streets)]
+            if i >= len(streets):
+                street += f" {i // len(streets) + 1}"
             feats.append({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},

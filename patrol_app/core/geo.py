@@ -82,7 +82,8 @@ class PresenceRules:
 @dataclass(frozen=True, slots=True)
 class PresenceResult:
     verdict: Verdict
-    distance_m: float | None = None  # from the fix to the geofence (0 = inside)
+    distance_m: float | None = None  # from the fix to the place's centre point
+    fence_m: float | None = None  # from the fix to the geofence's edge (0 = inside)
     accuracy_m: float | None = None
     age_s: float | None = None
 
@@ -104,6 +105,7 @@ def presence(
     if place is None:
         return PresenceResult(Verdict.NO_PLACE, accuracy_m=fix.accuracy_m)
     dist = fence_distance_m(fix.lat, fix.lon, place)
+    centre = distance_m(fix.lat, fix.lon, place.lat, place.lon)
     age = (at - parse_timestamp(fix.fixed_at)).total_seconds()
     if fix.accuracy_m > rules.accuracy_gate_m:
         verdict = Verdict.INACCURATE
@@ -113,7 +115,7 @@ def presence(
         verdict = Verdict.ON_SITE
     else:
         verdict = Verdict.OFF_SITE
-    return PresenceResult(verdict, round(dist, 1), fix.accuracy_m, round(age, 1))
+    return PresenceResult(verdict, round(centre, 1), round(dist, 1), fix.accuracy_m, round(age, 1))
 
 
 def fence_distance_m(lat: float, lon: float, place: Place) -> float:

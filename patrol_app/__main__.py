@@ -1,0 +1,3 @@
+from patrol_app.cli import main
+
+raise SystemExit(main())

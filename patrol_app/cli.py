@@ -1,0 +1,39 @@
+"""``patrol-app``: run the field app as a Flet web app on localhost (development, demo, tests).
+
+On a phone the same ``main`` is packaged by ``flet build``; see ``patrol_app/main.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="patrol-app", description=__doc__)
+    p.add_argument("--server", default=os.environ.get("PATROL_SERVER_URL", "http://127.0.0.1:8000"),
+                   help="sync server URL (default $PATROL_SERVER_URL or http://127.0.0.1:8000)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8550)
+    p.add_argument("--data", help="device data directory (default $PATROL_APP_DATA)")
+    args = p.parse_args(argv)
+
+    os.environ["FLET_WEB_NO_CDN"] = "1"  # the page must load with no internet at all
+    import flet as ft
+
+    from patrol_app.core.device import Device
+    from patrol_app.ui.app import default_data_dir, make_main
+
+    logging.basicConfig(level=logging.INFO)
+    device = Device(Path(args.data) if args.data else default_data_dir(), args.server)
+    ft.run(make_main(device), view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port,
+           assets_dir=str(ASSETS), no_cdn=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""The device: its store, its login and its sync, as the UI uses them (no flet here)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+import patrol_wire as wire
+
+from .checks import CheckDraft, build_report
+from .client import SyncClient
+from .store import LocalStore, OutboxState
+from .sync import Outcome, Progress, SyncEngine, SyncResult
+
+
+class Device:
+    def __init__(self, data_dir: str | Path, server_url: str,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.store = LocalStore(data_dir)
+        self.server_url = self.store.get_meta("server_url") or server_url
+        self._transport = transport
+        self._sync_lock = threading.Lock()
+        self.last_sync: SyncResult | None = None
+
+    # ------------------------------------------------------------ session
+
+    @property
+    def user(self) -> wire.UserInfo | None:
+        raw = self.store.get_meta("user")
+        return None if raw is None else wire.decode(wire.UserInfo, json.loads(raw))
+
+    @property
+    def logged_in(self) -> bool:
+        return self.store.get_meta("token") is not None and self.user is not None
+
+    def client(self) -> SyncClient:
+        return SyncClient(self.server_url, self.store.get_meta("token"), transport=self._transport)
+
+    def login(self, username: str, password: str, server_url: str | None = None) -> wire.UserInfo:
+        """Raises client errors (Offline, Rejected/AuthRequired for bad credentials)."""
+        if server_url:
+            self.server_url = server_url.rstrip("/")
+        client = self.client()
+        try:
+            resp = client.login(username, password)
+        finally:
+            client.close()
+        previous = self.user
+        if previous is not None and previous.username != resp.user.username:
+            self.store.set_meta("sync_cursor", None)  # another person's assignments: pull afresh
+        self.store.set_meta("server_url", self.server_url)
+        self.store.set_meta("token", resp.token)
+        self.store.set_meta("user", wire.canonical_json(resp.user).decode())
+        return resp.user
+
+    def logout(self) -> int:
+        """Forget the token; unsynced reports stay on the device. Returns how many wait."""
+        self.store.set_meta("token", None)
+        return self.unsent_count()
+
+    def unsent_count(self) -> int:
+        counts = self.store.outbox_counts()
+        return sum(counts[s] for s in (OutboxState.PENDING, OutboxState.SENDING, OutboxState.FAILED))
+
+    # ------------------------------------------------------------ checks
+
+    def team_id(self) -> str | None:
+        user = self.user
+        return user.team_ids[0] if user and user.team_ids else None
+
+    def save_check(self, draft: CheckDraft, *, now: datetime | None = None) -> wire.Report:
+        report = build_report(draft, team_id=self.team_id(), now=now or datetime.now(timezone.utc))
+        self.store.save_report(report, draft.photos)
+        return report
+
+    # ------------------------------------------------------------ sync
+
+    def sync(self, progress: Progress | None = None) -> SyncResult:
+        """One sync pass; concurrent calls wait for the running one instead of racing it."""
+        with self._sync_lock:
+            if not self.store.get_meta("token"):
+                result = SyncResult(outcome=Outcome.AUTH_NEEDED, message="not logged in")
+            else:
+                client = self.client()
+                try:
+                    result = SyncEngine(self.store, client).run(progress)
+                finally:
+                    client.close()
+            self.last_sync = result
+            return result
+
+
+ProgressCallback = Callable[[int, int], None]

@@ -1,0 +1,23 @@
+"""Photo picking through Flet's FilePicker (works on web, desktop and phones)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flet as ft
+
+
+class PhotoPicker:
+    def __init__(self, page: ft.Page) -> None:
+        self._picker = ft.FilePicker()
+        page.services.append(self._picker)
+
+    async def pick(self) -> list[tuple[str, bytes]]:
+        files = await self._picker.pick_files(file_type=ft.FilePickerFileType.IMAGE,
+                                              allow_multiple=True, with_data=True)
+        out = []
+        for f in files or []:
+            data = f.bytes if f.bytes is not None else (Path(f.path).read_bytes() if f.path else None)
+            if data:
+                out.append((f.name, bytes(data)))
+        return out

@@ -1,0 +1,208 @@
+"""The app shell: login gate, navigation, offline banner, background sync.
+
+Screens live in ``views/``; each gets this shell to reach the device, the translator and
+navigation. Blocking work (photo processing, sync over the network) runs in worker threads so
+the UI stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+
+import flet as ft
+
+from patrol_app.core.device import Device
+from patrol_app.core.sync import Outcome, SyncResult
+
+from .i18n import Translator
+from .theme import apply_theme
+from .views import check_form, login, outbox, places
+
+log = logging.getLogger("patrol_app")
+
+AUTO_SYNC_SECONDS = 180
+
+
+class PatrolApp:
+    def __init__(self, page: ft.Page, device: Device) -> None:
+        self.page = page
+        self.device = device
+        self.t = Translator(device.store.get_meta("lang", "de") or "de")
+        self.web = page.web
+        from patrol_app.platform.connectivity import Connectivity
+        from patrol_app.platform.gps import Gps
+        from patrol_app.platform.picker import PhotoPicker
+
+        self.gps = Gps(page)
+        self.picker = PhotoPicker(page)
+        self.connectivity = Connectivity(page, self._connectivity_changed)
+        self.fix = None  # the latest GPS fix, shared by the place list and the check form
+        self.sync_status = ""
+        self.sync_progress: tuple[int, int] | None = None
+        self.tab = 0
+        self.banner = ft.Container(
+            content=ft.Row([ft.Icon(ft.Icons.CLOUD_OFF, color=ft.Colors.ON_ERROR_CONTAINER),
+                            ft.Text(self.t("offline_banner"), color=ft.Colors.ON_ERROR_CONTAINER,
+                                    expand=True, weight=ft.FontWeight.W_500)]),
+            bgcolor=ft.Colors.ERROR_CONTAINER, padding=ft.Padding.symmetric(vertical=8, horizontal=12), visible=False)
+        self.body = ft.Column(expand=True, spacing=0)
+
+    # ------------------------------------------------------------ start and navigation
+
+    async def start(self) -> None:
+        self.page.title = self.t("app_title")
+        apply_theme(self.page)
+        self.page.padding = 0
+        self.page.add(ft.SafeArea(ft.Column([self.banner, self.body], expand=True, spacing=0),
+                                  expand=True))
+        await self.connectivity.refresh()
+        self._update_banner()
+        if self.device.logged_in:
+            self.show_main()
+            self.page.run_task(self._auto_sync_loop)
+        else:
+            self.show_login()
+
+    def show_login(self) -> None:
+        self.page.appbar = None
+        self.page.navigation_bar = None
+        self._set_body(login.LoginView(self).build())
+
+    def show_main(self, tab: int | None = None) -> None:
+        if tab is not None:
+            self.tab = tab
+        t = self.t
+        user = self.device.user
+        self.page.appbar = ft.AppBar(
+            title=ft.Text(t("app_title"), weight=ft.FontWeight.BOLD),
+            actions=[
+                ft.TextButton(t("language"), on_click=self._toggle_language),
+                ft.Semantics(identifier="logout", content=ft.IconButton(
+                    ft.Icons.LOGOUT, tooltip=t("logout"), on_click=self._logout)),
+            ],
+        )
+        self.page.navigation_bar = ft.NavigationBar(
+            selected_index=self.tab,
+            on_change=lambda e: self.show_main(int(e.control.selected_index)),
+            destinations=[
+                ft.NavigationBarDestination(icon=ft.Icons.PLACE_OUTLINED,
+                                            selected_icon=ft.Icons.PLACE, label=t("nav_places")),
+                ft.NavigationBarDestination(icon=ft.Icons.OUTBOX_OUTLINED,
+                                            selected_icon=ft.Icons.OUTBOX, label=t("nav_outbox")),
+            ],
+        )
+        view = places.PlacesView(self) if self.tab == 0 else outbox.OutboxView(self)
+        header = ft.Text(t("logged_in_as", name=user.display_name if user else "?"),
+                         size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+        self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
+                                  view.build()], expand=True, spacing=0))
+
+    def show_check(self, place) -> None:
+        self.page.navigation_bar = None
+        self._set_body(check_form.CheckFormView(self, place).build())
+
+    def _set_body(self, control: ft.Control) -> None:
+        self.body.controls = [control]
+        self.page.update()
+
+    def toast(self, message: str, *, error: bool = False) -> None:
+        self.page.show_dialog(ft.SnackBar(
+            ft.Text(message, color=ft.Colors.ON_ERROR_CONTAINER if error else None),
+            bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=5000))
+
+    # ------------------------------------------------------------ session actions
+
+    def _toggle_language(self, _=None) -> None:
+        self.t = Translator("en" if self.t.lang == "de" else "de")
+        self.device.store.set_meta("lang", self.t.lang)
+        self.banner.content.controls[1].value = self.t("offline_banner")
+        self.page.title = self.t("app_title")
+        self.show_main()
+
+    def _logout(self, _=None) -> None:
+        waiting = self.device.logout()
+        self.show_login()
+        if waiting:
+            self.toast(self.t("unsynced_logout", n=waiting))
+
+    async def after_login(self) -> None:
+        self.show_main(0)
+        await self.sync_now()
+        self.page.run_task(self._auto_sync_loop)
+
+    # ------------------------------------------------------------ sync
+
+    @property
+    def online(self) -> bool:
+        offline_by_sync = (self.device.last_sync is not None
+                           and self.device.last_sync.outcome is Outcome.OFFLINE)
+        return self.connectivity.online and not offline_by_sync
+
+    async def sync_now(self, _=None) -> SyncResult | None:
+        if not self.connectivity.online:
+            self.sync_status = self.t("sync_offline")
+            self._refresh_current()
+            return None
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:
+            self.sync_progress = (done, total)
+            loop.call_soon_threadsafe(self._refresh_progress)
+
+        result = await asyncio.to_thread(self.device.sync, progress)
+        self.sync_progress = None
+        self.sync_status = {
+            Outcome.OK: self.t("sync_ok"),
+            Outcome.OFFLINE: self.t("sync_offline"),
+            Outcome.AUTH_NEEDED: self.t("sync_auth"),
+            Outcome.SERVER_ERROR: self.t("sync_server_error"),
+        }[result.outcome]
+        self._update_banner()
+        if result.outcome is Outcome.AUTH_NEEDED and self.device.store.get_meta("token"):
+            self.device.logout()
+            self.show_login()
+            self.toast(self.sync_status, error=True)
+            return result
+        self._refresh_current()
+        return result
+
+    def _refresh_progress(self) -> None:
+        if self.tab == 1 and self.page.navigation_bar is not None:
+            self.show_main()
+
+    def _refresh_current(self) -> None:
+        if self.page.navigation_bar is not None:  # on a main tab, not in a form or at login
+            self.show_main()
+        else:
+            self.page.update()
+
+    def _update_banner(self) -> None:
+        self.banner.visible = not self.online
+        self.page.update()
+
+    async def _connectivity_changed(self, online: bool) -> None:
+        self._update_banner()
+        if online and self.device.logged_in:
+            await self.sync_now()
+
+    async def _auto_sync_loop(self) -> None:
+        while self.device.logged_in:
+            await asyncio.sleep(AUTO_SYNC_SECONDS)
+            if self.connectivity.online and self.device.logged_in:
+                await self.sync_now()
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("PATROL_APP_DATA") or os.environ.get("FLET_APP_STORAGE_DATA")
+    return Path(env) if env else Path.home() / ".local" / "share" / "gemeinsame-streife"
+
+
+def make_main(device: Device):
+    async def main(page: ft.Page) -> None:
+        app = PatrolApp(page, device)
+        await app.start()
+
+    return main

@@ -1,0 +1,28 @@
+"""High-contrast light theme for sunlight, a dark theme for night shifts (follows the system)."""
+
+from __future__ import annotations
+
+import flet as ft
+
+SEED = "#0B3D91"  # deep blue: readable on white, calm at night
+
+
+def apply_theme(page: ft.Page) -> None:
+    page.theme = ft.Theme(color_scheme_seed=SEED, use_material3=True)
+    page.dark_theme = ft.Theme(color_scheme_seed=SEED, use_material3=True)
+    page.theme_mode = ft.ThemeMode.SYSTEM
+
+
+TOUCH = 48  # minimum touch target (px)
+
+
+def big_button(text: str, on_click, *, icon=None, identifier: str | None = None,
+               filled: bool = True, expand: bool = False) -> ft.Control:
+    cls = ft.FilledButton if filled else ft.OutlinedButton
+    btn = cls(content=text, icon=icon, on_click=on_click, height=TOUCH + 4, expand=expand)
+    return ft.Semantics(identifier=identifier, content=btn) if identifier else btn
+
+
+def section(title: str) -> ft.Control:
+    return ft.Container(ft.Text(title, size=16, weight=ft.FontWeight.BOLD),
+                        padding=ft.Padding.only(top=12, bottom=4))

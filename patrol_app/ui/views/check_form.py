@@ -1,0 +1,214 @@
+"""The check form: GPS + presence verdict, checklist, findings, measures, severity, note, photos.
+
+All state lives in a :class:`CheckDraft` (UI-free, tested on its own); the controls only edit it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from patrol_app.core.checks import CheckDraft
+from patrol_app.core.photos import PhotoError, make_thumbnail, process_photo
+from patrol_app.core.store import StoreError
+from patrol_app.platform.gps import GpsUnavailable
+from patrol_wire import FieldKind, Finding, Measure, Severity, Verdict
+
+from ..theme import TOUCH, big_button, section
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+
+def verdict_text(t, result) -> str:
+    """The presence verdict in words: "vor Ort, 12 m", "Position zu ungenau: 140 m"."""
+    v = result.verdict
+    d = t.number(result.distance_m or 0)
+    acc = t.number(result.accuracy_m or 0)
+    age = t.number(result.age_s or 0)
+    return t(f"verdict_{v.value}", d=d, acc=acc, age=age)
+
+
+_VERDICT_COLOURS = {Verdict.ON_SITE: ft.Colors.GREEN_800, Verdict.OFF_SITE: ft.Colors.ORANGE_900,
+                    Verdict.INACCURATE: ft.Colors.ORANGE_900, Verdict.STALE: ft.Colors.ORANGE_900}
+
+
+class CheckFormView:
+    def __init__(self, app: "PatrolApp", place) -> None:
+        self.app = app
+        store = app.device.store
+        self.draft = CheckDraft(place=place, checklist=store.checklist_for(place.type) if place else None,
+                                fix=app.fix)
+        t = app.t
+        self.verdict = ft.Text("", size=16, weight=ft.FontWeight.W_600)
+        self.no_fix = ft.TextField(label=t("no_fix_reason"), on_change=self._no_fix_changed,
+                                   max_length=200)
+        self.photo_row = ft.Row(wrap=True, spacing=8)
+        self.message = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.saving = False
+
+    # ------------------------------------------------------------ layout
+
+    def build(self) -> ft.Control:
+        t = self.app.t
+        d = self.draft
+        title = d.place.name if d.place else "—"
+        controls: list[ft.Control] = [
+            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda e: self.app.show_main(0),
+                                  tooltip=t("cancel")),
+                    ft.Text(t("check_title", place=title), size=18, weight=ft.FontWeight.BOLD,
+                            expand=True, max_lines=2)]),
+            section(t("gps")),
+            big_button(t("locate"), self.locate, icon=ft.Icons.MY_LOCATION, identifier="check-locate",
+                       filled=False),
+            self.verdict, self.no_fix,
+        ]
+        if d.checklist:
+            controls.append(section(t("checklist")))
+            controls += [self._field(f) for f in d.checklist.fields]
+        controls.append(section(t("findings")))
+        controls.append(self._multi(Finding, d.findings, "f"))
+        controls.append(section(t("measures")))
+        controls.append(self._multi(Measure, d.measures, "m"))
+        controls.append(section(t("severity")))
+        controls.append(ft.Dropdown(
+            value=d.severity.value, label=t("severity"),
+            options=[ft.DropdownOption(key=s.value, text=t(f"sev_{s.value}")) for s in Severity],
+            on_select=lambda e: setattr(d, "severity", Severity(e.control.value))))
+        controls.append(ft.TextField(label=t("note"), multiline=True, min_lines=3, max_length=4000,
+                                     on_change=lambda e: setattr(d, "note", e.control.value or "")))
+        controls.append(section(t("photos")))
+        controls.append(big_button(t("add_photo"), self.add_photo, icon=ft.Icons.ADD_A_PHOTO,
+                                   identifier="add-photo", filled=False))
+        controls.append(self.photo_row)
+        controls.append(ft.Switch(label=t("agency_only"), value=d.agency_only,
+                                  on_change=lambda e: setattr(d, "agency_only", bool(e.control.value))))
+        controls.append(self.message)
+        controls.append(big_button(t("save"), self.save, icon=ft.Icons.SAVE, identifier="save-report"))
+        self._show_verdict()
+        return ft.Container(ft.Column(controls, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
+                                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                            padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
+
+    def _field(self, f) -> ft.Control:
+        t = self.app.t
+        label = f.label_de if t.lang == "de" else f.label_en
+        answers = self.draft.answers
+        if f.kind is FieldKind.YES_NO:
+            return ft.Checkbox(label=label, value=bool(answers.get(f.key, False)),
+                               on_change=lambda e: answers.__setitem__(f.key, bool(e.control.value)))
+        if f.kind is FieldKind.COUNT:
+            def set_count(e, key=f.key):
+                text = (e.control.value or "").strip()
+                if text.isdigit():
+                    answers[key] = int(text)
+                else:
+                    answers.pop(key, None)
+            return ft.TextField(label=label, keyboard_type=ft.KeyboardType.NUMBER,
+                                input_filter=ft.NumbersOnlyInputFilter(), on_change=set_count)
+        if f.kind is FieldKind.CHOICE:
+            return ft.Dropdown(label=label, options=[ft.DropdownOption(key=c, text=c) for c in f.choices],
+                               on_select=lambda e: answers.__setitem__(f.key, e.control.value))
+        return ft.TextField(label=label, max_length=500,
+                            on_change=lambda e: answers.__setitem__(f.key, e.control.value or ""))
+
+    def _multi(self, enum_cls, chosen: set, prefix: str) -> ft.Control:
+        t = self.app.t
+
+        def toggle(e, item):
+            (chosen.add if e.control.value else chosen.discard)(item)
+
+        return ft.Row(wrap=True, spacing=0, controls=[
+            ft.Container(ft.Checkbox(label=t(f"{prefix}_{item.value}"), value=item in chosen,
+                                     on_change=lambda e, item=item: toggle(e, item)),
+                         width=175, height=TOUCH)
+            for item in enum_cls])
+
+    # ------------------------------------------------------------ GPS
+
+    def _show_verdict(self) -> None:
+        t = self.app.t
+        if self.draft.fix is None:
+            self.verdict.value = t("no_fix_yet")
+            self.verdict.color = None
+            self.no_fix.visible = True
+            return
+        result = self.draft.presence(datetime.now(timezone.utc))
+        self.verdict.value = verdict_text(t, result)
+        self.verdict.color = _VERDICT_COLOURS.get(result.verdict)
+        self.no_fix.visible = False
+
+    async def locate(self, _=None) -> None:
+        t = self.app.t
+        self.verdict.value = t("locating")
+        self.app.page.update()
+        try:
+            self.draft.fix = self.app.fix = await self.app.gps.fix(web=self.app.web)
+            self._show_verdict()
+        except GpsUnavailable as exc:
+            self._show_verdict()
+            self.verdict.value = t(exc.key, reason=exc.reason)
+        self.app.page.update()
+
+    def _no_fix_changed(self, e) -> None:
+        self.draft.no_fix_reason = e.control.value or ""
+
+    # ------------------------------------------------------------ photos
+
+    async def add_photo(self, _=None) -> None:
+        for name, data in await self.app.picker.pick():
+            try:
+                photo = await asyncio.to_thread(process_photo, data)
+                thumb = await asyncio.to_thread(make_thumbnail, photo.data)
+            except PhotoError:
+                self.app.toast(f"{name}: {self.app.t('photo_unreadable')}", error=True)
+                continue
+            if self.draft.add_photo(photo):
+                self.photo_row.controls.append(self._thumb(photo.sha256, thumb))
+        self.app.page.update()
+
+    def _thumb(self, sha: str, thumb: bytes) -> ft.Control:
+        holder = ft.Stack(width=96, height=96)
+
+        def remove(_):
+            self.draft.remove_photo(sha)
+            self.photo_row.controls.remove(holder)
+            self.app.page.update()
+
+        holder.controls = [
+            ft.Image(src=thumb, width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8),
+            ft.Container(ft.IconButton(ft.Icons.CLOSE, on_click=remove, tooltip=self.app.t("remove"),
+                                       icon_color=ft.Colors.WHITE,
+                                       bgcolor=ft.Colors.with_opacity(0.55, ft.Colors.BLACK)),
+                         right=0, top=0),
+        ]
+        return holder
+
+    # ------------------------------------------------------------ save
+
+    async def save(self, _=None) -> None:
+        if self.saving:
+            return  # a double tap must not save twice
+        t = self.app.t
+        problems = self.draft.problems()
+        if problems:
+            self.message.value = " ".join(t(p) for p in problems)
+            self.message.visible = True
+            self.app.page.update()
+            return
+        self.saving = True
+        try:
+            await asyncio.to_thread(self.app.device.save_check, self.draft)
+        except StoreError as exc:
+            self.saving = False
+            self.message.value = str(exc)
+            self.message.visible = True
+            self.app.page.update()
+            return
+        self.app.toast(t("saved"))
+        self.app.show_main(0)
+        if self.app.connectivity.online:
+            self.app.page.run_task(self.app.sync_now)

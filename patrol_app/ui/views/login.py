@@ -1,0 +1,75 @@
+"""Login screen: username, password, server address (prefilled)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+from patrol_app.core.client import AuthRequired, ClientError, Offline, Rejected
+
+from ..theme import big_button
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+
+class LoginView:
+    def __init__(self, app: "PatrolApp") -> None:
+        self.app = app
+        t = app.t
+        self.username = ft.TextField(label=t("username"), autofocus=True, autocorrect=False,
+                                     enable_suggestions=False)
+        self.password = ft.TextField(label=t("password"), password=True, can_reveal_password=True,
+                                     on_submit=self.submit)
+        self.server = ft.TextField(label=t("server_url"), value=app.device.server_url,
+                                   keyboard_type=ft.KeyboardType.URL)
+        self.error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.busy = ft.ProgressRing(visible=False, width=24, height=24)
+
+    def build(self) -> ft.Control:
+        t = self.app.t
+        return ft.Container(
+            ft.Column([
+                ft.Icon(ft.Icons.SHIELD_OUTLINED, size=56, color=ft.Colors.PRIMARY),
+                ft.Text(t("app_title"), size=26, weight=ft.FontWeight.BOLD),
+                self.username, self.password, self.server, self.error,
+                ft.Row([big_button(t("login"), self.submit, icon=ft.Icons.LOGIN,
+                                   identifier="login-submit", expand=True), self.busy]),
+                ft.TextButton(t("language"), on_click=self._toggle_language),
+            ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, scroll=ft.ScrollMode.AUTO),
+            padding=24, expand=True)
+
+    def _toggle_language(self, _=None) -> None:
+        from ..i18n import Translator
+
+        self.app.t = Translator("en" if self.app.t.lang == "de" else "de")
+        self.app.device.store.set_meta("lang", self.app.t.lang)
+        self.app.show_login()
+
+    async def submit(self, _=None) -> None:
+        t = self.app.t
+        self.error.visible = False
+        self.busy.visible = True
+        self.app.page.update()
+        try:
+            await asyncio.to_thread(self.app.device.login, (self.username.value or "").strip(),
+                                    self.password.value or "", (self.server.value or "").strip())
+        except Offline:
+            self._fail(t("login_offline"))
+            return
+        except (Rejected, AuthRequired):
+            self._fail(t("login_failed"))
+            return
+        except ClientError as exc:
+            self._fail(str(exc))
+            return
+        finally:
+            self.busy.visible = False
+        await self.app.after_login()
+
+    def _fail(self, message: str) -> None:
+        self.error.value = message
+        self.error.visible = True
+        self.app.page.update()

@@ -1,0 +1,99 @@
+"""Places sorted by distance from the current GPS fix, with search and "check here"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+import patrol_wire as wire
+
+from patrol_app.core import geo
+from patrol_app.platform.gps import GpsUnavailable
+
+from ..theme import big_button
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+MAX_ROWS = 60
+
+_ICONS = {"playground": ft.Icons.CHILD_CARE, "event": ft.Icons.FESTIVAL, "drug_scene": ft.Icons.MEDICATION,
+          "nightlife": ft.Icons.NIGHTLIFE, "hotspot": ft.Icons.WARNING_AMBER, "other": ft.Icons.PLACE}
+
+
+def is_current(place, now: datetime) -> bool:
+    """Temporary places (events) only count while they run."""
+    if place.active_from and wire.parse_timestamp(place.active_from) > now:
+        return False
+    return not (place.active_until and wire.parse_timestamp(place.active_until) < now)
+
+
+def ranked_places(places, fix, query: str, now: datetime | None = None):
+    """Current places matching the query, nearest first (alphabetical without a fix)."""
+    q = query.strip().lower()
+    now = now or datetime.now(timezone.utc)
+    chosen = [p for p in places
+              if is_current(p, now) and (not q or q in p.name.lower() or q in p.id.lower())]
+    if fix is None:
+        return [(p, None) for p in sorted(chosen, key=lambda p: p.name)]
+    return geo.nearest_places(fix.lat, fix.lon, chosen)
+
+
+class PlacesView:
+    def __init__(self, app: "PatrolApp") -> None:
+        self.app = app
+        self.search = ft.TextField(label=app.t("search_places"), prefix_icon=ft.Icons.SEARCH,
+                                   on_change=self._changed, dense=True)
+        self.status = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
+        self.list = ft.ListView(expand=True, spacing=0)
+        self.places = app.device.store.places()
+
+    def build(self) -> ft.Control:
+        t = self.app.t
+        self._fill()
+        return ft.Container(ft.Column([
+            ft.Row([ft.Text(t("places_title"), size=20, weight=ft.FontWeight.BOLD, expand=True)]),
+            ft.Row([big_button(t("locate"), self.locate, icon=ft.Icons.MY_LOCATION,
+                               identifier="locate", filled=False, expand=True)]),
+            self.status, self.search, self.list,
+        ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
+
+    def _fill(self) -> None:
+        t = self.app.t
+        fix = self.app.fix
+        if fix is not None:
+            self.status.value = f"GPS ±{t.number(fix.accuracy_m)} m"
+        if not self.places:
+            self.list.controls = [ft.Text(t("no_places"))]
+            return
+        rows = []
+        for place, dist in ranked_places(self.places, fix, self.search.value or "")[:MAX_ROWS]:
+            sub = t(f"t_{place.type.value}")
+            if place.category:
+                sub += f" {place.category}"
+            if dist is not None:
+                sub += " · " + t.distance(dist)
+            rows.append(ft.Semantics(identifier=f"place-{place.id}", content=ft.ListTile(
+                leading=ft.Icon(_ICONS.get(place.type.value, ft.Icons.PLACE)),
+                title=ft.Text(place.name, max_lines=2), subtitle=ft.Text(sub),
+                trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT), min_height=56,
+                on_click=lambda e, p=place: self.app.show_check(p))))
+        self.list.controls = rows
+
+    def _changed(self, _=None) -> None:
+        self._fill()
+        self.app.page.update()
+
+    async def locate(self, _=None) -> None:
+        t = self.app.t
+        self.status.value = t("locating")
+        self.app.page.update()
+        try:
+            self.app.fix = await self.app.gps.fix(web=self.app.web)
+        except GpsUnavailable as exc:
+            self.status.value = t(exc.key, reason=exc.reason)
+            self.app.page.update()
+            return
+        self.app.show_main()  # redraw whatever view is current (a sync may have replaced this one)

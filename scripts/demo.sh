@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# One command for the demo: set up, seed the Hamm data, start server (:8000) and app (:8550).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh server,web
+DATA="${DEMO_DATA:-demo-data}"
+mkdir -p "$DATA"
+.venv/bin/patrol-server --data "$DATA/server" init >/dev/null
+.venv/bin/patrol-server --data "$DATA/server" seed-demo
+.venv/bin/patrol-server --data "$DATA/server" serve --host 127.0.0.1 --port 8000 --log-level warning &
+SERVER=$!
+.venv/bin/patrol-app --server http://127.0.0.1:8000 --port 8550 --data "$DATA/device" > "$DATA/app.log" 2>&1 &
+APP=$!
+trap 'kill $SERVER $APP 2>/dev/null || true' EXIT INT TERM
+for _ in $(seq 1 60); do
+  curl -fs http://127.0.0.1:8550/ >/dev/null 2>&1 && curl -fs http://127.0.0.1:8000/healthz >/dev/null 2>&1 && break
+  sleep 0.5
+done
+cat <<MSG
+
+  Gemeinsame Streife demo is running.
+    App (open in a browser, phone size works best):  http://127.0.0.1:8550
+    Server API:                                      http://127.0.0.1:8000  (OpenAPI: /docs)
+
+  Demo logins (password for all: streife2026)
+    polizei          officer, police   (team "Streife Mitte 1")
+    kod              officer, KOD      (same team)
+    schichtleitung   shift lead
+    lagebild         supervisor
+    admin            admin
+
+  Ctrl+C stops both.
+MSG
+wait

@@ -1,0 +1,61 @@
+"""Driving the Flet web app in real headless Chromium (Debian's, never a downloaded one).
+
+Flutter draws on a canvas; clicking ``flt-semantics-placeholder`` builds the accessibility DOM,
+after which text fields are ``role=textbox`` by label, buttons ``role=button`` and our
+``ft.Semantics(identifier=...)`` wrappers carry ``flt-semantics-identifier``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Iterator
+from urllib.parse import urlparse
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+PHONE = {"width": 390, "height": 844}
+ALLOWED_FOREIGN = re.compile(r"rive")  # one known wasm fetch from a CDN that fails harmlessly
+
+
+@contextlib.contextmanager
+def phone_context(playwright, *, geolocation: dict | None = None) -> Iterator:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    try:
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=2, locale="de-DE", timezone_id="Europe/Berlin",
+            permissions=["geolocation"] if geolocation else [], geolocation=geolocation)
+        context.foreign_requests = []  # requests that left localhost: a test asserts none
+
+        def record(request) -> None:
+            host = urlparse(request.url).hostname or ""
+            if request.url.startswith(("data:", "blob:")):
+                return
+            if host not in ("127.0.0.1", "localhost") and not ALLOWED_FOREIGN.search(request.url):
+                context.foreign_requests.append(request.url)
+
+        context.on("request", record)
+        yield context
+        context.close()
+    finally:
+        browser.close()
+
+
+def open_app(page, url: str, timeout: float = 60_000) -> None:
+    page.goto(url)
+    page.wait_for_selector("#loading", state="detached", timeout=timeout)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=timeout)
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    page.wait_for_selector("flt-semantics", state="attached", timeout=timeout)
+
+
+def by_id(page, identifier: str):
+    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
+
+
+def fill(page, label: str, value: str) -> None:
+    box = page.get_by_role("textbox", name=label)
+    box.click()
+    box.fill(value)
