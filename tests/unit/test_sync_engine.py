@@ -1,0 +1,120 @@
+"""The sync engine against the real server app (in-process transport), with network faults."""
+
+import httpx
+import pytest
+
+import patrol_wire as wire
+from patrol_app.core.client import SyncClient
+from patrol_app.core.store import ItemKind, OutboxState
+from patrol_app.core.sync import Backoff, Outcome, SyncEngine
+from tests.conftest import jpeg_bytes, make_report
+
+
+class Flaky(httpx.BaseTransport):
+    """Wraps the real transport; fails requests on demand like a dead or broken network."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.offline = False
+        self.fail_next: list[int] = []  # status codes to answer instead of forwarding
+        self.requests: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(f"{request.method} {request.url.path}")
+        if self.offline:
+            raise httpx.ConnectError("network unreachable", request=request)
+        if self.fail_next:
+            return httpx.Response(self.fail_next.pop(0), json=wire.error_body(
+                wire.ErrorCode.UNAVAILABLE, "busy"))
+        return self.inner.handle_request(request)
+
+
+@pytest.fixture
+def net(client):
+    return Flaky(client._transport)
+
+
+@pytest.fixture
+def engine(store, net, client):
+    c = SyncClient("http://testserver", client.token, transport=net)
+    return SyncEngine(store, c, backoff=Backoff(base_s=0.001, cap_s=0.01), sleep=lambda s: None)
+
+
+def save(store, n=0, photo=None):
+    r = wire.decode(wire.Report, make_report(n, photos=[photo.sha256] if photo else []))
+    store.save_report(r, [photo] if photo else [])
+    return r
+
+
+def test_push_photos_pull_in_one_run(store, engine, client, photo):
+    save(store, 1, photo)
+    save(store, 2)
+    result = engine.run()
+    assert result.outcome is Outcome.OK
+    assert (result.reports_sent, result.photos_sent) == (2, 1)
+    assert all(i.state is OutboxState.SENT for i in store.outbox())
+    assert client.app_storage.report_count() == 2 and client.app_storage.photo_count() == 1
+    assert [p.id for p in store.places()] == ["pg-1"]
+
+
+def test_offline_stops_and_keeps_everything_pending(store, engine, net):
+    save(store)
+    net.offline = True
+    result = engine.run()
+    assert result.outcome is Outcome.OFFLINE
+    assert [i.state for i in store.outbox()] == [OutboxState.PENDING]
+    assert len(net.requests) == 1  # no hammering a dead network
+
+
+def test_server_errors_retry_with_backoff_then_succeed(store, engine, net, client):
+    save(store)
+    net.fail_next = [503, 502]
+    assert engine.run().outcome is Outcome.OK
+    assert client.app_storage.report_count() == 1
+
+
+def test_persistent_server_error_marks_failed_with_a_later_attempt(store, engine, net):
+    save(store)
+    net.fail_next = [500] * 10
+    assert engine.run().outcome is Outcome.SERVER_ERROR
+    item = store.outbox()[0]
+    assert item.state is OutboxState.FAILED and item.next_attempt_at > 0 and item.attempts == 1
+
+
+def test_rejected_item_is_marked_and_the_rest_still_go(store, engine, client):
+    bad = wire.decode(wire.Report, make_report(place_id="pg-1"))
+    store.save_report(bad)
+    good = save(store, 2)
+    client.put(f"/api/v1/reports/{bad.id}", json={**make_report(), "id": bad.id, "note": "other"},
+               headers={"Authorization": f"Bearer {client.token}"})
+    result = engine.run()
+    assert result.rejected == 1 and result.reports_sent == 1
+    states = {i.ref: i for i in store.outbox()}
+    assert states[bad.id].state is OutboxState.REJECTED and states[bad.id].error_code == "report_conflict"
+    assert states[good.id].state is OutboxState.SENT
+
+
+def test_auth_error_stops_without_losing_anything(store, engine, net, client):
+    save(store)
+    engine.client.token = "expired"
+    assert engine.run().outcome is Outcome.AUTH_NEEDED
+    assert store.outbox()[0].state is OutboxState.PENDING
+
+
+def test_photo_the_server_already_has_is_not_sent_again(store, engine, net, client, photo):
+    save(store, 1, photo)
+    engine.run()
+    net.requests.clear()
+    save(store, 2, photo)  # the same picture in a second report
+    engine.run()
+    assert not any(r.startswith("PUT /api/v1/photos") for r in net.requests)
+
+
+def test_batches_are_oldest_first(store, net, client):
+    ids = [save(store, i).id for i in range(7)]
+    eng = SyncEngine(store, SyncClient("http://testserver", client.token, transport=net), batch_size=3)
+    assert eng.run().reports_sent == 7
+    assert sum(r == "POST /api/v1/reports/batch" for r in net.requests) == 3
+    listed = client.get("/api/v1/reports", params={"limit": 10},
+                        headers={"Authorization": f"Bearer {client.token}"}).json()["items"]
+    assert [x["report"]["id"] for x in listed] == sorted(ids, reverse=True)
