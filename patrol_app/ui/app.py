@@ -166,7 +166,10 @@ class PatrolApp:
             self.show_login()
             self.toast(self.sync_status, error=True)
             return result
-        self._refresh_current()
+        # Redraw only when something visible changed: a rebuild under the officer's thumb
+        # swallows the tap they were making.
+        if result.pulled or result.reports_sent or result.photos_sent or result.rejected or self.tab == 1:
+            self._refresh_current()
         return result
 
     def _refresh_progress(self) -> None:

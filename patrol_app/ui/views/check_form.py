@@ -47,6 +47,7 @@ class CheckFormView:
         self.no_fix = ft.TextField(label=t("no_fix_reason"), on_change=self._no_fix_changed,
                                    max_length=200)
         self.photo_row = ft.Row(wrap=True, spacing=8)
+        self.photo_count = ft.Semantics(identifier="photo-count", content=ft.Text(""))
         self.message = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.saving = False
 
@@ -83,6 +84,7 @@ class CheckFormView:
         controls.append(section(t("photos")))
         controls.append(big_button(t("add_photo"), self.add_photo, icon=ft.Icons.ADD_A_PHOTO,
                                    identifier="add-photo", filled=False))
+        controls.append(self.photo_count)
         controls.append(self.photo_row)
         controls.append(ft.Switch(label=t("agency_only"), value=d.agency_only,
                                   on_change=lambda e: setattr(d, "agency_only", bool(e.control.value))))
@@ -168,6 +170,7 @@ class CheckFormView:
                 continue
             if self.draft.add_photo(photo):
                 self.photo_row.controls.append(self._thumb(photo.sha256, thumb))
+                self.photo_count.content.value = self.app.t("photos_attached", n=len(self.draft.photos))
         self.app.page.update()
 
     def _thumb(self, sha: str, thumb: bytes) -> ft.Control:
@@ -176,6 +179,7 @@ class CheckFormView:
         def remove(_):
             self.draft.remove_photo(sha)
             self.photo_row.controls.remove(holder)
+            self.photo_count.content.value = self.app.t("photos_attached", n=len(self.draft.photos))
             self.app.page.update()
 
         holder.controls = [

@@ -1,0 +1,56 @@
+"""The demo stack for browser tests: a seeded server and the Flet web app, each its own process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.browser import CHROMIUM
+from tests.support.servers import ROOT, free_port, server_cli, start_app, start_server
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def stack(tmp_path):
+    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: the test command installs Debian's chromium")
+    data = tmp_path / "server"
+    server_cli(data, "init")
+    server_cli(data, "seed-demo")
+    sport, aport = free_port(), free_port()
+    server = start_server(data, sport, tmp_path / "server.log")
+    app = None
+    try:
+        app = start_app(tmp_path / "device", aport, f"http://127.0.0.1:{sport}", tmp_path / "app.log")
+
+        class Stack:
+            server_url = f"http://127.0.0.1:{sport}"
+            app_url = f"http://127.0.0.1:{aport}"
+
+        yield Stack()
+    finally:
+        if app:
+            app.stop()
+        server.stop()
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def sample_photo(tmp_path) -> Path:
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (4000, 3000), (90, 140, 60))
+    ImageDraw.Draw(im).rectangle([500, 500, 1500, 1200], fill=(200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "IMG_0001.jpg"
+    im.save(path, quality=90, exif=exif)
+    return path
