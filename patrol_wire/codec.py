@@ -334,42 +334,87 @@ def _hashable(v: Any) -> Any:
     return v if not isinstance(v, (dict, list)) else repr(v)
 
 
+def _fast_guard(hint: Any, var: str, env: dict[str, Any], key: str) -> str | None:
+    """A Python expression that is true only when ``var`` is already valid and normalized.
+
+    The generated normalizer checks common, valid values inline and calls the full checker only
+    otherwise (which then names the error). None when no cheap inline check exists.
+    """
+    base, extras = _split_annotated(hint)
+    inner = _optional_inner(base)
+    if inner is not None:
+        sub = _fast_guard(typing.Annotated[(inner, *extras)] if extras else inner, var, env, key)
+        return None if sub is None else f"({var} is None or ({sub}))"
+    if any(isinstance(e, Timestamp) for e in extras):
+        return None
+    max_len = next((e.value for e in extras if isinstance(e, MaxLen)), None)
+    min_len = next((e.value for e in extras if isinstance(e, MinLen)), 0)
+    rng = next((e for e in extras if isinstance(e, Range)), None)
+    pattern = next((e for e in extras if isinstance(e, Pattern)), None)
+    if base is str:
+        parts = [f"type({var}) is str"]
+        if pattern is not None:  # our patterns admit no NUL and bound the length themselves
+            env[f"rx_{key}"] = re.compile(pattern.regex).match
+            parts.append(f"rx_{key}({var}) is not None")
+        else:
+            parts.append(f"{min_len} <= len({var})" + (f" <= {max_len}" if max_len is not None else ""))
+            parts.append(f"'\\x00' not in {var}")
+        return " and ".join(parts)
+    if base is bool:
+        return f"type({var}) is bool"
+    if base in (int, float) and rng is not None:
+        return f"type({var}) is {base.__name__} and {rng.lo!r} <= {var} <= {rng.hi!r}"
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        env[f"values_{key}"] = frozenset(m.value for m in base)
+        return f"type({var}) is str and {var} in values_{key}"
+    return None
+
+
 def _compile_normalizer(cls: type) -> Callable[[Any, str], dict]:
+    """Generate a straight-line normalizer for ``cls`` (one function, no per-field loop)."""
     hints = typing.get_type_hints(cls, include_extras=True)
-    plan: list[tuple[str, Normalizer, Any]] = []
-    for f in dataclasses.fields(cls):
-        default: Any = _MISSING
+    env: dict[str, Any] = {"_MISSING": _MISSING, "_fail": _fail, "_join": _join,
+                           "ErrorCode": ErrorCode, "check": getattr(cls, "wire_check", None)}
+    lines = [
+        "def norm(data, path):",
+        "    if type(data) is not dict:",
+        "        _fail(ErrorCode.INVALID_TYPE, path, 'must be a JSON object')",
+        "    if not known.issuperset(data):",
+        "        extra = sorted(str(k) for k in data if k not in known)",
+        "        _fail(ErrorCode.UNKNOWN_FIELD, _join(path, extra[0]), 'is not a known field')",
+        "    out = {}",
+    ]
+    names = []
+    for i, f in enumerate(dataclasses.fields(cls)):
+        names.append(f.name)
+        env[f"full_{i}"] = _compile_value(hints[f.name])
+        lines.append(f"    v = data.get({f.name!r}, _MISSING)")
+        lines.append("    if v is _MISSING:")
         if f.default is not dataclasses.MISSING:
-            default = f.default
+            default = f.default.value if isinstance(f.default, enum.Enum) else f.default
+            env[f"default_{i}"] = default
+            lines.append(f"        out[{f.name!r}] = default_{i}")
         elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-            default = f.default_factory  # called per use below
-        if isinstance(default, enum.Enum):
-            default = default.value
-        plan.append((f.name, _compile_value(hints[f.name]), default))
-    known = frozenset(name for name, _, _ in plan)
-    check = getattr(cls, "wire_check", None)
-
-    def norm(data: Any, path: str) -> dict:
-        if type(data) is not dict:
-            _fail(ErrorCode.INVALID_TYPE, path, "must be a JSON object")
-        if not known.issuperset(data):
-            extra = sorted(str(k) for k in data if k not in known)
-            _fail(ErrorCode.UNKNOWN_FIELD, _join(path, extra[0]), "is not a known field")
-        out = {}
-        for name, fn, default in plan:
-            raw = data.get(name, _MISSING)
-            if raw is _MISSING:
-                if default is _MISSING:
-                    _fail(ErrorCode.MISSING_FIELD, _join(path, name), "is required")
-                out[name] = default() if callable(default) else default
-            else:
-                out[name] = fn(raw, f"{path}.{name}" if path else name)
-        if check is not None:
-            problem = check(out)
-            if problem is not None:
-                _fail(ErrorCode.INVALID_VALUE, _join(path, problem[0]), problem[1])
-        return out
-
+            env[f"factory_{i}"] = f.default_factory  # type: ignore[misc]
+            lines.append(f"        out[{f.name!r}] = factory_{i}()")
+        else:
+            lines.append(f"        _fail(ErrorCode.MISSING_FIELD, _join(path, {f.name!r}), 'is required')")
+        guard = _fast_guard(hints[f.name], "v", env, str(i))
+        if guard is not None:
+            lines.append(f"    elif {guard}:")
+            lines.append(f"        out[{f.name!r}] = v")
+        lines.append("    else:")
+        lines.append(f"        out[{f.name!r}] = full_{i}(v, path + '.{f.name}' if path else {f.name!r})")
+    lines += [
+        "    if check is not None:",
+        "        problem = check(out)",
+        "        if problem is not None:",
+        "            _fail(ErrorCode.INVALID_VALUE, _join(path, problem[0]), problem[1])",
+        "    return out",
+    ]
+    env["known"] = frozenset(names)
+    exec(compile("\n".join(lines), f"<wire normalizer {cls.__name__}>", "exec"), env)  # noqa: S102
+    norm = env["norm"]
     _normalizers[cls] = norm
     return norm
 

@@ -78,3 +78,8 @@ def create_app(settings: Settings, storage: SqliteStorage | None = None) -> Fast
     app.add_middleware(SecurityHeaders)
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and multi-worker serving: settings from PATROL_* env."""
+    return create_app(Settings.from_env())

@@ -83,8 +83,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    app = create_app(_settings(args))
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+    settings = _settings(args)
+    if args.workers > 1:
+        # each worker process opens its own connections; SQLite serialises their writes
+        os.environ["PATROL_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("sync_server.app:app_from_env", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level=args.log_level,
+                    timeout_graceful_shutdown=5)
+        return 0
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
                 timeout_graceful_shutdown=5)
     return 0
 
@@ -97,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(fn=cmd_serve)
     sub.add_parser("init", help="create or migrate the database").set_defaults(fn=cmd_init)
     sub.add_parser("seed-demo", help="load the Hamm demo data").set_defaults(fn=cmd_seed_demo)

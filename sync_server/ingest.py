@@ -29,7 +29,7 @@ class Ingestor:
         self.storage = storage
         self.settings = settings
         self.rules = geo.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
-        self._places: dict[str, Place] = {}
+        self._places: dict[str, Place | None] = {}  # None: known not to exist
         self._places_version = -1
 
     def prepare(self, item: object, *, now: datetime) -> NewReport | ItemError:
@@ -38,21 +38,26 @@ class Ingestor:
             data = wire.normalize(wire.Report, item)
         except WireError as err:
             return ItemError(err.code, err.message, err.path or None)
-        if wire.codec.is_future(data["observed_at"], slack=self.settings.future_slack, now=now):
+        horizon = now + self.settings.future_slack
+        observed = wire.parse_timestamp(data["observed_at"])
+        if observed > horizon:
             return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
-                             "observed_at lies in the future; check the device clock", "observed_at")
+                             "lies in the future; check the device clock", "observed_at")
         fix = data["fix"]
-        if fix is not None and wire.codec.is_future(fix["fixed_at"], slack=self.settings.future_slack, now=now):
+        fixed_at = None if fix is None else wire.parse_timestamp(fix["fixed_at"])
+        if fixed_at is not None and fixed_at > horizon:
             return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
-                             "fix.fixed_at lies in the future; check the device clock", "fix.fixed_at")
+                             "lies in the future; check the device clock", "fix.fixed_at")
         place = None
         if data["place_id"] is not None:
             place = self._place(data["place_id"])
             if place is None:
                 return ItemError(ErrorCode.UNKNOWN_PLACE, "no such place", "place_id")
-        verdict = geo.presence(
-            None if fix is None else wire.build(wire.GpsFix, fix), place,
-            at=wire.parse_timestamp(data["observed_at"]), rules=self.rules)
+        if fix is None:
+            verdict = geo.PresenceResult(wire.Verdict.NO_FIX)
+        else:
+            verdict = geo.presence_of(fix["lat"], fix["lon"], fix["accuracy_m"], fixed_at, place,
+                                      at=observed, rules=self.rules)
         body = wire.canonical_json(data)
         return NewReport(
             id=data["id"], content_hash=_sha256(body), body=body.decode("utf-8"),
@@ -66,6 +71,7 @@ class Ingestor:
     def ingest(self, items: list[object], *, author: User) -> list[wire.ReportResult]:
         """One result per item, in order; valid items are stored in one transaction."""
         now = datetime.now(timezone.utc)
+        self.refresh_places()
         return self.store(items, [self.prepare(item, now=now) for item in items], author=author,
                           now=now)
 
@@ -90,17 +96,18 @@ class Ingestor:
                 results.append(wire.ReportResult(o.id, status, o.missing_photos, error))
         return results
 
+    def refresh_places(self) -> None:
+        """Drop cached places when any changed (e.g. an import from the command line)."""
+        version = self.storage.places_version()
+        if version != self._places_version:
+            self._places.clear()
+            self._places_version = version
+
     def _place(self, place_id: str) -> Place | None:
-        if self._places_version != self.storage.places_version:
-            self._places.clear()  # places were imported or changed since we cached them
-            self._places_version = self.storage.places_version
-        place = self._places.get(place_id)
-        if place is None and place_id in self.storage.known_place_ids():
-            bodies = self.storage.place_bodies([place_id])
-            if place_id in bodies:
-                place = wire.decode(Place, wire.parse_json(bodies[place_id]))
-                self._places[place_id] = place
-        return place
+        if place_id not in self._places:
+            body = self.storage.place_bodies([place_id]).get(place_id)
+            self._places[place_id] = None if body is None else wire.decode(Place, wire.parse_json(body))
+        return self._places[place_id]
 
 
 def _sha256(b: bytes) -> str:

@@ -102,20 +102,30 @@ def presence(
     """
     if fix is None:
         return PresenceResult(Verdict.NO_FIX)
+    return presence_of(fix.lat, fix.lon, fix.accuracy_m, parse_timestamp(fix.fixed_at), place,
+                       at=at, rules=rules)
+
+
+def presence_of(lat: float, lon: float, accuracy_m: float, fixed_at: datetime, place: Place | None,
+                *, at: datetime, rules: PresenceRules = PresenceRules()) -> PresenceResult:
+    """:func:`presence` on plain values (the server's ingest path has no GpsFix objects)."""
     if place is None:
-        return PresenceResult(Verdict.NO_PLACE, accuracy_m=fix.accuracy_m)
-    dist = fence_distance_m(fix.lat, fix.lon, place)
-    centre = distance_m(fix.lat, fix.lon, place.lat, place.lon)
-    age = (at - parse_timestamp(fix.fixed_at)).total_seconds()
-    if fix.accuracy_m > rules.accuracy_gate_m:
+        return PresenceResult(Verdict.NO_PLACE, accuracy_m=accuracy_m)
+    centre = distance_m(lat, lon, place.lat, place.lon)
+    if place.polygon:
+        fence = distance_to_polygon_m(lat, lon, place.polygon)
+    else:
+        fence = max(0.0, centre - place.radius_m)
+    age = (at - fixed_at).total_seconds()
+    if accuracy_m > rules.accuracy_gate_m:
         verdict = Verdict.INACCURATE
     elif age > rules.max_fix_age.total_seconds():
         verdict = Verdict.STALE
-    elif dist <= fix.accuracy_m:
+    elif fence <= accuracy_m:
         verdict = Verdict.ON_SITE
     else:
         verdict = Verdict.OFF_SITE
-    return PresenceResult(verdict, round(centre, 1), round(dist, 1), fix.accuracy_m, round(age, 1))
+    return PresenceResult(verdict, round(centre, 1), round(fence, 1), accuracy_m, round(age, 1))
 
 
 def fence_distance_m(lat: float, lon: float, place: Place) -> float:

@@ -19,6 +19,7 @@ from PIL import Image, ImageOps
 
 MAX_SIDE = 1600
 JPEG_QUALITY = 80
+MAX_BYTES = 300 * 1024
 MAX_INPUT_PIXELS = 64_000_000  # above any phone camera; larger is refused as a likely bomb
 
 
@@ -64,22 +65,28 @@ def process_photo(raw: bytes) -> ProcessedPhoto:
             Image.DecompressionBombWarning) as exc:
         raise PhotoError("Die Datei ist kein lesbares Bild.") from exc
 
+    if max(im.size) > MAX_SIDE:
+        # resize before rotating: turning the small image is cheaper than turning the big one
+        scale = MAX_SIDE / max(im.size)
+        target = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+        im = im.resize(target, Image.Resampling.BICUBIC)  # after draft() the factor is >= 0.5
     im = ImageOps.exif_transpose(im) or im
     if im.mode not in ("RGB", "L"):
         background = Image.new("RGB", im.size, (255, 255, 255))
         rgba = im.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         im = background
-    if max(im.size) > MAX_SIDE:
-        scale = MAX_SIDE / max(im.size)
-        target = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
-        # reducing_gap: integer box-reduce first, then a short high-quality resample
-        im = im.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
     im.info = {}  # Pillow would otherwise carry comments/XMP/ICC over into the new file
-    out = io.BytesIO()
-    im.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, exif=b"", icc_profile=None)
-    data = out.getvalue()
+    data = _encode(im, JPEG_QUALITY)
+    if len(data) > MAX_BYTES:  # a very detailed scene: trade a little quality for mobile uploads
+        data = _encode(im, JPEG_QUALITY - 15)
     return ProcessedPhoto(data, hashlib.sha256(data).hexdigest(), im.width, im.height)
+
+
+def _encode(im: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=quality, optimize=True, exif=b"", icc_profile=None)
+    return out.getvalue()
 
 
 def make_thumbnail(jpeg: bytes, side: int = 160) -> bytes:

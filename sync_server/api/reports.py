@@ -47,6 +47,7 @@ async def put_report(report_id: str, request: Request, user: UserDep, ingestor: 
         raise ApiError(422, ErrorCode.ID_MISMATCH, "the id in the body differs from the URL",
                        {"field": "id"})
     now = datetime.now(timezone.utc)
+    ingestor.refresh_places()
     prepared = ingestor.prepare(item, now=now)
     if isinstance(prepared, ItemError):
         raise ApiError(422, prepared.code, prepared.message,

@@ -132,8 +132,6 @@ class SqliteStorage:
         db = Database(sqlite3.connect(self.path))
         migrations.apply(db)
         db.close()
-        self._place_ids: set[str] | None = None
-        self.places_version = 0  # bumped whenever places change, for caches above us
 
     def close(self) -> None:
         with self._readers_lock:
@@ -244,8 +242,6 @@ class SqliteStorage:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [pid, body, ptype, district, int(active), self._bump(c)])
                 n += 1
-        self._place_ids = None
-        self.places_version += 1
         return n
 
     def upsert_checklist(self, checklist_id: str, version: int, place_type: str, body: str) -> None:
@@ -284,12 +280,9 @@ class SqliteStorage:
     def district_ids(self) -> set[str]:
         return {r[0] for r in self._read().execute("SELECT id FROM districts")}
 
-    def known_place_ids(self) -> set[str]:
-        ids = self._place_ids
-        if ids is None:
-            ids = {r[0] for r in self._read().execute("SELECT id FROM places")}
-            self._place_ids = ids
-        return ids
+    def places_version(self) -> int:
+        """Changes whenever any place changes, in any process: caches above us compare it."""
+        return self._read().execute("SELECT coalesce(max(seq), 0) FROM places").fetchone()[0]
 
     def place_bodies(self, ids: Iterable[str]) -> dict[str, str]:
         ids = list(set(ids))

@@ -66,9 +66,10 @@ def server_cli(data: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
-def start_server(data: Path, port: int, log: Path) -> Proc:
+def start_server(data: Path, port: int, log: Path, workers: int = 1) -> Proc:
     proc = Proc([sys.executable, "-m", "sync_server", "--data", str(data), "serve",
-                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], log)
+                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                 "--workers", str(workers)], log)
     proc.wait_http(f"http://127.0.0.1:{port}/healthz")
     return proc
 

@@ -248,3 +248,12 @@ def test_security_headers_present(client):
     r = client.get("/healthz")
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_places_added_while_serving_are_accepted_at_once(client):
+    from tests.conftest import add_place
+
+    body = make_report(place_id="pg-new")
+    assert_error(put(client, body), 422, "unknown_place")
+    add_place(client.app_storage, "pg-new")  # as the import-places command would, from outside
+    assert put(client, body).status_code == 201

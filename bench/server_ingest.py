@@ -1,0 +1,131 @@
+"""Server ingest through POST /api/v1/reports/batch on a real uvicorn process (loopback).
+
+Sends ``--total`` reports (default 1.1M) in batches of 500 from ``--clients`` connections and
+prints the rate for every 100k, so the first 100k (empty table) and the last 100k (1M already
+stored) are compared in the same run. ``--ids uuid4`` repeats it with random ids for the
+B-tree comparison. Targets: >= 20,000 reports/s with 1M stored; last 100k >= 0.8x the first.
+
+Run: .venv/bin/python bench/server_ingest.py [--total 1100000] [--ids uuid7|uuid4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from uuid6 import uuid7
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support.servers import free_port, start_server  # noqa: E402
+
+BATCH = 500
+CHUNK = 100_000
+
+
+def report_template() -> str:
+    body = {
+        "id": "@ID@", "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
+        "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 5.0},
+        "place_id": "westentor",
+        "fix": {"lat": 51.6807, "lon": 7.8105, "accuracy_m": 8.0,
+                "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
+        "findings": ["litter", "syringes"], "measures": ["talk"],
+        "answers": {"persons_present": 3, "known_group_present": True}, "note": "Kontrolle ohne Befund",
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def batches(total: int, ids: str):
+    tpl = report_template()
+    make = (lambda: str(uuid7())) if ids == "uuid7" else (lambda: str(uuid.uuid4()))
+    for start in range(0, total, BATCH):
+        n = min(BATCH, total - start)
+        items = ",".join(tpl.replace("@ID@", make()) for _ in range(n))
+        yield n, ('{"reports":[' + items + "]}").encode()
+
+
+def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as d:
+        data = Path(d)
+        py = [sys.executable, "-m", "sync_server", "--data", str(data)]
+        subprocess.run([*py, "init"], check=True, capture_output=True, cwd=ROOT)
+        subprocess.run([*py, "seed-demo"], check=True, capture_output=True, cwd=ROOT)
+        port = free_port()
+        server = start_server(data, port, data / "server.log", workers=workers)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            token = httpx.post(f"{url}/api/v1/auth/login",
+                               json={"username": "kod", "password": "streife2026"}).json()["token"]
+            work: queue.Queue = queue.Queue(maxsize=clients * 4)
+            done = 0
+            lock = threading.Lock()
+            marks: list[float] = []
+            errors: list[str] = []
+
+            def producer() -> None:
+                for item in batches(total, ids):
+                    work.put(item)
+                for _ in range(clients):
+                    work.put(None)
+
+            def sender() -> None:
+                nonlocal done
+                with httpx.Client(base_url=url, timeout=120, headers={
+                        "Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as c:
+                    while (item := work.get()) is not None:
+                        n, body = item
+                        r = c.post("/api/v1/reports/batch", content=body)
+                        if r.status_code != 200 or any(x["status"] != "created" for x in r.json()["results"]):
+                            errors.append(r.text[:300])
+                        with lock:
+                            before = done // CHUNK
+                            done += n
+                            if done // CHUNK > before:
+                                marks.append(time.perf_counter())
+
+            threads = [threading.Thread(target=producer)] + [threading.Thread(target=sender) for _ in range(clients)]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if errors:
+                raise SystemExit(f"{len(errors)} failed batches, first: {errors[0]}")
+            edges = [start, *marks]
+            rates = [CHUNK / (b - a) for a, b in zip(edges, edges[1:])]
+            stored = httpx.get(f"{url}/healthz").json()["reports"]
+            print(f"[{ids}, {workers} worker(s)] stored {stored:,} reports in {time.perf_counter() - start:.1f} s "
+                  f"({total / (time.perf_counter() - start):,.0f}/s overall)")
+            return rates
+        finally:
+            server.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--total", type=int, default=1_100_000)
+    p.add_argument("--ids", choices=["uuid7", "uuid4", "both"], default="uuid7")
+    p.add_argument("--clients", type=int, default=2)
+    p.add_argument("--workers", type=int, default=1, help="server worker processes")
+    args = p.parse_args()
+    for ids in (["uuid7", "uuid4"] if args.ids == "both" else [args.ids]):
+        rates = run(args.total, ids, args.clients, args.workers)
+        for i, r in enumerate(rates):
+            print(f"  [{ids}] reports {i * CHUNK:>9,}-{(i + 1) * CHUNK:>9,}: {r:>8,.0f} reports/s")
+        if len(rates) >= 2:
+            print(f"  [{ids}] last 100k / first 100k = {rates[-1] / rates[0]:.2f} (target >= 0.80); "
+                  f"last 100k rate {rates[-1]:,.0f}/s (target >= 20,000)")
+
+
+if __name__ == "__main__":
+    main()

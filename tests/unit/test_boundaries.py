@@ -1,0 +1,54 @@
+"""The architecture's promises, checked on the source: what may import what, what a phone installs."""
+
+import ast
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def imports_of(package: str) -> dict[str, set[str]]:
+    out = {}
+    for path in (ROOT / package).rglob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        out[str(path.relative_to(ROOT))] = names
+    return out
+
+
+def test_app_never_imports_the_server():
+    for path, names in imports_of("patrol_app").items():
+        assert not names & {"sync_server", "fastapi", "uvicorn", "starlette"}, path
+
+
+def test_device_core_has_no_ui_imports():
+    for path, names in imports_of("patrol_app/core").items():
+        assert "flet" not in names and not any(n.startswith("flet_") for n in names), path
+
+
+def test_wire_format_is_stdlib_only():
+    allowed = set(sys.stdlib_module_names) | {"patrol_wire"}
+    for path, names in imports_of("patrol_wire").items():
+        assert names <= allowed, (path, names - allowed)
+
+
+def test_phone_dependencies_hold_no_server_or_web_packages():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = " ".join(project["dependencies"]).lower()
+    for pkg in ("fastapi", "uvicorn", "starlette", "flet-web", "flet[web]"):
+        assert pkg not in deps
+    assert "fastapi" in " ".join(project["optional-dependencies"]["server"])
+
+
+def test_sql_stays_in_the_storage_package():
+    keywords = ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", "CREATE TABLE")
+    for path in (ROOT / "sync_server").rglob("*.py"):
+        if "storage" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not any(k in text for k in keywords), path
