@@ -72,8 +72,11 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
             marks: list[float] = []
             errors: list[str] = []
 
+            prepared = list(batches(total, ids))  # made before the clock starts: the client
+            # shares this machine's two cores with the server and must not eat into them
+
             def producer() -> None:
-                for item in batches(total, ids):
+                for item in prepared:
                     work.put(item)
                 for _ in range(clients):
                     work.put(None)

@@ -20,7 +20,7 @@ import math
 import re
 import types
 import typing
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from .errors import ErrorCode
@@ -584,8 +584,3 @@ def _schema_of(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(e, Timestamp):
             out["format"] = "date-time"
     return out
-
-
-def is_future(ts: str, *, slack: timedelta, now: datetime | None = None) -> bool:
-    """True when the timestamp lies more than ``slack`` ahead of ``now`` (device clocks drift)."""
-    return parse_timestamp(ts) > (now or utc_now()) + slack

@@ -65,8 +65,8 @@ def rows_from_geojson(data: Any) -> Iterable[tuple[str, dict[str, Any]]]:
                 ring = geom["coordinates"][0]
                 props["polygon"] = [[float(x), float(y)] for x, y, *_ in ring]
                 corners = ring[:-1] if ring[0] == ring[-1] else ring
-                props["lon"] = sum(p[0] for p in corners) / len(corners)
-                props["lat"] = sum(p[1] for p in corners) / len(corners)
+                props["lon"] = round(sum(p[0] for p in corners) / len(corners), 7)
+                props["lat"] = round(sum(p[1] for p in corners) / len(corners), 7)
             else:
                 raise ValueError(f"geometry {geom['type']} is not supported")
             props.setdefault("radius_m", 50.0)
