@@ -6,7 +6,6 @@ objects, :mod:`.codec` for strict decoding, :mod:`.errors` for the error catalog
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -36,7 +35,7 @@ def canonical_json(data: Any) -> bytes:
     ``data`` is a wire dataclass or the output of :func:`normalize` (which fills every field in
     model order and sorts free-form maps), so equal content gives equal bytes.
     """
-    plain = encode(data) if dataclasses.is_dataclass(data) else data
+    plain = data if type(data) is dict else encode(data)
     return _CANONICAL.encode(plain).encode("utf-8")
 
 
@@ -49,11 +48,11 @@ def parse_json(raw: bytes | str) -> Any:
     """Parse JSON strictly: no NaN/Infinity, no duplicate keys (ambiguous payloads are refused)."""
 
     def no_dupes(pairs: list[tuple[str, Any]]) -> dict:
-        out: dict = {}
-        for k, v in pairs:
-            if k in out:
-                raise WireError(ErrorCode.MALFORMED_JSON, k, "duplicate key")
-            out[k] = v
+        out = dict(pairs)  # built in C; a shorter dict means a key came twice
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            raise WireError(ErrorCode.MALFORMED_JSON, dup, "duplicate key")
         return out
 
     def no_constants(name: str) -> Any:

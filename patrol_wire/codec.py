@@ -322,7 +322,7 @@ def _compile_value(hint: Any) -> Normalizer:
         return norm_union
 
     if dataclasses.is_dataclass(base):
-        return lambda v, p: normalize(base, v, p)
+        return _normalizers.get(base) or _compile_normalizer(base)
 
     if base is Any:
         return lambda v, p: v
@@ -367,6 +367,15 @@ def _fast_guard(hint: Any, var: str, env: dict[str, Any], key: str) -> str | Non
     if isinstance(base, type) and issubclass(base, enum.Enum):
         env[f"values_{key}"] = frozenset(m.value for m in base)
         return f"type({var}) is str and {var} in values_{key}"
+    if typing.get_origin(base) is list and max_len is not None:
+        item = _fast_guard(typing.get_args(base)[0], "x", env, f"{key}_item")
+        if item is None:
+            return None
+        unique = any(isinstance(e, Unique) for e in extras)
+        check = f"{min_len} <= len({var}) <= {max_len} and all({item} for x in {var})"
+        if unique:
+            check += f" and len(set({var})) == len({var})"
+        return f"type({var}) is list and ({check})"
     return None
 
 
