@@ -43,6 +43,10 @@ class PatrolApp:
         self.sync_status = ""
         self.sync_progress: tuple[int, int] | None = None
         self.tab = 0
+        self._auto_sync_running = False
+        self._chrome_lang = ""
+        self.appbar: ft.AppBar | None = None
+        self.nav: ft.NavigationBar | None = None
         self.banner = ft.Container(
             content=ft.Row([ft.Icon(ft.Icons.CLOUD_OFF, color=ft.Colors.ON_ERROR_CONTAINER),
                             ft.Text(self.t("offline_banner"), color=ft.Colors.ON_ERROR_CONTAINER,
@@ -62,6 +66,7 @@ class PatrolApp:
         self._update_banner()
         if self.device.logged_in:
             self.show_main()
+            self.page.run_task(self.sync_now)  # whatever waited while the app was closed
             self.page.run_task(self._auto_sync_loop)
         else:
             self.show_login()
@@ -76,7 +81,23 @@ class PatrolApp:
             self.tab = tab
         t = self.t
         user = self.device.user
-        self.page.appbar = ft.AppBar(
+        if self._chrome_lang != t.lang:
+            self._build_chrome()
+        self.nav.selected_index = self.tab
+        self.page.appbar = self.appbar
+        self.page.navigation_bar = self.nav
+        view = places.PlacesView(self) if self.tab == 0 else outbox.OutboxView(self)
+        header = ft.Text(t("logged_in_as", name=user.display_name if user else "?"),
+                         size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+        self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
+                                  view.build()], expand=True, spacing=0))
+
+    def _build_chrome(self) -> None:
+        """App bar and navigation bar, built once per language: a control rebuilt under the
+        officer's thumb would swallow the tap."""
+        t = self.t
+        self._chrome_lang = t.lang
+        self.appbar = ft.AppBar(
             title=ft.Text(t("app_title"), weight=ft.FontWeight.BOLD),
             actions=[
                 ft.TextButton(t("language"), on_click=self._toggle_language),
@@ -84,7 +105,7 @@ class PatrolApp:
                     ft.Icons.LOGOUT, tooltip=t("logout"), on_click=self._logout)),
             ],
         )
-        self.page.navigation_bar = ft.NavigationBar(
+        self.nav = ft.NavigationBar(
             selected_index=self.tab,
             on_change=lambda e: self.show_main(int(e.control.selected_index)),
             destinations=[
@@ -94,11 +115,6 @@ class PatrolApp:
                                             selected_icon=ft.Icons.OUTBOX, label=t("nav_outbox")),
             ],
         )
-        view = places.PlacesView(self) if self.tab == 0 else outbox.OutboxView(self)
-        header = ft.Text(t("logged_in_as", name=user.display_name if user else "?"),
-                         size=12, color=ft.Colors.ON_SURFACE_VARIANT)
-        self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
-                                  view.build()], expand=True, spacing=0))
 
     def show_check(self, place) -> None:
         self.page.navigation_bar = None
@@ -192,10 +208,16 @@ class PatrolApp:
             await self.sync_now()
 
     async def _auto_sync_loop(self) -> None:
-        while self.device.logged_in:
-            await asyncio.sleep(AUTO_SYNC_SECONDS)
-            if self.connectivity.online and self.device.logged_in:
-                await self.sync_now()
+        if self._auto_sync_running:
+            return  # one loop per session, however often the officer logs in again
+        self._auto_sync_running = True
+        try:
+            while True:
+                await asyncio.sleep(AUTO_SYNC_SECONDS)
+                if self.connectivity.online and self.device.logged_in:
+                    await self.sync_now()
+        finally:
+            self._auto_sync_running = False
 
 
 def default_data_dir() -> Path:

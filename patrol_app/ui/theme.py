@@ -17,9 +17,10 @@ TOUCH = 48  # minimum touch target (px)
 
 
 def big_button(text: str, on_click, *, icon=None, identifier: str | None = None,
-               filled: bool = True, expand: bool = False) -> ft.Control:
+               filled: bool = True) -> ft.Control:
+    """A full-width button at least 52 px high: easy to hit with gloves."""
     cls = ft.FilledButton if filled else ft.OutlinedButton
-    btn = cls(content=text, icon=icon, on_click=on_click, height=TOUCH + 4, expand=expand)
+    btn = cls(content=text, icon=icon, on_click=on_click, height=TOUCH + 4)
     return ft.Semantics(identifier=identifier, content=btn) if identifier else btn
 
 

@@ -35,8 +35,8 @@ class LoginView:
                 ft.Icon(ft.Icons.SHIELD_OUTLINED, size=56, color=ft.Colors.PRIMARY),
                 ft.Text(t("app_title"), size=26, weight=ft.FontWeight.BOLD),
                 self.username, self.password, self.server, self.error,
-                ft.Row([big_button(t("login"), self.submit, icon=ft.Icons.LOGIN,
-                                   identifier="login-submit", expand=True), self.busy]),
+                big_button(t("login"), self.submit, icon=ft.Icons.LOGIN, identifier="login-submit"),
+                ft.Row([self.busy], alignment=ft.MainAxisAlignment.CENTER),
                 ft.TextButton(t("language"), on_click=self._toggle_language),
             ], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, scroll=ft.ScrollMode.AUTO),
             padding=24, expand=True)

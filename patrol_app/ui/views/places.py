@@ -54,9 +54,9 @@ class PlacesView:
         t = self.app.t
         self._fill()
         return ft.Container(ft.Column([
-            ft.Row([ft.Text(t("places_title"), size=20, weight=ft.FontWeight.BOLD, expand=True)]),
-            ft.Row([big_button(t("locate"), self.locate, icon=ft.Icons.MY_LOCATION,
-                               identifier="locate", filled=False, expand=True)]),
+            ft.Text(t("places_title"), size=20, weight=ft.FontWeight.BOLD),
+            big_button(t("locate"), self.locate, icon=ft.Icons.MY_LOCATION, identifier="locate",
+                       filled=False),
             self.status, self.search, self.list,
         ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
