@@ -9,7 +9,7 @@ mkdir -p "$DATA"
 .venv/bin/patrol-server --data "$DATA/server" seed-demo
 .venv/bin/patrol-server --data "$DATA/server" serve --host 127.0.0.1 --port 8000 --log-level warning &
 SERVER=$!
-.venv/bin/patrol-app --server http://127.0.0.1:8000 --port 8550 --data "$DATA/device" > "$DATA/app.log" 2>&1 &
+TZ="${TZ:-Europe/Berlin}" .venv/bin/patrol-app --server http://127.0.0.1:8000 --port 8550 --data "$DATA/device" > "$DATA/app.log" 2>&1 &
 APP=$!
 trap 'kill $SERVER $APP 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 60); do

@@ -217,6 +217,13 @@ class LocalStore:
             raise KeyError(report_id)
         return json.loads(row[0])
 
+    def checks_since(self, since: str) -> list[tuple[str, str, str]]:
+        """(place_id, observed_at, device verdict) of reports observed at or after ``since``."""
+        with self._lock:
+            return self.db.execute(
+                "SELECT place_id, observed_at, json_extract(body, '$.presence.verdict')"
+                " FROM reports WHERE place_id IS NOT NULL AND observed_at >= ?", [since]).fetchall()
+
     def report_count(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM reports").fetchone()[0]

@@ -19,11 +19,12 @@ from patrol_app.core.sync import Outcome, SyncResult
 
 from .i18n import Translator
 from .theme import apply_theme
-from .views import check_form, login, outbox, places
+from .views import check_form, login, outbox, places, today
 
 log = logging.getLogger("patrol_app")
 
 AUTO_SYNC_SECONDS = 180
+TAB_TODAY, TAB_PLACES, TAB_OUTBOX = 0, 1, 2
 
 
 class PatrolApp:
@@ -86,7 +87,7 @@ class PatrolApp:
         self.nav.selected_index = self.tab
         self.page.appbar = self.appbar
         self.page.navigation_bar = self.nav
-        view = places.PlacesView(self) if self.tab == 0 else outbox.OutboxView(self)
+        view = (today.TodayView, places.PlacesView, outbox.OutboxView)[self.tab](self)
         header = ft.Text(t("logged_in_as", name=user.display_name if user else "?"),
                          size=12, color=ft.Colors.ON_SURFACE_VARIANT)
         self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
@@ -109,6 +110,8 @@ class PatrolApp:
             selected_index=self.tab,
             on_change=lambda e: self.show_main(int(e.control.selected_index)),
             destinations=[
+                ft.NavigationBarDestination(icon=ft.Icons.TODAY_OUTLINED,
+                                            selected_icon=ft.Icons.TODAY, label=t("nav_today")),
                 ft.NavigationBarDestination(icon=ft.Icons.PLACE_OUTLINED,
                                             selected_icon=ft.Icons.PLACE, label=t("nav_places")),
                 ft.NavigationBarDestination(icon=ft.Icons.OUTBOX_OUTLINED,
@@ -130,6 +133,17 @@ class PatrolApp:
             bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=5000))
 
     # ------------------------------------------------------------ session actions
+
+    async def locate_and_refresh(self, _=None) -> None:
+        """Get a fresh fix for the whole app, then redraw the current tab with it."""
+        from patrol_app.platform.gps import GpsUnavailable
+
+        try:
+            self.fix = await self.gps.fix(web=self.web)
+        except GpsUnavailable as exc:
+            self.toast(self.t(exc.key, reason=exc.reason), error=True)
+            return
+        self.show_main()
 
     def _toggle_language(self, _=None) -> None:
         self.t = Translator("en" if self.t.lang == "de" else "de")
@@ -184,12 +198,13 @@ class PatrolApp:
             return result
         # Redraw only when something visible changed: a rebuild under the officer's thumb
         # swallows the tap they were making.
-        if result.pulled or result.reports_sent or result.photos_sent or result.rejected or self.tab == 1:
+        changed = result.pulled or result.reports_sent or result.photos_sent or result.rejected
+        if changed or self.tab == TAB_OUTBOX:
             self._refresh_current()
         return result
 
     def _refresh_progress(self) -> None:
-        if self.tab == 1 and self.page.navigation_bar is not None:
+        if self.tab == TAB_OUTBOX and self.page.navigation_bar is not None:
             self.show_main()
 
     def _refresh_current(self) -> None:

@@ -13,6 +13,20 @@ DE = {
     "logout": "Abmelden",
     "login_failed": "Anmeldung fehlgeschlagen: Benutzername oder Passwort falsch.",
     "login_offline": "Server nicht erreichbar. Anmelden geht nur mit Netz; danach arbeitet die App offline.",
+    "nav_today": "Heute",
+    "today_title": "Heute",
+    "my_team": "Mein Team",
+    "no_team": "Keinem Team zugeordnet.",
+    "team_not_mixed": "Achtung: Team ist nicht gemischt (Polizei + KOD).",
+    "my_route": "Meine Route",
+    "no_route": "Für diese Schicht ist keine Route zugewiesen.",
+    "next_stop": "Nächster Halt: {place} – {d} {dir}",
+    "stop_done": "erledigt", "stop_open": "offen", "stop_missed": "verpasst",
+    "check_here_place": "Hier kontrollieren: {place} ({d})",
+    "locate_for_directions": "Position bestimmen für Richtung und „Hier kontrollieren“.",
+    "agency_police": "Polizei", "agency_kod": "KOD", "agency_customs": "Zoll",
+    "agency_federal_police": "Bundespolizei", "agency_youth_office": "Jugendamt",
+    "agency_tax_investigation": "Steuerfahndung", "agency_prison": "JVA", "agency_other": "Sonstige",
     "nav_places": "Orte",
     "nav_outbox": "Ausgang",
     "offline_banner": "Offline – Berichte werden gespeichert und später gesendet.",
@@ -98,6 +112,20 @@ EN = {
     "logout": "Log out",
     "login_failed": "Login failed: wrong username or password.",
     "login_offline": "Server unreachable. Logging in needs a network; afterwards the app works offline.",
+    "nav_today": "Today",
+    "today_title": "Today",
+    "my_team": "My team",
+    "no_team": "Not assigned to a team.",
+    "team_not_mixed": "Note: this team is not mixed (police + KOD).",
+    "my_route": "My route",
+    "no_route": "No route assigned for this shift.",
+    "next_stop": "Next stop: {place} – {d} {dir}",
+    "stop_done": "done", "stop_open": "open", "stop_missed": "missed",
+    "check_here_place": "Check here: {place} ({d})",
+    "locate_for_directions": "Get a position for directions and \"check here\".",
+    "agency_police": "Police", "agency_kod": "KOD", "agency_customs": "Customs",
+    "agency_federal_police": "Federal police", "agency_youth_office": "Youth office",
+    "agency_tax_investigation": "Tax investigation", "agency_prison": "Prison", "agency_other": "Other",
     "nav_places": "Places",
     "nav_outbox": "Outbox",
     "offline_banner": "Offline – reports are saved and sent later.",
@@ -193,6 +221,9 @@ class Translator:
     def datetime(self, moment: datetime) -> str:
         local = moment.astimezone()
         return local.strftime("%d.%m.%Y %H:%M") if self.lang == "de" else local.strftime("%Y-%m-%d %H:%M")
+
+    def time(self, moment: datetime) -> str:
+        return moment.astimezone().strftime("%H:%M")
 
     def distance(self, meters: float) -> str:
         if meters < 1000:

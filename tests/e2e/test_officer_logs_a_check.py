@@ -42,11 +42,18 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
         page.screenshot(path=artifacts / "01-login.png")
         by_id(page, "login-submit").click()
 
+        by_id(page, "stop-1").wait_for(timeout=30_000)  # Today: team and route arrived by sync
+        page.get_by_text("Streife Mitte 1").wait_for()
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "02-today.png")
+        page.get_by_role("tab", name="Orte").click()
+
         page.locator('[flt-semantics-identifier^="place-"]').first.wait_for(timeout=30_000)  # synced
         by_id(page, "locate").click()
         page.get_by_text("GPS ±8 m").wait_for(timeout=20_000)
         by_id(page, "place-westentor").wait_for(timeout=30_000)  # places arrived by sync, nearest first
-        page.screenshot(path=artifacts / "02-places.png")
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "03-places.png")
         by_id(page, "place-westentor").click()
 
         by_id(page, "check-locate").click()
@@ -57,13 +64,13 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
         page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)  # processed, thumbnail shown
         page.get_by_role("checkbox", name="Spritzen").click()
         page.get_by_role("checkbox", name="Platzverweis").click()
-        page.screenshot(path=artifacts / "03-check-form.png")
+        page.screenshot(path=artifacts / "04-check-form.png")
         by_id(page, "save-report").click()
 
         page.get_by_role("tab", name="Ausgang").click()
         by_id(page, "sync-now").click()
         page.get_by_text("1/1 Fotos bestätigt").wait_for(timeout=30_000)
-        page.screenshot(path=artifacts / "04-outbox.png")
+        page.screenshot(path=artifacts / "05-outbox.png")
         assert ctx.foreign_requests == []
 
     items = wait_for(lambda: supervisor_reports(stack.server_url))

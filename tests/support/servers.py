@@ -76,6 +76,6 @@ def start_server(data: Path, port: int, log: Path, workers: int = 1) -> Proc:
 
 def start_app(data: Path, port: int, server_url: str, log: Path) -> Proc:
     proc = Proc([sys.executable, "-m", "patrol_app", "--server", server_url, "--port", str(port),
-                 "--data", str(data)], log)
+                 "--data", str(data)], log, env={"TZ": "Europe/Berlin"})  # the demo city's clock
     proc.wait_http(f"http://127.0.0.1:{port}/")
     return proc

@@ -58,7 +58,7 @@ class CheckFormView:
         d = self.draft
         title = d.place.name if d.place else "—"
         controls: list[ft.Control] = [
-            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda e: self.app.show_main(0),
+            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda e: self.app.show_main(),
                                   tooltip=t("cancel")),
                     ft.Text(t("check_title", place=title), size=18, weight=ft.FontWeight.BOLD,
                             expand=True, max_lines=2)]),
@@ -213,6 +213,6 @@ class CheckFormView:
             self.app.page.update()
             return
         self.app.toast(t("saved"))
-        self.app.show_main(0)
+        self.app.show_main()
         if self.app.connectivity.online:
             self.app.page.run_task(self.app.sync_now)

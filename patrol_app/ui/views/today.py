@@ -1,0 +1,100 @@
+"""Today: my team (both agencies), my route for this shift with each stop's status, the way to
+the next stop and a "check here" shortcut for the nearest place."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+import patrol_wire as wire
+from patrol_app.core import geo, route
+
+from ..theme import big_button, section
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+_STATUS = {
+    route.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN_800),
+    route.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
+    route.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
+}
+
+
+class TodayView:
+    def __init__(self, app: "PatrolApp") -> None:
+        self.app = app
+
+    def build(self) -> ft.Control:
+        t = self.app.t
+        store = self.app.device.store
+        user = self.app.device.user
+        now = datetime.now(timezone.utc)
+        team_ids = user.team_ids if user else []
+        controls: list[ft.Control] = [ft.Text(t("today_title"), size=20, weight=ft.FontWeight.BOLD)]
+
+        teams = [tm for tm in store.ref_items("team") if tm.id in team_ids]
+        controls.append(section(t("my_team")))
+        if not teams:
+            controls.append(ft.Text(t("no_team")))
+        for team in teams:
+            chips = [ft.Container(ft.Text(f"{m.display_name} · {t('agency_' + m.agency.value)}"),
+                                  padding=ft.Padding.symmetric(vertical=6, horizontal=10),
+                                  border_radius=16, bgcolor=ft.Colors.SECONDARY_CONTAINER)
+                     for m in team.members]
+            controls.append(ft.Text(team.name, weight=ft.FontWeight.W_600))
+            controls.append(ft.Row(chips, wrap=True, spacing=6, run_spacing=6))
+            if not team.is_mixed:
+                controls.append(ft.Text(t("team_not_mixed"), color=ft.Colors.ERROR))
+
+        assignment = route.current_assignment(store.ref_items("assignment"), team_ids, now)
+        controls.append(section(t("my_route")))
+        if assignment is None:
+            controls.append(ft.Text(t("no_route")))
+        else:
+            controls += self._route(assignment, now)
+
+        fix = self.app.fix
+        if fix is not None:
+            nearest = geo.nearest_places(fix.lat, fix.lon, store.places(), limit=1)
+            if nearest:
+                place, dist = nearest[0]
+                controls.append(big_button(t("check_here_place", place=place.name, d=t.distance(dist)),
+                                           lambda e, p=place: self.app.show_check(p),
+                                           icon=ft.Icons.FACT_CHECK, identifier="check-here"))
+        else:
+            controls.append(ft.Text(t("locate_for_directions"), color=ft.Colors.ON_SURFACE_VARIANT))
+        controls.append(big_button(t("locate"), self.app.locate_and_refresh, icon=ft.Icons.MY_LOCATION,
+                                   identifier="today-locate", filled=False))
+        return ft.Container(ft.Column(controls, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
+                                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                            padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
+
+    def _route(self, assignment: wire.Assignment, now: datetime) -> list[ft.Control]:
+        t = self.app.t
+        store = self.app.device.store
+        places = {p.id: p for p in store.places(active_only=False)}
+        checks = [route.Check(pid, wire.parse_timestamp(at), verdict == wire.Verdict.ON_SITE.value)
+                  for pid, at, verdict in store.checks_since(assignment.shift_start)]
+        states = route.stop_states(assignment, places, checks, now=now)
+        start = t.time(wire.parse_timestamp(assignment.shift_start))
+        end = t.time(wire.parse_timestamp(assignment.shift_end))
+        out: list[ft.Control] = [ft.Text(f"{assignment.route_name} · {start}–{end}")]
+        nxt = route.next_stop(states)
+        if nxt is not None and nxt.place is not None and self.app.fix is not None:
+            dist, compass = route.direction(self.app.fix, nxt.place, t.lang)
+            out.append(ft.Semantics(identifier="next-stop", content=ft.Text(
+                t("next_stop", place=nxt.place.name, d=t.distance(dist), dir=compass),
+                size=16, weight=ft.FontWeight.BOLD)))
+        for st in states:
+            icon, colour = _STATUS[st.status]
+            name = st.place.name if st.place else st.stop.place_id
+            window = (f"{t.time(wire.parse_timestamp(st.stop.window_start))}–"
+                      f"{t.time(wire.parse_timestamp(st.stop.window_end))}")
+            out.append(ft.Semantics(identifier=f"stop-{st.stop.seq}", content=ft.ListTile(
+                leading=ft.Icon(icon, color=colour), title=ft.Text(name, max_lines=2),
+                subtitle=ft.Text(f"{window} · {t('stop_' + st.status.value)}"), min_height=56,
+                on_click=(lambda e, p=st.place: self.app.show_check(p)) if st.place else None)))
+        return out
