@@ -153,10 +153,27 @@ class PatrolApp:
         self.show_main()
 
     def _logout(self, _=None) -> None:
-        waiting = self.device.logout()
+        """Ask first when reports still wait; either way nothing unsent is deleted."""
+        waiting = self.device.unsent_count()
+        if not waiting:
+            self._do_logout()
+            return
+        t = self.t
+
+        def confirm(_):
+            self.page.pop_dialog()
+            self._do_logout()
+
+        self.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("logout_title")),
+            content=ft.Text(t("unsynced_logout", n=waiting)),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.page.pop_dialog()),
+                     ft.Semantics(identifier="confirm-logout", content=ft.FilledButton(
+                         t("logout_anyway"), on_click=confirm))]))
+
+    def _do_logout(self) -> None:
+        self.device.logout()
         self.show_login()
-        if waiting:
-            self.toast(self.t("unsynced_logout", n=waiting))
 
     async def after_login(self) -> None:
         self.show_main(0)

@@ -98,9 +98,18 @@ DE = {
     "t_nightlife": "Nachtleben", "t_hotspot": "Brennpunkt", "t_other": "Sonstiger Ort",
     "yes": "ja", "no": "nein",
     "logged_in_as": "Angemeldet: {name}",
-    "unsynced_logout": "{n} Berichte sind noch nicht gesendet. Sie bleiben auf dem Gerät und werden nach der nächsten Anmeldung gesendet.",
+    "logout_title": "Abmelden?",
+    "logout_anyway": "Trotzdem abmelden",
+    "unsynced_logout": "{n} Einträge (Berichte/Fotos) sind noch nicht gesendet. Sie bleiben auf dem Gerät und werden nach der nächsten Anmeldung gesendet.",
     "error_storage_full": "Der Speicher des Geräts ist voll. Bitte Platz schaffen.",
     "rejected_reason": "Abgelehnt: {reason}",
+    "failed_reason": "Neuer Versuch folgt ({reason})",
+    "error_report_conflict": "Ein anderer Bericht mit derselben Kennung liegt schon auf dem Server.",
+    "error_unknown_place": "Der Ort ist auf dem Server unbekannt.",
+    "error_timestamp_in_future": "Die Uhr des Geräts geht vor; bitte Uhrzeit prüfen.",
+    "error_report_rejected": "Der zugehörige Bericht wurde abgelehnt.",
+    "error_photo_not_an_image": "Das Foto ist beschädigt.",
+    "error_server_error": "Server gestört",
 }
 
 EN = {
@@ -196,9 +205,18 @@ EN = {
     "t_nightlife": "Nightlife", "t_hotspot": "Hotspot", "t_other": "Other place",
     "yes": "yes", "no": "no",
     "logged_in_as": "Logged in: {name}",
-    "unsynced_logout": "{n} reports are not sent yet. They stay on the device and are sent after the next login.",
+    "logout_title": "Log out?",
+    "logout_anyway": "Log out anyway",
+    "unsynced_logout": "{n} items (reports/photos) are not sent yet. They stay on the device and are sent after the next login.",
     "error_storage_full": "The device storage is full. Please free some space.",
     "rejected_reason": "Rejected: {reason}",
+    "failed_reason": "Will retry ({reason})",
+    "error_report_conflict": "A different report with the same id is already on the server.",
+    "error_unknown_place": "The server does not know this place.",
+    "error_timestamp_in_future": "The device clock is ahead; please check the time.",
+    "error_report_rejected": "Its report was rejected.",
+    "error_photo_not_an_image": "The photo is damaged.",
+    "error_server_error": "server trouble",
 }
 
 CATALOGUES = {"de": DE, "en": EN}
@@ -211,6 +229,11 @@ class Translator:
     def __call__(self, key: str, **kw: object) -> str:
         text = CATALOGUES[self.lang].get(key) or DE.get(key) or key
         return text.format(**{k: self.number(v) if isinstance(v, float) else v for k, v in kw.items()})
+
+    def error(self, code: str | None, fallback: str) -> str:
+        """A server error code in words; the server's own message when we have none."""
+        key = f"error_{code}"
+        return self(key) if code and key in CATALOGUES[self.lang] else fallback
 
     def number(self, value: float, digits: int = 0) -> str:
         text = f"{value:,.{digits}f}"

@@ -21,20 +21,29 @@ def stack(tmp_path):
     server_cli(data, "init")
     server_cli(data, "seed-demo")
     sport, aport = free_port(), free_port()
-    server = start_server(data, sport, tmp_path / "server.log")
-    app = None
+    procs = {"server": start_server(data, sport, tmp_path / "server.log")}
     try:
-        app = start_app(tmp_path / "device", aport, f"http://127.0.0.1:{sport}", tmp_path / "app.log")
+        procs["app"] = start_app(tmp_path / "device", aport, f"http://127.0.0.1:{sport}",
+                                 tmp_path / "app.log")
 
         class Stack:
             server_url = f"http://127.0.0.1:{sport}"
             app_url = f"http://127.0.0.1:{aport}"
 
+            @staticmethod
+            def stop_server() -> None:
+                """The network between device and server is gone (the web app's own page
+                connection must stay up, so the browser cannot simply go offline)."""
+                procs.pop("server").stop()
+
+            @staticmethod
+            def start_server() -> None:
+                procs["server"] = start_server(data, sport, tmp_path / "server.log")
+
         yield Stack()
     finally:
-        if app:
-            app.stop()
-        server.stop()
+        for proc in procs.values():
+            proc.stop()
 
 
 @pytest.fixture

@@ -34,24 +34,39 @@ class OutboxView:
         counts = store.outbox_counts()
         receipts = store.report_receipts()
         rows: list[ft.Control] = []
-        for item in reversed(store.outbox()):
-            if item.kind is not ItemKind.REPORT:
-                continue
+        items = store.outbox()
+        photos_of: dict[str, list] = {}
+        for it in items:
+            if it.kind is ItemKind.PHOTO:
+                photos_of.setdefault(it.report_id, []).append(it)
+        ordered = []
+        for it in reversed(items):  # newest report first, its photos beneath it
+            if it.kind is ItemKind.REPORT:
+                ordered += [it, *photos_of.get(it.ref, [])]
+        for item in ordered:
             icon, colour = _STATE_ICONS[item.state]
-            body = store.report_body(item.ref)
-            place = store.place(body["place_id"]) if body.get("place_id") else None
-            observed = t.datetime(wire.parse_timestamp(body["observed_at"]))
-            lines = [f"{t('state_' + item.state.value)} · {observed}"]
-            if item.ref in receipts:
-                done, total = receipts[item.ref]
-                lines.append(t("photos_confirmed", done=done, total=total))
+            lines = [t("state_" + item.state.value)]
+            if item.kind is ItemKind.REPORT:
+                body = store.report_body(item.ref)
+                place = store.place(body["place_id"]) if body.get("place_id") else None
+                title = place.name if place else t("report")
+                lines[0] += " · " + t.datetime(wire.parse_timestamp(body["observed_at"]))
+                if item.ref in receipts:
+                    done, total = receipts[item.ref]
+                    lines.append(t("photos_confirmed", done=done, total=total))
+            else:
+                title = f"{t('photo')} {item.ref[:8]}"
             if item.state in (OutboxState.REJECTED, OutboxState.FAILED) and item.error:
-                lines.append(t("rejected_reason", reason=item.error)
-                             if item.state is OutboxState.REJECTED else item.error)
+                reason = t.error(item.error_code, item.error)
+                lines.append(t("rejected_reason", reason=reason)
+                             if item.state is OutboxState.REJECTED else t("failed_reason", reason=reason))
             rows.append(ft.Semantics(identifier=f"outbox-{item.ref}", content=ft.ListTile(
                 leading=ft.Icon(icon, color=colour),
-                title=ft.Text(place.name if place else t("report"), max_lines=1),
-                subtitle=ft.Text("\n".join(lines)), min_height=56)))
+                title=ft.Text(title, max_lines=1, weight=ft.FontWeight.W_600
+                              if item.kind is ItemKind.REPORT else None),
+                subtitle=ft.Text("\n".join(lines)), min_height=56,
+                content_padding=ft.Padding.only(left=16 if item.kind is ItemKind.REPORT else 40,
+                                                right=16))))
         summary = " · ".join(f"{t('state_' + s.value)}: {n}" for s, n in counts.items() if n)
         if summary:
             summary = f"{t('report')}/{t('photo')} – {summary}"

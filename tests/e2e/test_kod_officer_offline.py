@@ -1,0 +1,70 @@
+"""End to end: the KOD officer loses the server mid-shift, logs two checks with photo and GPS,
+sees them waiting, is asked before logging out (and keeps them), and everything is confirmed
+once the server is back."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.test_officer_logs_a_check import WESTENTOR, supervisor_reports, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def log_check(page, place_id: str, photo, finding: str) -> None:
+    page.get_by_role("tab", name="Orte").click()
+    by_id(page, "locate").click()
+    page.get_by_text("GPS ±8 m").wait_for(timeout=20_000)
+    page.wait_for_timeout(300)  # the list is redrawn nearest-first
+    by_id(page, f"place-{place_id}").click()
+    by_id(page, "check-locate").click()
+    page.get_by_text("vor Ort").wait_for(timeout=20_000)
+    with page.expect_file_chooser() as chooser:
+        by_id(page, "add-photo").click()
+    chooser.value.set_files(str(photo))
+    page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)
+    page.get_by_role("checkbox", name=finding).click()
+    by_id(page, "save-report").click()
+    page.get_by_text("Gespeichert").first.wait_for(timeout=10_000)
+
+
+def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_photo, tmp_path):
+    second_photo = tmp_path / "IMG_0002.jpg"
+    from PIL import Image
+
+    Image.new("RGB", (1200, 900), (10, 80, 160)).save(second_photo, quality=90)
+    with sync_playwright() as pw, phone_context(pw, geolocation=WESTENTOR) as ctx:
+        page = ctx.new_page()
+        open_app(page, stack.app_url)
+        fill(page, "Benutzername", "kod")
+        fill(page, "Passwort", "streife2026")
+        by_id(page, "login-submit").click()
+        by_id(page, "stop-1").wait_for(timeout=30_000)
+
+        stack.stop_server()
+        log_check(page, "westentor", sample_photo, "Spritzen")
+        log_check(page, "drug-bahnhof", second_photo, "Drogenkonsum")
+
+        page.get_by_role("tab", name="Ausgang").click()
+        page.get_by_text("Offline – Berichte werden gespeichert").wait_for(timeout=10_000)
+        page.get_by_text("wartet: 4").wait_for(timeout=10_000)  # two reports, two photos
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "06-outbox-offline.png")
+
+        by_id(page, "logout").click()
+        page.get_by_text("Abmelden?").wait_for()
+        page.get_by_role("button", name="Abbrechen").click()
+
+        stack.start_server()
+        by_id(page, "sync-now").click()
+        page.get_by_text("bestätigt: 4").wait_for(timeout=30_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "07-outbox-synced.png")
+        assert ctx.foreign_requests == []
+
+    items = wait_for(lambda: [i for i in supervisor_reports(stack.server_url) if i["author"] == "kod"])
+    assert sorted(i["report"]["place_id"] for i in items) == ["drug-bahnhof", "westentor"]
+    assert all(len(i["report"]["photos"]) == 1 for i in items)
+    assert all(i["agency"] == "kod" for i in items)
