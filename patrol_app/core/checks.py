@@ -27,6 +27,13 @@ class CheckDraft:
     fix: GpsFix | None = None
     no_fix_reason: str = ""
     agency_only: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # event mode: persons, incidents, ...
+
+    def bump(self, key: str, delta: int) -> int:
+        """Change an event counter, never below zero; returns the new value."""
+        value = max(0, min(1_000_000, self.counts.get(key, 0) + delta))
+        self.counts[key] = value
+        return value
 
     def presence(self, at: datetime, rules: geo.PresenceRules = geo.PresenceRules()) -> geo.PresenceResult:
         return geo.presence(self.fix, self.place, at=at, rules=rules)
@@ -70,4 +77,5 @@ def build_report(draft: CheckDraft, *, team_id: str | None, now: datetime,
         measures=sorted(draft.measures, key=lambda m: m.value),
         note=draft.note.strip()[:4000],
         photos=[p.sha256 for p in draft.photos],
+        counts={k: v for k, v in sorted(draft.counts.items()) if v},
     )

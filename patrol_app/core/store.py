@@ -224,6 +224,34 @@ class LocalStore:
                 "SELECT place_id, observed_at, json_extract(body, '$.presence.verdict')"
                 " FROM reports WHERE place_id IS NOT NULL AND observed_at >= ?", [since]).fetchall()
 
+    def history(self, *, day: str | None = None, place_query: str = "",
+                state: OutboxState | None = None, limit: int = 200) -> list[tuple[dict, OutboxState]]:
+        """My reports newest first with their outbox state. ``day`` is 'YYYY-MM-DD' (UTC date of
+        observed_at); ``place_query`` matches the place id or name."""
+        sql = ("SELECT r.body, o.state FROM reports r JOIN outbox o ON o.kind = 'report'"
+               " AND o.ref = r.id LEFT JOIN ref_data p ON p.kind = 'place' AND p.id = r.place_id"
+               " WHERE 1 = 1")
+        params: list[Any] = []
+        if day:
+            sql += " AND substr(r.observed_at, 1, 10) = ?"
+            params.append(day)
+        if place_query.strip():
+            sql += " AND (r.place_id LIKE ? OR json_extract(p.body, '$.name') LIKE ?)"
+            like = f"%{place_query.strip()}%"
+            params += [like, like]
+        if state is not None:
+            sql += " AND o.state = ?"
+            params.append(state.value)
+        with self._lock:
+            rows = self.db.execute(sql + " ORDER BY r.id DESC LIMIT ?", [*params, limit]).fetchall()
+        return [(json.loads(body), OutboxState(st)) for body, st in rows]
+
+    def report_days(self) -> list[str]:
+        with self._lock:
+            rows = self.db.execute("SELECT DISTINCT substr(observed_at, 1, 10) d FROM reports"
+                                   " ORDER BY d DESC").fetchall()
+        return [r[0] for r in rows]
+
     def report_count(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM reports").fetchone()[0]

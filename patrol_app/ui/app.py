@@ -19,12 +19,12 @@ from patrol_app.core.sync import Outcome, SyncResult
 
 from .i18n import Translator
 from .theme import apply_theme
-from .views import check_form, login, outbox, places, today
+from .views import check_form, history, login, outbox, places, today
 
 log = logging.getLogger("patrol_app")
 
 AUTO_SYNC_SECONDS = 180
-TAB_TODAY, TAB_PLACES, TAB_OUTBOX = 0, 1, 2
+TAB_TODAY, TAB_PLACES, TAB_OUTBOX, TAB_HISTORY = 0, 1, 2, 3
 
 
 class PatrolApp:
@@ -87,7 +87,7 @@ class PatrolApp:
         self.nav.selected_index = self.tab
         self.page.appbar = self.appbar
         self.page.navigation_bar = self.nav
-        view = (today.TodayView, places.PlacesView, outbox.OutboxView)[self.tab](self)
+        view = (today.TodayView, places.PlacesView, outbox.OutboxView, history.HistoryView)[self.tab](self)
         header = ft.Text(t("logged_in_as", name=user.display_name if user else "?"),
                          size=12, color=ft.Colors.ON_SURFACE_VARIANT)
         self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
@@ -116,6 +116,7 @@ class PatrolApp:
                                             selected_icon=ft.Icons.PLACE, label=t("nav_places")),
                 ft.NavigationBarDestination(icon=ft.Icons.OUTBOX_OUTLINED,
                                             selected_icon=ft.Icons.OUTBOX, label=t("nav_outbox")),
+                ft.NavigationBarDestination(icon=ft.Icons.HISTORY, label=t("nav_history")),
             ],
         )
 

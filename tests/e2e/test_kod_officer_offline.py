@@ -13,14 +13,21 @@ from tests.e2e.test_officer_logs_a_check import WESTENTOR, supervisor_reports, w
 pytestmark = pytest.mark.e2e
 
 
-def log_check(page, place_id: str, photo, finding: str) -> None:
+def log_check(page, place_id: str, photo, finding: str, verdict: str = "vor Ort",
+              persons: int = 0, search: str | None = None) -> None:
     page.get_by_role("tab", name="Orte").click()
     by_id(page, "locate").click()
     page.get_by_text("GPS ±8 m").wait_for(timeout=20_000)
     page.wait_for_timeout(300)  # the list is redrawn nearest-first
+    if search:  # the list only renders what fits on screen: narrow it down like a user would
+        fill(page, "Ort suchen", search)
     by_id(page, f"place-{place_id}").click()
     by_id(page, "check-locate").click()
-    page.get_by_text("vor Ort").wait_for(timeout=20_000)
+    page.get_by_text(verdict).wait_for(timeout=20_000)
+    for _ in range(persons):  # event mode: the big counter
+        by_id(page, "count-persons-plus").click()
+    if persons:
+        page.get_by_text(str(persons), exact=True).wait_for()
     with page.expect_file_chooser() as chooser:
         by_id(page, "add-photo").click()
     chooser.value.set_files(str(photo))
@@ -45,7 +52,8 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
 
         stack.stop_server()
         log_check(page, "westentor", sample_photo, "Spritzen")
-        log_check(page, "drug-bahnhof", second_photo, "Drogenkonsum")
+        log_check(page, "event-weihnachtsmarkt", second_photo, "Alkohol", verdict="nicht vor Ort",
+                  persons=3, search="Weihnacht")
 
         page.get_by_role("tab", name="Ausgang").click()
         page.get_by_text("Offline – Berichte werden gespeichert").wait_for(timeout=10_000)
@@ -62,9 +70,16 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         page.get_by_text("bestätigt: 4").wait_for(timeout=30_000)
         page.wait_for_timeout(300)
         page.screenshot(path=artifacts / "07-outbox-synced.png")
+        page.get_by_role("tab", name="Verlauf").click()
+        page.get_by_text("Weihnachtsmarkt Innenstadt").wait_for()
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "08-history.png")
         assert ctx.foreign_requests == []
 
     items = wait_for(lambda: [i for i in supervisor_reports(stack.server_url) if i["author"] == "kod"])
-    assert sorted(i["report"]["place_id"] for i in items) == ["drug-bahnhof", "westentor"]
+    by_place = {i["report"]["place_id"]: i for i in items}
+    assert sorted(by_place) == ["event-weihnachtsmarkt", "westentor"]
+    assert by_place["event-weihnachtsmarkt"]["report"]["counts"] == {"persons": 3}
+    assert by_place["event-weihnachtsmarkt"]["server_presence"]["verdict"] == "off_site"
     assert all(len(i["report"]["photos"]) == 1 for i in items)
     assert all(i["agency"] == "kod" for i in items)

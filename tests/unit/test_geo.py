@@ -90,3 +90,4 @@ def test_nearest_places_sorted_by_distance():
     ranked = geo.nearest_places(51.68, 7.82, [a, b, PLACE])
     assert [p.id for p, _ in ranked] == ["p", "b", "a"]
     assert ranked[1][1] == pytest.approx(111.3, abs=0.5)
+

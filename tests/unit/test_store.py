@@ -103,3 +103,19 @@ def test_sync_page_and_cursor_are_stored_together(store):
     store.apply_sync_page(wire.SyncPage("c1.5", False, places=[place]))
     assert store.places() == [place]
     assert store.get_meta("sync_cursor") == "c1.5"
+
+
+def test_history_filters_by_day_place_and_state(store):
+    a = report(n=1, observed_at="2026-11-20T10:00:00.000Z")
+    b = report(n=2, observed_at="2026-11-21T10:00:00.000Z", place_id=None, fix=None,
+               no_fix_reason="x", presence={"verdict": "no_fix"})
+    for r in (a, b):
+        store.save_report(r)
+    store.apply_sync_page(wire.SyncPage("c1.1", False, places=[
+        wire.Place("pg-1", "Spielplatz Ahornweg", wire.PlaceType.PLAYGROUND, 51.6, 7.8, 30)]))
+    store.mark(ItemKind.REPORT, [a.id], OutboxState.SENT)
+    assert [r["id"] for r, _ in store.history()] == [b.id, a.id]
+    assert [r["id"] for r, _ in store.history(day="2026-11-20")] == [a.id]
+    assert [r["id"] for r, _ in store.history(place_query="ahorn")] == [a.id]
+    assert [(r["id"], s) for r, s in store.history(state=OutboxState.PENDING)] == [(b.id, OutboxState.PENDING)]
+    assert store.report_days() == ["2026-11-21", "2026-11-20"]

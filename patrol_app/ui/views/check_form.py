@@ -15,12 +15,15 @@ from patrol_app.core.checks import CheckDraft
 from patrol_app.core.photos import PhotoError, make_thumbnail, process_photo
 from patrol_app.core.store import StoreError
 from patrol_app.platform.gps import GpsUnavailable
-from patrol_wire import FieldKind, Finding, Measure, Severity, Verdict
+from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
 from ..theme import TOUCH, big_button, section
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
+
+
+EVENT_COUNTERS = ("persons", "incidents", "measures")
 
 
 def verdict_text(t, result) -> str:
@@ -67,6 +70,9 @@ class CheckFormView:
                        filled=False),
             self.verdict, self.no_fix,
         ]
+        if d.place is not None and d.place.type is PlaceType.EVENT:
+            controls.append(section(t("event_counters")))
+            controls += [self._counter(key) for key in EVENT_COUNTERS]
         if d.checklist:
             controls.append(section(t("checklist")))
             controls += [self._field(f) for f in d.checklist.fields]
@@ -94,6 +100,26 @@ class CheckFormView:
         return ft.Container(ft.Column(controls, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
+
+    def _counter(self, key: str) -> ft.Control:
+        """A big counter for event mode: one large tap target each way, gloves included."""
+        t = self.app.t
+        value = ft.Text(str(self.draft.counts.get(key, 0)), size=32, weight=ft.FontWeight.BOLD,
+                        width=90, text_align=ft.TextAlign.CENTER)
+
+        def bump(delta: int) -> None:
+            value.value = str(self.draft.bump(key, delta))
+            self.app.page.update()
+
+        def button(icon, delta, ident):
+            return ft.Semantics(identifier=ident, content=ft.IconButton(
+                icon, on_click=lambda e: bump(delta), icon_size=36, width=72, height=72,
+                style=ft.ButtonStyle(bgcolor=ft.Colors.SECONDARY_CONTAINER)))
+
+        return ft.Row([ft.Text(t(f"count_{key}"), size=18, expand=True),
+                       button(ft.Icons.REMOVE, -1, f"count-{key}-minus"), value,
+                       button(ft.Icons.ADD, 1, f"count-{key}-plus")],
+                      vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
     def _field(self, f) -> ft.Control:
         t = self.app.t
