@@ -315,6 +315,29 @@ class LocalStore:
         with self._lock:
             return [_item(r) for r in self.db.execute(sql + " ORDER BY seq", params).fetchall()]
 
+    def recent_outbox(self, limit: int = 100) -> list[tuple[OutboxItem, dict, str | None, list[OutboxItem]]]:
+        """The newest ``limit`` reports' outbox rows: (item, report body, place name, photo rows).
+
+        Three queries whatever the store holds: the outbox screen must open fast with 10,000
+        reports on the phone.
+        """
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT o.*, r.body, json_extract(p.body, '$.name') FROM outbox o"
+                " JOIN reports r ON r.id = o.ref LEFT JOIN ref_data p ON p.kind = 'place'"
+                " AND p.id = r.place_id WHERE o.kind = 'report' ORDER BY o.seq DESC LIMIT ?",
+                [limit]).fetchall()
+            ids = [r[2] for r in rows]
+            photos: dict[str, list[OutboxItem]] = {}
+            for chunk_start in range(0, len(ids), 500):
+                chunk = ids[chunk_start:chunk_start + 500]
+                for prow in self.db.execute(
+                        f"SELECT * FROM outbox WHERE kind = 'photo' AND report_id IN"
+                        f" ({','.join('?' * len(chunk))}) ORDER BY seq", chunk).fetchall():
+                    item = _item(prow)
+                    photos.setdefault(item.report_id, []).append(item)
+        return [(_item(r[:10]), json.loads(r[10]), r[11], photos.get(r[2], [])) for r in rows]
+
     def outbox_counts(self) -> dict[OutboxState, int]:
         with self._lock:
             rows = self.db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall()
@@ -355,14 +378,18 @@ class LocalStore:
             ).fetchall()
         return [r[0] for r in rows]
 
-    def report_receipts(self) -> dict[str, tuple[int, int]]:
+    def report_receipts(self, report_ids: list[str] | None = None) -> dict[str, tuple[int, int]]:
         """Per report: (photos confirmed, photos in total), for "3/5 Fotos bestätigt"."""
+        sql = ("SELECT rp.report_id, count(*), sum(o.state = ?) FROM report_photos rp"
+               " JOIN outbox o ON o.kind = 'photo' AND o.ref = rp.sha256")
+        params: list[Any] = [OutboxState.SENT.value]
+        if report_ids is not None:
+            if not report_ids:
+                return {}
+            sql += f" WHERE rp.report_id IN ({','.join('?' * len(report_ids))})"
+            params += report_ids
         with self._lock:
-            rows = self.db.execute(
-                "SELECT rp.report_id, count(*), sum(o.state = ?) FROM report_photos rp"
-                " JOIN outbox o ON o.kind = 'photo' AND o.ref = rp.sha256 GROUP BY rp.report_id",
-                [OutboxState.SENT.value],
-            ).fetchall()
+            rows = self.db.execute(sql + " GROUP BY rp.report_id", params).fetchall()
         return {r[0]: (r[2] or 0, r[1]) for r in rows}
 
     # ------------------------------------------------------------ reference data and settings

@@ -24,49 +24,46 @@ _STATE_ICONS = {
 }
 
 
+SHOWN = 100  # newest reports listed; the counts above cover all of them
+
+
 class OutboxView:
     def __init__(self, app: "PatrolApp") -> None:
         self.app = app
+
+    def _row(self, item, title: str, body: dict | None, receipts: dict) -> ft.Control:
+        t = self.app.t
+        icon, colour = _STATE_ICONS[item.state]
+        lines = [t("state_" + item.state.value)]
+        if body is not None:
+            lines[0] += " · " + t.datetime(wire.parse_timestamp(body["observed_at"]))
+            if item.ref in receipts:
+                done, total = receipts[item.ref]
+                lines.append(t("photos_confirmed", done=done, total=total))
+        if item.state in (OutboxState.REJECTED, OutboxState.FAILED) and item.error:
+            reason = t.error(item.error_code, item.error)
+            lines.append(t("rejected_reason", reason=reason)
+                         if item.state is OutboxState.REJECTED else t("failed_reason", reason=reason))
+        is_report = item.kind is ItemKind.REPORT
+        return ft.Semantics(identifier=f"outbox-{item.ref}", content=ft.ListTile(
+            leading=ft.Icon(icon, color=colour),
+            title=ft.Text(title, max_lines=1, weight=ft.FontWeight.W_600 if is_report else None),
+            subtitle=ft.Text("\n".join(lines)), min_height=56,
+            content_padding=ft.Padding.only(left=16 if is_report else 40, right=16)))
 
     def build(self) -> ft.Control:
         t = self.app.t
         store = self.app.device.store
         counts = store.outbox_counts()
-        receipts = store.report_receipts()
         rows: list[ft.Control] = []
-        items = store.outbox()
-        photos_of: dict[str, list] = {}
-        for it in items:
-            if it.kind is ItemKind.PHOTO:
-                photos_of.setdefault(it.report_id, []).append(it)
-        ordered = []
-        for it in reversed(items):  # newest report first, its photos beneath it
-            if it.kind is ItemKind.REPORT:
-                ordered += [it, *photos_of.get(it.ref, [])]
-        for item in ordered:
-            icon, colour = _STATE_ICONS[item.state]
-            lines = [t("state_" + item.state.value)]
-            if item.kind is ItemKind.REPORT:
-                body = store.report_body(item.ref)
-                place = store.place(body["place_id"]) if body.get("place_id") else None
-                title = place.name if place else t("report")
-                lines[0] += " · " + t.datetime(wire.parse_timestamp(body["observed_at"]))
-                if item.ref in receipts:
-                    done, total = receipts[item.ref]
-                    lines.append(t("photos_confirmed", done=done, total=total))
-            else:
-                title = f"{t('photo')} {item.ref[:8]}"
-            if item.state in (OutboxState.REJECTED, OutboxState.FAILED) and item.error:
-                reason = t.error(item.error_code, item.error)
-                lines.append(t("rejected_reason", reason=reason)
-                             if item.state is OutboxState.REJECTED else t("failed_reason", reason=reason))
-            rows.append(ft.Semantics(identifier=f"outbox-{item.ref}", content=ft.ListTile(
-                leading=ft.Icon(icon, color=colour),
-                title=ft.Text(title, max_lines=1, weight=ft.FontWeight.W_600
-                              if item.kind is ItemKind.REPORT else None),
-                subtitle=ft.Text("\n".join(lines)), min_height=56,
-                content_padding=ft.Padding.only(left=16 if item.kind is ItemKind.REPORT else 40,
-                                                right=16))))
+        recent = store.recent_outbox(SHOWN)
+        receipts = store.report_receipts([item.ref for item, *_ in recent])
+        for item, body, place_name, photo_items in recent:
+            rows.append(self._row(item, place_name or t("report"), body, receipts))
+            rows += [self._row(p, f"{t('photo')} {p.ref[:8]}", None, receipts) for p in photo_items]
+        older = store.report_count() - len(recent)
+        if older > 0:
+            rows.append(ft.Text(t("older_reports", n=older), color=ft.Colors.ON_SURFACE_VARIANT))
         summary = " · ".join(f"{t('state_' + s.value)}: {n}" for s, n in counts.items() if n)
         if summary:
             summary = f"{t('report')}/{t('photo')} – {summary}"
