@@ -21,11 +21,13 @@ ALLOWED_FOREIGN = re.compile(r"rive")  # one known wasm fetch from a CDN that fa
 
 
 @contextlib.contextmanager
-def phone_context(playwright, *, geolocation: dict | None = None) -> Iterator:
+def phone_context(playwright, *, geolocation: dict | None = None, viewport: dict = PHONE,
+                  color_scheme: str = "light") -> Iterator:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
     try:
         context = browser.new_context(
-            viewport=PHONE, device_scale_factor=2, locale="de-DE", timezone_id="Europe/Berlin",
+            viewport=viewport, device_scale_factor=2, locale="de-DE", timezone_id="Europe/Berlin",
+            color_scheme=color_scheme,
             permissions=["geolocation"] if geolocation else [], geolocation=geolocation)
         context.foreign_requests = []  # requests that left localhost: a test asserts none
 

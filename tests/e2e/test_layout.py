@@ -1,0 +1,51 @@
+"""The quality bar at two phone sizes, light and dark: nothing cut off, touch targets >= 48 px."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.test_officer_logs_a_check import WESTENTOR
+
+pytestmark = pytest.mark.e2e
+
+SIZES = [({"width": 390, "height": 844}, "light"), ({"width": 412, "height": 915}, "dark")]
+
+
+def assert_fits(page, locator, viewport, min_height=48):
+    box = locator.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 0.5, box
+    assert box["height"] >= min_height, box
+
+
+def test_main_screens_fit_and_have_big_targets(stack, artifacts):
+    with sync_playwright() as pw:
+        for viewport, scheme in SIZES:
+            with phone_context(pw, geolocation=WESTENTOR, viewport=viewport, color_scheme=scheme) as ctx:
+                page = ctx.new_page()
+                open_app(page, stack.app_url)
+                if by_id(page, "login-submit").count():
+                    fill(page, "Benutzername", "kod")
+                    fill(page, "Passwort", "streife2026")
+                    assert_fits(page, by_id(page, "login-submit"), viewport)
+                    by_id(page, "login-submit").click()
+                by_id(page, "stop-1").wait_for(timeout=30_000)
+                assert_fits(page, by_id(page, "today-locate"), viewport)
+                assert_fits(page, by_id(page, "stop-1"), viewport)
+                for tab in ("Heute", "Orte", "Ausgang", "Verlauf"):
+                    assert_fits(page, page.get_by_role("tab", name=tab), viewport)
+                name = f"{viewport['width']}x{viewport['height']}-{scheme}"
+                page.wait_for_timeout(300)
+                page.screenshot(path=artifacts / f"layout-today-{name}.png")
+                page.get_by_role("tab", name="Orte").click()
+                assert_fits(page, by_id(page, "locate"), viewport)
+                by_id(page, "locate").click()
+                page.get_by_text("GPS ±8 m").wait_for(timeout=20_000)
+                page.wait_for_timeout(300)
+                by_id(page, "place-westentor").click()
+                for ident in ("check-locate", "add-photo"):
+                    assert_fits(page, by_id(page, ident), viewport)
+                page.wait_for_timeout(300)
+                page.screenshot(path=artifacts / f"layout-check-{name}.png")
