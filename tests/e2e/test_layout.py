@@ -26,6 +26,9 @@ def test_main_screens_fit_and_have_big_targets(stack, artifacts):
             with phone_context(pw, geolocation=WESTENTOR, viewport=viewport, color_scheme=scheme) as ctx:
                 page = ctx.new_page()
                 open_app(page, stack.app_url)
+                # the device (the app process) stays logged in between browser sessions
+                page.locator('[flt-semantics-identifier="login-submit"],'
+                             ' [flt-semantics-identifier="stop-1"]').first.wait_for(timeout=30_000)
                 if by_id(page, "login-submit").count():
                     fill(page, "Benutzername", "kod")
                     fill(page, "Passwort", "streife2026")
