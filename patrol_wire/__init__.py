@@ -26,7 +26,8 @@ from .model import *  # noqa: F403  (the model is the package's vocabulary)
 from .model import API_PREFIX, MAX_BATCH, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_REPORT
 
 
-_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                              check_circular=False)  # wire data is a tree
 
 
 def canonical_json(data: Any) -> bytes:
