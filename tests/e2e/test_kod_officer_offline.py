@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, supervisor_reports, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +29,8 @@ def log_check(page, place_id: str, photo, finding: str, verdict: str = "vor Ort"
         by_id(page, "count-persons-plus").click()
     if persons:
         page.get_by_text(str(persons), exact=True).wait_for()
+        page.wait_for_timeout(300)
+        page.screenshot(path=ARTIFACTS / "event-counters.png")
     with page.expect_file_chooser() as chooser:
         by_id(page, "add-photo").click()
     chooser.value.set_files(str(photo))

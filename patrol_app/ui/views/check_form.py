@@ -105,7 +105,7 @@ class CheckFormView:
         """A big counter for event mode: one large tap target each way, gloves included."""
         t = self.app.t
         value = ft.Text(str(self.draft.counts.get(key, 0)), size=32, weight=ft.FontWeight.BOLD,
-                        width=90, text_align=ft.TextAlign.CENTER)
+                        width=64, text_align=ft.TextAlign.CENTER)
 
         def bump(delta: int) -> None:
             value.value = str(self.draft.bump(key, delta))
@@ -116,7 +116,7 @@ class CheckFormView:
                 icon, on_click=lambda e: bump(delta), icon_size=36, width=72, height=72,
                 style=ft.ButtonStyle(bgcolor=ft.Colors.SECONDARY_CONTAINER)))
 
-        return ft.Row([ft.Text(t(f"count_{key}"), size=18, expand=True),
+        return ft.Row([ft.Text(t(f"count_{key}"), size=17, expand=True),
                        button(ft.Icons.REMOVE, -1, f"count-{key}-minus"), value,
                        button(ft.Icons.ADD, 1, f"count-{key}-plus")],
                       vertical_alignment=ft.CrossAxisAlignment.CENTER)
