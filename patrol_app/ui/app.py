@@ -15,11 +15,12 @@ from pathlib import Path
 import flet as ft
 
 from patrol_app.core.device import Device
+from patrol_app.core.pin import PinLock
 from patrol_app.core.sync import Outcome, SyncResult
 
 from .i18n import Translator
 from .theme import apply_theme
-from .views import check_form, history, login, outbox, places, today
+from .views import check_form, history, lock, login, outbox, places, today
 
 log = logging.getLogger("patrol_app")
 
@@ -44,6 +45,7 @@ class PatrolApp:
         self.sync_status = ""
         self.sync_progress: tuple[int, int] | None = None
         self.tab = 0
+        self.pin = PinLock(device.store)
         self._auto_sync_running = False
         self._chrome_lang = ""
         self.appbar: ft.AppBar | None = None
@@ -66,7 +68,7 @@ class PatrolApp:
         await self.connectivity.refresh()
         self._update_banner()
         if self.device.logged_in:
-            self.show_main()
+            self.show_lock() if self.pin.locked else self.show_main()
             self.page.run_task(self.sync_now)  # whatever waited while the app was closed
             self.page.run_task(self._auto_sync_loop)
         else:
@@ -102,8 +104,10 @@ class PatrolApp:
             title=ft.Text(t("app_title"), weight=ft.FontWeight.BOLD),
             actions=[
                 ft.TextButton(t("language"), on_click=self._toggle_language),
+                ft.Semantics(identifier="lock", content=ft.IconButton(
+                    ft.Icons.LOCK_OUTLINE, tooltip=t("lock"), on_click=self._lock_pressed)),
                 ft.Semantics(identifier="logout", content=ft.IconButton(
-                    ft.Icons.LOGOUT, tooltip=t("logout"), on_click=self._logout)),
+                    ft.Icons.LOGOUT, tooltip=t("logout"), on_click=self.logout_request)),
             ],
         )
         self.nav = ft.NavigationBar(
@@ -119,6 +123,21 @@ class PatrolApp:
                 ft.NavigationBarDestination(icon=ft.Icons.HISTORY, label=t("nav_history")),
             ],
         )
+
+    def show_lock(self) -> None:
+        self.page.appbar = None
+        self.page.navigation_bar = None
+        self._set_body(lock.LockView(self).build())
+
+    def _lock_pressed(self, _=None) -> None:
+        if self.pin.is_set:
+            self.lock_now()
+        else:
+            self.page.show_dialog(lock.set_pin_dialog(self))
+
+    def lock_now(self) -> None:
+        self.pin.lock()
+        self.show_lock()
 
     def show_check(self, place) -> None:
         self.page.navigation_bar = None
@@ -153,7 +172,7 @@ class PatrolApp:
         self.page.title = self.t("app_title")
         self.show_main()
 
-    def _logout(self, _=None) -> None:
+    def logout_request(self, _=None) -> None:
         """Ask first when reports still wait; either way nothing unsent is deleted."""
         waiting = self.device.unsent_count()
         if not waiting:
@@ -174,6 +193,7 @@ class PatrolApp:
 
     def _do_logout(self) -> None:
         self.device.logout()
+        self.pin.clear()
         self.show_login()
 
     async def after_login(self) -> None:

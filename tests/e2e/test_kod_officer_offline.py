@@ -62,7 +62,7 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         page.get_by_text("Offline – Berichte werden gespeichert").wait_for(timeout=10_000)
         page.get_by_text("wartet: 4").wait_for(timeout=10_000)  # two reports, two photos
         page.wait_for_timeout(300)
-        page.screenshot(path=artifacts / "06-outbox-offline.png")
+        page.screenshot(path=artifacts / "07-outbox-offline.png")
 
         by_id(page, "logout").click()
         page.get_by_text("Abmelden?").wait_for()
@@ -72,11 +72,11 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         by_id(page, "sync-now").click()
         page.get_by_text("bestätigt: 4").wait_for(timeout=30_000)
         page.wait_for_timeout(300)
-        page.screenshot(path=artifacts / "07-outbox-synced.png")
+        page.screenshot(path=artifacts / "08-outbox-synced.png")
         page.get_by_role("tab", name="Verlauf").click()
         page.get_by_text("Weihnachtsmarkt Innenstadt").wait_for()
         page.wait_for_timeout(300)
-        page.screenshot(path=artifacts / "08-history.png")
+        page.screenshot(path=artifacts / "09-history.png")
         assert ctx.foreign_requests == []
 
     items = wait_for(lambda: [i for i in supervisor_reports(stack.server_url) if i["author"] == "kod"])

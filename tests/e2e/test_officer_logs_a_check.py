@@ -71,6 +71,19 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
         by_id(page, "sync-now").click()
         page.get_by_text("1/1 Fotos bestätigt").wait_for(timeout=30_000)
         page.screenshot(path=artifacts / "05-outbox.png")
+
+        # handover: lock with a new PIN, a wrong PIN is refused, the right one unlocks
+        by_id(page, "lock").click()
+        fill(page, "Neue PIN (4–8 Ziffern)", "2468")
+        by_id(page, "set-pin").click()
+        page.get_by_text("Gerät gesperrt").wait_for()
+        fill(page, "PIN", "1111")
+        by_id(page, "unlock").click()
+        page.get_by_text("Falsche PIN.").wait_for()
+        page.screenshot(path=artifacts / "06-locked.png")
+        fill(page, "PIN", "2468")
+        by_id(page, "unlock").click()
+        page.get_by_role("tab", name="Ausgang").wait_for()
         assert ctx.foreign_requests == []
 
     items = wait_for(lambda: supervisor_reports(stack.server_url))
