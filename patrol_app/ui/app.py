@@ -20,12 +20,14 @@ from patrol_app.core.sync import Outcome, SyncResult
 
 from .i18n import Translator
 from .theme import apply_theme
-from .views import check_form, history, lock, login, outbox, places, today
+from .views import check_form, history, lock, login, map_view, outbox, places, today
 
 log = logging.getLogger("patrol_app")
 
 AUTO_SYNC_SECONDS = 180
-TAB_TODAY, TAB_PLACES, TAB_OUTBOX, TAB_HISTORY = 0, 1, 2, 3
+TAB_TODAY, TAB_PLACES, TAB_OUTBOX, TAB_MAP, TAB_HISTORY = 0, 1, 2, 3, 4
+VIEWS = (today.TodayView, places.PlacesView, outbox.OutboxView, map_view.MapView,
+         history.HistoryView)
 
 
 class PatrolApp:
@@ -89,7 +91,7 @@ class PatrolApp:
         self.nav.selected_index = self.tab
         self.page.appbar = self.appbar
         self.page.navigation_bar = self.nav
-        view = (today.TodayView, places.PlacesView, outbox.OutboxView, history.HistoryView)[self.tab](self)
+        view = VIEWS[self.tab](self)
         header = ft.Text(t("logged_in_as", name=user.display_name if user else "?"),
                          size=12, color=ft.Colors.ON_SURFACE_VARIANT)
         self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
@@ -120,6 +122,8 @@ class PatrolApp:
                                             selected_icon=ft.Icons.PLACE, label=t("nav_places")),
                 ft.NavigationBarDestination(icon=ft.Icons.OUTBOX_OUTLINED,
                                             selected_icon=ft.Icons.OUTBOX, label=t("nav_outbox")),
+                ft.NavigationBarDestination(icon=ft.Icons.MAP_OUTLINED, selected_icon=ft.Icons.MAP,
+                                            label=t("nav_map")),
                 ft.NavigationBarDestination(icon=ft.Icons.HISTORY, label=t("nav_history")),
             ],
         )

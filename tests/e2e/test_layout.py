@@ -37,11 +37,15 @@ def test_main_screens_fit_and_have_big_targets(stack, artifacts):
                 by_id(page, "stop-1").wait_for(timeout=30_000)
                 assert_fits(page, by_id(page, "today-locate"), viewport)
                 assert_fits(page, by_id(page, "stop-1"), viewport)
-                for tab in ("Heute", "Orte", "Ausgang", "Verlauf"):
+                for tab in ("Heute", "Orte", "Ausgang", "Karte", "Verlauf"):
                     assert_fits(page, page.get_by_role("tab", name=tab), viewport)
                 name = f"{viewport['width']}x{viewport['height']}-{scheme}"
                 page.wait_for_timeout(300)
                 page.screenshot(path=artifacts / f"layout-today-{name}.png")
+                page.get_by_role("tab", name="Karte").click()
+                by_id(page, "map").wait_for(timeout=20_000)  # markers only: no tile URL here
+                page.wait_for_timeout(800)
+                page.screenshot(path=artifacts / f"layout-map-{name}.png")
                 page.get_by_role("tab", name="Orte").click()
                 assert_fits(page, by_id(page, "locate"), viewport)
                 by_id(page, "locate").click()
