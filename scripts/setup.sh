@@ -9,7 +9,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${extras//,/_}"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[${extras}]"
+  echo "setting up .venv (${extras}) ..."
+  log=".venv/setup.log"
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && \
+         .venv/bin/python -m pip install -q -e ".[${extras}]"; } >"$log" 2>&1; then
+    cat "$log"
+    echo "setup failed (log above)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
