@@ -210,12 +210,13 @@ class LocalStore:
             row = self.db.execute("SELECT body FROM reports WHERE id = ?", [report_id]).fetchone()
         return None if row is None else wire.decode(Report, json.loads(row[0]))
 
-    def report_body(self, report_id: str) -> dict:
+    def report_bodies(self, report_ids: list[str]) -> list[dict]:
+        """Stored wire bodies in the order asked, in one query (KeyError for an unknown id)."""
         with self._lock:
-            row = self.db.execute("SELECT body FROM reports WHERE id = ?", [report_id]).fetchone()
-        if row is None:
-            raise KeyError(report_id)
-        return json.loads(row[0])
+            rows = dict(self.db.execute(
+                f"SELECT id, body FROM reports WHERE id IN ({','.join('?' * len(report_ids))})",
+                report_ids).fetchall()) if report_ids else {}
+        return [json.loads(rows[rid]) for rid in report_ids]
 
     def checks_since(self, since: str) -> list[tuple[str, str, str]]:
         """(place_id, observed_at, device verdict) of reports observed at or after ``since``."""
@@ -371,12 +372,17 @@ class LocalStore:
                 ],
             )
 
-    def photo_refs_of(self, report_id: str) -> list[str]:
+    def photo_refs_by_report(self, report_ids: list[str]) -> dict[str, list[str]]:
+        """The photos each report lists, for many reports in one query."""
+        out: dict[str, list[str]] = {}
         with self._lock:
-            rows = self.db.execute(
-                "SELECT sha256 FROM report_photos WHERE report_id = ?", [report_id]
-            ).fetchall()
-        return [r[0] for r in rows]
+            for i in range(0, len(report_ids), 500):
+                chunk = report_ids[i:i + 500]
+                for rid, sha in self.db.execute(
+                        f"SELECT report_id, sha256 FROM report_photos WHERE report_id IN"
+                        f" ({','.join('?' * len(chunk))})", chunk).fetchall():
+                    out.setdefault(rid, []).append(sha)
+        return out
 
     def report_receipts(self, report_ids: list[str] | None = None) -> dict[str, tuple[int, int]]:
         """Per report: (photos confirmed, photos in total), for "3/5 Fotos bestätigt"."""
