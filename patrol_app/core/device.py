@@ -6,12 +6,11 @@ import json
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
-
 import httpx
 
 import patrol_wire as wire
 
+from . import route
 from .checks import CheckDraft, build_report
 from .client import SyncClient
 from .store import LocalStore, OutboxState
@@ -78,6 +77,26 @@ class Device:
         self.store.save_report(report, draft.photos)
         return report
 
+    def current_places(self, now: datetime | None = None) -> list[wire.Place]:
+        """Active places that run now: events only during their dates. Every screen that offers
+        places (list, "check here", map) uses this one filter."""
+        now = now or datetime.now(timezone.utc)
+        return [p for p in self.store.places() if _is_current(p, now)]
+
+    def route_today(self, now: datetime | None = None
+                    ) -> tuple[wire.Assignment, list[route.StopState]] | None:
+        """My team's current assignment and each stop's status, from this device's reports."""
+        now = now or datetime.now(timezone.utc)
+        user = self.user
+        assignment = route.current_assignment(self.store.ref_items("assignment"),
+                                              user.team_ids if user else [], now)
+        if assignment is None:
+            return None
+        places = {p.id: p for p in self.store.places(active_only=False)}
+        checks = [route.Check(pid, wire.parse_timestamp(at), verdict == wire.Verdict.ON_SITE.value)
+                  for pid, at, verdict in self.store.checks_since(assignment.shift_start)]
+        return assignment, route.stop_states(assignment, places, checks, now=now)
+
     # ------------------------------------------------------------ sync
 
     def sync(self, progress: Progress | None = None) -> SyncResult:
@@ -95,4 +114,7 @@ class Device:
             return result
 
 
-ProgressCallback = Callable[[int, int], None]
+def _is_current(place: wire.Place, now: datetime) -> bool:
+    if place.active_from and wire.parse_timestamp(place.active_from) > now:
+        return False
+    return not (place.active_until and wire.parse_timestamp(place.active_until) < now)

@@ -158,22 +158,31 @@ class PatrolApp:
 
     # ------------------------------------------------------------ session actions
 
-    async def locate_and_refresh(self, _=None) -> None:
-        """Get a fresh fix for the whole app, then redraw the current tab with it."""
+    async def update_fix(self) -> str | None:
+        """Ask the GPS for a fresh fix shared by every screen; the problem in words, if any."""
         from patrol_app.platform.gps import GpsUnavailable
 
         try:
             self.fix = await self.gps.fix(web=self.web)
         except GpsUnavailable as exc:
-            self.toast(self.t(exc.key, reason=exc.reason), error=True)
-            return
-        self.show_main()
+            return self.t(exc.key, reason=exc.reason)
+        return None
 
-    def _toggle_language(self, _=None) -> None:
-        self.t = Translator("en" if self.t.lang == "de" else "de")
+    async def locate_and_redraw(self, _=None) -> None:
+        problem = await self.update_fix()
+        if problem:
+            self.toast(problem, error=True)
+        else:
+            self.show_main()
+
+    def set_language(self, lang: str) -> None:
+        self.t = Translator(lang)
         self.device.store.set_meta("lang", self.t.lang)
         self.banner.content.controls[1].value = self.t("offline_banner")
         self.page.title = self.t("app_title")
+
+    def _toggle_language(self, _=None) -> None:
+        self.set_language("en" if self.t.lang == "de" else "de")
         self.show_main()
 
     def logout_request(self, _=None) -> None:

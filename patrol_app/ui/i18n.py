@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import datetime as dt
 
 DE = {
     "app_title": "Gemeinsame Streife",
@@ -287,11 +287,11 @@ class Translator:
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
 
-    def datetime(self, moment: datetime) -> str:
+    def datetime(self, moment: dt.datetime) -> str:
         local = moment.astimezone()
         return local.strftime("%d.%m.%Y %H:%M") if self.lang == "de" else local.strftime("%Y-%m-%d %H:%M")
 
-    def time(self, moment: datetime) -> str:
+    def time(self, moment: dt.datetime) -> str:
         return moment.astimezone().strftime("%H:%M")
 
     def distance(self, meters: float) -> str:

@@ -63,3 +63,31 @@ def test_current_assignment_is_the_running_shift_of_my_team():
     assert route.current_assignment([other, ASSIGNMENT], ["team"], T0 + timedelta(hours=1)) == ASSIGNMENT
     assert route.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=9)) is None
     assert route.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=1)) == ASSIGNMENT
+
+
+def test_device_route_today_uses_its_own_on_site_reports(tmp_path):
+    from patrol_app.core.checks import CheckDraft
+    from patrol_app.core.device import Device
+
+    device = Device(tmp_path, "http://127.0.0.1:9")
+    device.store.set_meta("user", wire.canonical_json(wire.UserInfo(
+        "kod", "K", wire.Role.OFFICER, wire.Agency.KOD, ["team"])).decode())
+    device.store.apply_sync_page(wire.SyncPage("c1.1", False, places=list(PLACES.values()),
+                                               assignments=[ASSIGNMENT]))
+    at_a = wire.GpsFix(51.680, 7.810, 5, ts(29.9))
+    device.save_check(CheckDraft(place=PLACES["a"], fix=at_a), now=T0 + timedelta(minutes=30))
+    assignment, states = device.route_today(T0 + timedelta(minutes=130))
+    assert assignment == ASSIGNMENT
+    assert [s.status for s in states] == [StopStatus.DONE, StopStatus.OPEN, StopStatus.OPEN]
+
+
+def test_events_are_offered_only_while_they_run(tmp_path):
+    from patrol_app.core.device import Device
+
+    device = Device(tmp_path, "http://127.0.0.1:9")
+    fair = wire.Place("fair", "Kirmes", wire.PlaceType.EVENT, 51.68, 7.82, 100,
+                      active_from=ts(60), active_until=ts(120))
+    device.store.apply_sync_page(wire.SyncPage("c1.1", False, places=[fair, PLACES["a"]]))
+    assert [p.id for p in device.current_places(T0)] == ["a"]
+    assert [p.id for p in device.current_places(T0 + timedelta(minutes=90))] == ["a", "fair"]
+    assert [p.id for p in device.current_places(T0 + timedelta(minutes=121))] == ["a"]

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 import patrol_wire as wire
-from tests.conftest import PASSWORD, add_user, auth, jpeg_bytes, login, make_report, ts
+from tests.conftest import add_user, auth, jpeg_bytes, login, make_report, ts
 
 
 def assert_error(resp, status: int, code: str):

@@ -5,9 +5,9 @@ import pytest
 
 import patrol_wire as wire
 from patrol_app.core.client import SyncClient
-from patrol_app.core.store import ItemKind, OutboxState
+from patrol_app.core.store import OutboxState
 from patrol_app.core.sync import Backoff, Outcome, SyncEngine
-from tests.conftest import jpeg_bytes, make_report
+from tests.conftest import make_report
 
 
 class Flaky(httpx.BaseTransport):

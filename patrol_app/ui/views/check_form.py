@@ -14,7 +14,6 @@ import flet as ft
 from patrol_app.core.checks import CheckDraft
 from patrol_app.core.photos import PhotoError, make_thumbnail, process_photo
 from patrol_app.core.store import StoreError
-from patrol_app.platform.gps import GpsUnavailable
 from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
 from ..theme import TOUCH, big_button, section
@@ -173,12 +172,11 @@ class CheckFormView:
         t = self.app.t
         self.verdict.value = t("locating")
         self.app.page.update()
-        try:
-            self.draft.fix = self.app.fix = await self.app.gps.fix(web=self.app.web)
-            self._show_verdict()
-        except GpsUnavailable as exc:
-            self._show_verdict()
-            self.verdict.value = t(exc.key, reason=exc.reason)
+        problem = await self.app.update_fix()
+        self.draft.fix = self.app.fix
+        self._show_verdict()
+        if problem:
+            self.verdict.value = problem
         self.app.page.update()
 
     def _no_fix_changed(self, e) -> None:

@@ -42,10 +42,7 @@ class LoginView:
             padding=24, expand=True)
 
     def _toggle_language(self, _=None) -> None:
-        from ..i18n import Translator
-
-        self.app.t = Translator("en" if self.app.t.lang == "de" else "de")
-        self.app.device.store.set_meta("lang", self.app.t.lang)
+        self.app.set_language("en" if self.app.t.lang == "de" else "de")
         self.app.show_login()
 
     async def submit(self, _=None) -> None:

@@ -8,13 +8,11 @@ shows every marker on a plain background, so it works offline.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import flet as ft
 import flet_map as fm
 
-import patrol_wire as wire
 from patrol_app.core import geo, route
 
 if TYPE_CHECKING:
@@ -35,9 +33,7 @@ class MapView:
 
     def build(self) -> ft.Control:
         store = self.app.device.store
-        user = self.app.device.user
-        now = datetime.now(timezone.utc)
-        places = store.places()
+        places = self.app.device.current_places()
         fix = self.app.fix
         if fix is not None:
             centre = (fix.lat, fix.lon)
@@ -58,13 +54,9 @@ class MapView:
                             border_color=ft.Colors.WHITE, border_stroke_width=1)
             for p in near]))
         markers: list[fm.Marker] = []
-        assignment = route.current_assignment(store.ref_items("assignment"),
-                                              user.team_ids if user else [], now)
-        if assignment is not None:
-            by_id = {p.id: p for p in store.places(active_only=False)}
-            checks = [route.Check(pid, wire.parse_timestamp(at), v == wire.Verdict.ON_SITE.value)
-                      for pid, at, v in store.checks_since(assignment.shift_start)]
-            states = [s for s in route.stop_states(assignment, by_id, checks, now=now) if s.place]
+        today = self.app.device.route_today()
+        if today is not None:
+            states = [s for s in today[1] if s.place]
             layers.append(fm.PolylineLayer(polylines=[fm.PolylineMarker(
                 coordinates=[fm.MapLatitudeLongitude(s.place.lat, s.place.lon) for s in states],
                 color=ft.Colors.BLUE_700, stroke_width=3)]))

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import flet as ft
 
-import patrol_wire as wire
-
 from patrol_app.core import geo
-from patrol_app.platform.gps import GpsUnavailable
 
 from ..theme import big_button
 
@@ -23,19 +19,10 @@ _ICONS = {"playground": ft.Icons.CHILD_CARE, "event": ft.Icons.FESTIVAL, "drug_s
           "nightlife": ft.Icons.NIGHTLIFE, "hotspot": ft.Icons.WARNING_AMBER, "other": ft.Icons.PLACE}
 
 
-def is_current(place, now: datetime) -> bool:
-    """Temporary places (events) only count while they run."""
-    if place.active_from and wire.parse_timestamp(place.active_from) > now:
-        return False
-    return not (place.active_until and wire.parse_timestamp(place.active_until) < now)
-
-
-def ranked_places(places, fix, query: str, now: datetime | None = None):
-    """Current places matching the query, nearest first (alphabetical without a fix)."""
+def ranked_places(places, fix, query: str):
+    """Places matching the query, nearest first (alphabetical without a fix)."""
     q = query.strip().lower()
-    now = now or datetime.now(timezone.utc)
-    chosen = [p for p in places
-              if is_current(p, now) and (not q or q in p.name.lower() or q in p.id.lower())]
+    chosen = [p for p in places if not q or q in p.name.lower() or q in p.id.lower()]
     if fix is None:
         return [(p, None) for p in sorted(chosen, key=lambda p: p.name)]
     return geo.nearest_places(fix.lat, fix.lon, chosen)
@@ -48,7 +35,7 @@ class PlacesView:
                                    on_change=self._changed, dense=True)
         self.status = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self.list = ft.ListView(expand=True, spacing=0)
-        self.places = app.device.store.places()
+        self.places = app.device.current_places()
 
     def build(self) -> ft.Control:
         t = self.app.t
@@ -87,13 +74,11 @@ class PlacesView:
         self.app.page.update()
 
     async def locate(self, _=None) -> None:
-        t = self.app.t
-        self.status.value = t("locating")
+        self.status.value = self.app.t("locating")
         self.app.page.update()
-        try:
-            self.app.fix = await self.app.gps.fix(web=self.app.web)
-        except GpsUnavailable as exc:
-            self.status.value = t(exc.key, reason=exc.reason)
+        problem = await self.app.update_fix()
+        if problem:
+            self.status.value = problem
             self.app.page.update()
             return
         self.app.show_main()  # redraw whatever view is current (a sync may have replaced this one)

@@ -49,16 +49,16 @@ class TodayView:
             if not team.is_mixed:
                 controls.append(ft.Text(t("team_not_mixed"), color=ft.Colors.ERROR))
 
-        assignment = route.current_assignment(store.ref_items("assignment"), team_ids, now)
+        today = self.app.device.route_today(now)
         controls.append(section(t("my_route")))
-        if assignment is None:
+        if today is None:
             controls.append(ft.Text(t("no_route")))
         else:
-            controls += self._route(assignment, now)
+            controls += self._route(*today)
 
         fix = self.app.fix
         if fix is not None:
-            nearest = geo.nearest_places(fix.lat, fix.lon, store.places(), limit=1)
+            nearest = geo.nearest_places(fix.lat, fix.lon, self.app.device.current_places(now), limit=1)
             if nearest:
                 place, dist = nearest[0]
                 controls.append(big_button(t("check_here_place", place=place.name, d=t.distance(dist)),
@@ -66,19 +66,14 @@ class TodayView:
                                            icon=ft.Icons.FACT_CHECK, identifier="check-here"))
         else:
             controls.append(ft.Text(t("locate_for_directions"), color=ft.Colors.ON_SURFACE_VARIANT))
-        controls.append(big_button(t("locate"), self.app.locate_and_refresh, icon=ft.Icons.MY_LOCATION,
+        controls.append(big_button(t("locate"), self.app.locate_and_redraw, icon=ft.Icons.MY_LOCATION,
                                    identifier="today-locate", filled=False))
         return ft.Container(ft.Column(controls, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
-    def _route(self, assignment: wire.Assignment, now: datetime) -> list[ft.Control]:
+    def _route(self, assignment: wire.Assignment, states: list[route.StopState]) -> list[ft.Control]:
         t = self.app.t
-        store = self.app.device.store
-        places = {p.id: p for p in store.places(active_only=False)}
-        checks = [route.Check(pid, wire.parse_timestamp(at), verdict == wire.Verdict.ON_SITE.value)
-                  for pid, at, verdict in store.checks_since(assignment.shift_start)]
-        states = route.stop_states(assignment, places, checks, now=now)
         start = t.time(wire.parse_timestamp(assignment.shift_start))
         end = t.time(wire.parse_timestamp(assignment.shift_end))
         out: list[ft.Control] = [ft.Text(f"{assignment.route_name} · {start}–{end}")]
