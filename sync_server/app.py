@@ -14,7 +14,7 @@ from .api.docs import install_openapi
 from .api.errors import BodyLimit, install_error_handlers
 from .config import Settings
 from .ingest import Ingestor
-from .storage import PhotoFiles, SqliteStorage
+from .storage import PhotoFiles, SqliteStorage, Storage
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -38,7 +38,7 @@ class SecurityHeaders:
         await self.app(scope, receive, add_headers if scope["type"] == "http" else send)
 
 
-def create_app(settings: Settings, storage: SqliteStorage | None = None) -> FastAPI:
+def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     storage = storage or SqliteStorage(settings.db_path)
     @asynccontextmanager
     async def lifespan(_: FastAPI):

@@ -1,4 +1,4 @@
-"""``patrol-server``: serve, init, seed-demo, create-user, import-places, set-password, disable-user."""
+"""``patrol-server``: serve, init, seed-demo, create-user, disable-user, import-places."""
 
 from __future__ import annotations
 
@@ -60,6 +60,20 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_disable_user(args: argparse.Namespace) -> int:
+    """Cut a user off at once: their tokens stop working on the next request."""
+    storage = SqliteStorage(_settings(args).db_path)
+    try:
+        found = storage.set_disabled(args.username, not args.enable)
+    finally:
+        storage.close()
+    if not found:
+        print(f"error: no user {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"{'enabled' if args.enable else 'disabled'} {args.username}")
+    return 0
+
+
 def cmd_import_places(args: argparse.Namespace) -> int:
     from .places_import import import_places, read_rows
 
@@ -115,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     cu.add_argument("--display-name")
     cu.add_argument("--password", help="prefer $PATROL_NEW_PASSWORD or the prompt")
     cu.set_defaults(fn=cmd_create_user)
+    du = sub.add_parser("disable-user", help="stop a user's logins and devices at once")
+    du.add_argument("username")
+    du.add_argument("--enable", action="store_true", help="undo: allow the user again")
+    du.set_defaults(fn=cmd_disable_user)
     ip = sub.add_parser("import-places", help="import places from CSV or GeoJSON")
     ip.add_argument("file")
     ip.set_defaults(fn=cmd_import_places)

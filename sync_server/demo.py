@@ -20,7 +20,7 @@ import patrol_wire as wire
 from .config import Settings
 from .places_import import import_places
 from .security import hash_password
-from .storage import SqliteStorage
+from .storage import Storage
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEMO_FILE = ASSETS / "demo" / "hamm.json"
@@ -67,7 +67,7 @@ def playground_features(demo: dict[str, Any]) -> list[dict[str, Any]]:
     return feats
 
 
-def seed_demo(storage: SqliteStorage, settings: Settings, *, today: datetime | None = None) -> dict[str, int]:
+def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = None) -> dict[str, int]:
     """Load the demo into an empty or demo database; running it twice changes nothing twice."""
     demo = load_demo()
     for d in demo["districts"]:

@@ -14,7 +14,7 @@ from patrol_app.core import geo
 from patrol_wire import ErrorCode, ItemStatus, Place, WireError
 
 from .config import Settings
-from .storage import NewReport, SqliteStorage, User
+from .storage import NewReport, Storage, User
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class ItemError:
 
 
 class Ingestor:
-    def __init__(self, storage: SqliteStorage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings) -> None:
         self.storage = storage
         self.settings = settings
         self.rules = geo.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)

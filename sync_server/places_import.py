@@ -17,7 +17,7 @@ from typing import Any, Iterable
 import patrol_wire as wire
 from patrol_wire import Place, WireError
 
-from .storage import SqliteStorage
+from .storage import Storage
 
 _FLOATS = ("lat", "lon", "radius_m")
 _OPTIONAL = ("district_id", "category", "address", "active_from", "active_until")
@@ -76,7 +76,7 @@ def rows_from_geojson(data: Any) -> Iterable[tuple[str, dict[str, Any]]]:
         yield label, props
 
 
-def import_places(storage: SqliteStorage, rows: Iterable[tuple[str, dict[str, Any]]],
+def import_places(storage: Storage, rows: Iterable[tuple[str, dict[str, Any]]],
                   *, known_districts: set[str]) -> ImportReport:
     report = ImportReport()
     accepted: list[Place] = []

@@ -96,12 +96,6 @@ class SyncClient:
         data = self._request("GET", f"{API_PREFIX}/sync", params=params)
         return wire.decode(wire.SyncPage, data)
 
-    def health(self) -> bool:
-        try:
-            return self._http.get("/healthz").status_code == 200
-        except httpx.HTTPError:
-            return False
-
     # ------------------------------------------------------------ plumbing
 
     def _request(self, method: str, url: str, *, auth: bool = True, headers: dict | None = None,

@@ -112,10 +112,7 @@ def presence_of(lat: float, lon: float, accuracy_m: float, fixed_at: datetime, p
     if place is None:
         return PresenceResult(Verdict.NO_PLACE, accuracy_m=accuracy_m)
     centre = distance_m(lat, lon, place.lat, place.lon)
-    if place.polygon:
-        fence = distance_to_polygon_m(lat, lon, place.polygon)
-    else:
-        fence = max(0.0, centre - place.radius_m)
+    fence = fence_distance_m(lat, lon, place, centre_m=centre)
     age = (at - fixed_at).total_seconds()
     if accuracy_m > rules.accuracy_gate_m:
         verdict = Verdict.INACCURATE
@@ -128,11 +125,14 @@ def presence_of(lat: float, lon: float, accuracy_m: float, fixed_at: datetime, p
     return PresenceResult(verdict, round(centre, 1), round(fence, 1), accuracy_m, round(age, 1))
 
 
-def fence_distance_m(lat: float, lon: float, place: Place) -> float:
-    """Metres from a point to the place's geofence (radius circle or polygon); 0 inside."""
+def fence_distance_m(lat: float, lon: float, place: Place, *, centre_m: float | None = None) -> float:
+    """Metres from a point to the place's geofence (radius circle or polygon); 0 inside.
+    ``centre_m``, the distance to the centre when the caller has it, saves computing it twice."""
     if place.polygon:
         return distance_to_polygon_m(lat, lon, place.polygon)
-    return max(0.0, distance_m(lat, lon, place.lat, place.lon) - place.radius_m)
+    if centre_m is None:
+        centre_m = distance_m(lat, lon, place.lat, place.lon)
+    return max(0.0, centre_m - place.radius_m)
 
 
 def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -8,7 +8,6 @@ the UI stays responsive.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from pathlib import Path
 
@@ -22,12 +21,10 @@ from .i18n import Translator
 from .theme import apply_theme
 from .views import check_form, history, lock, login, map_view, outbox, places, today
 
-log = logging.getLogger("patrol_app")
-
 AUTO_SYNC_SECONDS = 180
-TAB_TODAY, TAB_PLACES, TAB_OUTBOX, TAB_MAP, TAB_HISTORY = 0, 1, 2, 3, 4
 VIEWS = (today.TodayView, places.PlacesView, outbox.OutboxView, map_view.MapView,
-         history.HistoryView)
+         history.HistoryView)  # in the order of the navigation bar
+TAB_OUTBOX = VIEWS.index(outbox.OutboxView)
 
 
 class PatrolApp:

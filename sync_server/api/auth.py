@@ -14,7 +14,7 @@ from patrol_wire import ErrorCode
 from ..security import dummy_verify, new_token, token_digest, verify_password
 from . import docs
 from .deps import SettingsDep, StorageDep, UserDep
-from .errors import ApiError, wire_error
+from .errors import ApiError
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/auth", tags=["auth"])
 
@@ -22,10 +22,7 @@ router = APIRouter(prefix=f"{wire.API_PREFIX}/auth", tags=["auth"])
 @router.post("/login", openapi_extra={**docs.body("LoginRequest"), "security": []},
              responses=docs.answers({200: "LoginResponse"}, 400, 401, 422))
 async def login(request: Request, storage: StorageDep, settings: SettingsDep) -> dict:
-    try:
-        req = wire.decode(wire.LoginRequest, wire.parse_json(await request.body()))
-    except wire.WireError as err:
-        raise wire_error(err) from None
+    req = wire.decode(wire.LoginRequest, wire.parse_json(await request.body()))
     found = storage.user_by_name(req.username)
     if found is None:
         await run_in_threadpool(dummy_verify, settings.kdf)  # same time as a real check

@@ -7,16 +7,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from patrol_wire import ErrorCode, Role
+from patrol_wire import ErrorCode
 
 from ..config import Settings
 from ..ingest import Ingestor
 from ..security import token_digest
-from ..storage import PhotoFiles, SqliteStorage, User
+from ..storage import PhotoFiles, Storage, User
 from .errors import ApiError
 
 
-def get_storage(request: Request) -> SqliteStorage:
+def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
@@ -35,7 +35,7 @@ def get_photo_files(request: Request) -> PhotoFiles:
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def current_user(request: Request, storage: Annotated[SqliteStorage, Depends(get_storage)]) -> User:
+def current_user(request: Request, storage: Annotated[Storage, Depends(get_storage)]) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -51,16 +51,7 @@ def current_user(request: Request, storage: Annotated[SqliteStorage, Depends(get
     return user
 
 
-def require_roles(*roles: Role):
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
-        if user.role not in roles:
-            raise ApiError(403, ErrorCode.FORBIDDEN, "your role may not do this")
-        return user
-
-    return check
-
-
-StorageDep = Annotated[SqliteStorage, Depends(get_storage)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 PhotoFilesDep = Annotated[PhotoFiles, Depends(get_photo_files)]

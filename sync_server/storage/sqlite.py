@@ -187,11 +187,6 @@ class SqliteStorage:
             )
             return User(cur.lastrowid, username, display_name, role, agency)
 
-    def set_password(self, username: str, password_hash: str) -> bool:
-        with self._tx() as c:
-            return c.execute("UPDATE users SET password_hash = ? WHERE username = ?",
-                             [password_hash, username]).rowcount == 1
-
     def set_disabled(self, username: str, disabled: bool) -> bool:
         with self._tx() as c:
             return c.execute("UPDATE users SET disabled = ? WHERE username = ?",
@@ -434,10 +429,6 @@ class SqliteStorage:
              "server_presence": {"verdict": verdict, "distance_m": dist}}
             for body, author, agency, received, verdict, dist, district in rows
         ]
-
-    def report_row(self, report_id: str) -> tuple[str, int] | None:
-        return self._read().execute("SELECT body, author_id FROM reports WHERE id = ?",
-                                    [report_id]).fetchone()
 
 
 def _user(row: tuple) -> User:

@@ -52,3 +52,13 @@ def test_sql_stays_in_the_storage_package():
             continue
         text = path.read_text(encoding="utf-8")
         assert not any(k in text for k in keywords), path
+
+
+def test_storage_protocol_lists_everything_the_sqlite_backend_offers():
+    """A second backend (PostgreSQL) implements the protocol; it must be the whole contract."""
+    from sync_server.storage.base import Storage
+    from sync_server.storage.sqlite import SqliteStorage
+
+    offered = {n for n in dir(SqliteStorage) if not n.startswith("_")}
+    declared = {n for n in Storage.__dict__ if not n.startswith("_")}
+    assert offered == declared
