@@ -56,7 +56,9 @@ def main() -> None:
         buf = BytesIO()
         Image.new("RGB", (1600, 1200), (20, 90, 160)).save(buf, "JPEG")
         photo = process_photo(buf.getvalue())
-        app = SimpleNamespace(device=device, t=Translator("de"), fix=fix, sync_progress=None,
+        import flet as ft
+
+        app = SimpleNamespace(device=device, t=Translator("de"), fix=fix, progress=ft.Column(),
                               sync_status="", sync_now=lambda *_: None)
 
         def save() -> None:

@@ -42,7 +42,11 @@ class PatrolApp:
         self.connectivity = Connectivity(page, self._connectivity_changed)
         self.fix = None  # the latest GPS fix, shared by the place list and the check form
         self.sync_status = ""
-        self.sync_progress: tuple[int, int] | None = None
+        # one progress control, updated in place: redrawing the outbox per item would cost a
+        # full rebuild each step and swallow taps
+        self.progress_bar = ft.ProgressBar(value=0)
+        self.progress_text = ft.Text("")
+        self.progress = ft.Column([self.progress_bar, self.progress_text], visible=False)
         self.tab = 0
         self.pin = PinLock(device.store)
         self._auto_sync_running = False
@@ -227,11 +231,10 @@ class PatrolApp:
         loop = asyncio.get_running_loop()
 
         def progress(done: int, total: int) -> None:
-            self.sync_progress = (done, total)
-            loop.call_soon_threadsafe(self._refresh_progress)
+            loop.call_soon_threadsafe(self._show_progress, done, total)
 
         result = await asyncio.to_thread(self.device.sync, progress)
-        self.sync_progress = None
+        self.progress.visible = False
         self.sync_status = {
             Outcome.OK: self.t("sync_ok"),
             Outcome.OFFLINE: self.t("sync_offline"),
@@ -251,9 +254,11 @@ class PatrolApp:
             self._refresh_current()
         return result
 
-    def _refresh_progress(self) -> None:
-        if self.tab == TAB_OUTBOX and self.page.navigation_bar is not None:
-            self.show_main()
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress_bar.value = done / total if total else None
+        self.progress_text.value = self.t("syncing", done=done, total=total)
+        self.progress.visible = total > 0
+        self.page.update()
 
     def _refresh_current(self) -> None:
         if self.page.navigation_bar is not None:  # on a main tab, not in a form or at login

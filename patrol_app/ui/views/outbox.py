@@ -67,16 +67,11 @@ class OutboxView:
         summary = " · ".join(f"{t('state_' + s.value)}: {n}" for s, n in counts.items() if n)
         if summary:
             summary = f"{t('report')}/{t('photo')} – {summary}"
-        progress: list[ft.Control] = []
-        if self.app.sync_progress:
-            done, total = self.app.sync_progress
-            progress = [ft.ProgressBar(value=(done / total) if total else None),
-                        ft.Text(t("syncing", done=done, total=total))]
         return ft.Container(ft.Column([
             ft.Text(t("outbox_title"), size=20, weight=ft.FontWeight.BOLD),
             ft.Semantics(identifier="outbox-summary", content=ft.Text(summary or t("outbox_empty"))),
             big_button(t("sync_now"), self.app.sync_now, icon=ft.Icons.CLOUD_UPLOAD, identifier="sync-now"),
-            *progress,
+            self.app.progress,
             ft.Semantics(identifier="sync-status", content=ft.Text(self.app.sync_status)),
             ft.ListView(rows, expand=True),
         ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
