@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Annotated, Optional
 
-from .codec import MaxLen, MinLen, Range, Sha256, Slug, Timestamp, Unique, Uuid
+from .codec import MaxLen, MinLen, Pattern, Range, Sha256, Slug, Timestamp, Unique, Uuid
 
 API_PREFIX = "/api/v1"
 MAX_BATCH = 500
@@ -341,6 +341,53 @@ class Assignment:
     active: bool = True
 
 
+class StopStatus(str, enum.Enum):
+    """A route stop: done (checked on site in its window), missed (window + grace over), open."""
+
+    DONE = "done"
+    OPEN = "open"
+    MISSED = "missed"
+
+
+class ReviewState(str, enum.Enum):
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    NEEDS_INFO = "needs_info"
+    REJECTED = "rejected"
+
+
+class ReviewAction(str, enum.Enum):
+    START = "start"      # submitted -> in_review
+    APPROVE = "approve"  # in_review -> approved
+    ASK = "ask"          # in_review -> needs_info, with a question to the author
+    REJECT = "reject"    # in_review -> rejected, with a reason
+
+
+# The review state machine. needs_info -> in_review happens when the author's answer (an
+# amendment report) arrives, not through a review action.
+REVIEW_TRANSITIONS: dict[tuple[ReviewState, ReviewAction], ReviewState] = {
+    (ReviewState.SUBMITTED, ReviewAction.START): ReviewState.IN_REVIEW,
+    (ReviewState.IN_REVIEW, ReviewAction.APPROVE): ReviewState.APPROVED,
+    (ReviewState.IN_REVIEW, ReviewAction.ASK): ReviewState.NEEDS_INFO,
+    (ReviewState.IN_REVIEW, ReviewAction.REJECT): ReviewState.REJECTED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A supervisor's question ("Rückfrage") about a report, pulled by the report's author."""
+
+    id: Annotated[str, Uuid]
+    report_id: Annotated[str, Uuid]
+    question: Annotated[str, MaxLen(2000)]
+    asked_by: Text200
+    asked_at: Ts
+    place_id: Optional[Id] = None
+    answer_report_id: Optional[Annotated[str, Uuid]] = None
+    answered_at: Optional[Ts] = None
+
+
 @dataclass(frozen=True, slots=True)
 class SyncPage:
     """What changed for this user since ``cursor``; ask again with ``next_cursor`` while ``has_more``."""
@@ -352,3 +399,150 @@ class SyncPage:
     checklists: list[Checklist] = field(default_factory=list)
     teams: list[Team] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- review (supervisors)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRequest:
+    action: ReviewAction
+    text: Annotated[str, MaxLen(2000)] = ""
+
+    @staticmethod
+    def wire_check(data: dict) -> tuple[str, str] | None:
+        if data["action"] in ("ask", "reject") and not data["text"].strip():
+            return ("text", "a question or reason is required")
+        return None
+
+
+# ---------------------------------------------------------------- planning (shift leads)
+
+Username = Annotated[str, Pattern(r"^[a-z0-9][a-z0-9_.-]{1,63}$",
+                                  "2-64 lowercase letters, digits, '_', '.', '-'")]
+Day = Annotated[str, Pattern(r"^\d{4}-\d{2}-\d{2}$", "a date YYYY-MM-DD")]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRequest:
+    """A team for a shift; members from several agencies (a team without police + KOD is flagged)."""
+
+    name: Annotated[str, MinLen(1), MaxLen(200)]
+    members: Annotated[list[Username], MaxLen(20), Unique()]
+    shift_date: Optional[Day] = None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateStop:
+    """A stop of a route template; its time window in minutes after the shift start."""
+
+    place_id: Id
+    start_min: Annotated[int, Range(0, 24 * 60)]
+    end_min: Annotated[int, Range(1, 24 * 60)]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTemplate:
+    id: Id
+    name: Annotated[str, MinLen(1), MaxLen(200)]
+    stops: Annotated[list[TemplateStop], MinLen(1), MaxLen(100)]
+
+    @staticmethod
+    def wire_check(data: dict) -> tuple[str, str] | None:
+        for i, stop in enumerate(data["stops"]):
+            if stop["end_min"] <= stop["start_min"]:
+                return (f"stops[{i}].end_min", "must be after start_min")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignRequest:
+    """Assign a route template to a team for one shift; windows become absolute times."""
+
+    route_id: Id
+    team_id: Id
+    shift_start: Ts
+    shift_end: Ts
+
+    @staticmethod
+    def wire_check(data: dict) -> tuple[str, str] | None:
+        if data["shift_end"] <= data["shift_start"]:
+            return ("shift_end", "must be after shift_start")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ReassignRequest:
+    """Hand the stops still ahead to another team, mid-shift."""
+
+    team_id: Id
+
+
+@dataclass(frozen=True, slots=True)
+class StopProgress:
+    seq: int
+    place_id: str
+    place_name: str
+    window_start: str
+    window_end: str
+    status: StopStatus
+    checked_at: Optional[str] = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamProgress:
+    """Live progress of one assignment, for the shift lead (and missed stops for the picture)."""
+
+    assignment_id: str
+    team_id: str
+    team_name: str
+    mixed: bool
+    members: list[TeamMember]
+    route_name: str
+    shift_start: str
+    shift_end: str
+    stops: list[StopProgress]
+    done: int
+    open: int
+    missed: int
+    last_report_at: Optional[str] = None
+    last_report_place: Optional[str] = None
+
+
+# ---------------------------------------------------------------- administration
+
+Password = Annotated[str, MinLen(10), MaxLen(256)]
+
+
+@dataclass(frozen=True, slots=True)
+class UserCreate:
+    username: Username
+    display_name: Annotated[str, MinLen(1), MaxLen(200)]
+    role: Role
+    agency: Agency
+    password: Password
+
+
+@dataclass(frozen=True, slots=True)
+class UserUpdate:
+    """Only the fields given change."""
+
+    display_name: Optional[Annotated[str, MinLen(1), MaxLen(200)]] = None
+    role: Optional[Role] = None
+    agency: Optional[Agency] = None
+    disabled: Optional[bool] = None
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordReset:
+    password: Password
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    username: str
+    display_name: str
+    role: Role
+    agency: Agency
+    disabled: bool = False

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api import auth, photos, reports, sync
+from .api import admin, auth, photos, reports, shifts, sync
 from .api.docs import install_openapi
 from .api.errors import BodyLimit, install_error_handlers
 from .config import Settings
@@ -31,8 +31,9 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def add_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + _SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [h for h in _SECURITY_HEADERS if h[0] not in present]
             await send(message)
 
         await self.app(scope, receive, add_headers if scope["type"] == "http" else send)
@@ -57,7 +58,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"status": "ok", "reports": storage.report_count()}
 
-    for module in (auth, reports, photos, sync):
+    for module in (auth, reports, photos, sync, shifts, admin):
         app.include_router(module.router)
     install_error_handlers(app)
     install_openapi(app)
@@ -65,6 +66,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     def limit_for(path: str) -> int:
         if path.startswith(f"{wire.API_PREFIX}/photos/"):
             return wire.MAX_PHOTO_BYTES
+        if path == f"{wire.API_PREFIX}/admin/places/import":
+            return settings.max_import_body
         if path == f"{wire.API_PREFIX}/reports/batch":
             return settings.max_batch_body
         if path.startswith(f"{wire.API_PREFIX}/reports/"):
@@ -74,7 +77,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit_for=limit_for)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "PUT", "POST"], allow_headers=["Authorization", "Content-Type"])
+                           allow_methods=["GET", "PUT", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(SecurityHeaders)
 
     return app

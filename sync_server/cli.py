@@ -1,4 +1,5 @@
-"""``patrol-server``: serve, init, seed-demo, create-user, disable-user, import-places."""
+"""``patrol-server``: serve, init, seed-demo, users (create, disable, update, reset password),
+import-places, import-districts, import-checklist, audit. Every change is in the audit log."""
 
 from __future__ import annotations
 
@@ -42,9 +43,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     s = _settings(args)
-    password = args.password or os.environ.get("PATROL_NEW_PASSWORD") or getpass.getpass("Password: ")
-    if len(password) < 8:
-        print("error: the password needs at least 8 characters", file=sys.stderr)
+    password = _new_password(args)
+    if password is None:
         return 2
     storage = SqliteStorage(s.db_path)
     try:
@@ -92,6 +92,110 @@ def cmd_import_places(args: argparse.Namespace) -> int:
     return 0 if not report.rejected else 3
 
 
+def _new_password(args: argparse.Namespace) -> str | None:
+    password = args.password or os.environ.get("PATROL_NEW_PASSWORD") or getpass.getpass("Password: ")
+    if len(password) < 10:
+        print("error: the password needs at least 10 characters", file=sys.stderr)
+        return None
+    return password
+
+
+def cmd_update_user(args: argparse.Namespace) -> int:
+    """Change role, agency or display name; a role or agency change ends the user's sessions."""
+    storage = SqliteStorage(_settings(args).db_path)
+    try:
+        user = storage.update_user(
+            args.username, actor="cli", display_name=args.display_name,
+            role=wire.Role(args.role) if args.role else None,
+            agency=wire.Agency(args.agency) if args.agency else None)
+    finally:
+        storage.close()
+    if user is None:
+        print(f"error: no user {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"{user.username}: {user.role.value}, {user.agency.value}, {user.display_name}")
+    return 0
+
+
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    s = _settings(args)
+    password = _new_password(args)
+    if password is None:
+        return 2
+    storage = SqliteStorage(s.db_path)
+    try:
+        found = storage.set_password(args.username, hash_password(password, s.kdf), actor="cli")
+    finally:
+        storage.close()
+    if not found:
+        print(f"error: no user {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"new password set for {args.username}; their sessions have ended")
+    return 0
+
+
+def _load_json(path: str):
+    try:
+        return wire.parse_json(Path(path).read_bytes())
+    except (OSError, wire.WireError) as exc:
+        print(f"error: cannot read {path}: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_import_districts(args: argparse.Namespace) -> int:
+    """A JSON list of districts (id, name, lat, lon, area_km2); all or nothing."""
+    data = _load_json(args.file)
+    if not isinstance(data, list):
+        print("error: expected a JSON list of districts", file=sys.stderr)
+        return 1
+    try:
+        districts = [wire.decode(wire.District, d, f"[{i}]") for i, d in enumerate(data)]
+    except wire.WireError as err:
+        print(f"error: {err.path}: {err.message}", file=sys.stderr)
+        return 3
+    storage = SqliteStorage(_settings(args).db_path)
+    try:
+        for d in districts:
+            storage.upsert_district(d.id, wire.canonical_json(d).decode(), actor="cli")
+    finally:
+        storage.close()
+    print(f"imported {len(districts)} districts")
+    return 0
+
+
+def cmd_import_checklist(args: argparse.Namespace) -> int:
+    """A new checklist version from JSON; old reports keep the version they were filled with."""
+    data = _load_json(args.file)
+    if data is None:
+        return 1
+    try:
+        cl = wire.decode(wire.Checklist, data)
+    except wire.WireError as err:
+        print(f"error: {err.path}: {err.message}", file=sys.stderr)
+        return 3
+    storage = SqliteStorage(_settings(args).db_path)
+    try:
+        added = storage.add_checklist_version(cl.id, cl.version, cl.place_type.value,
+                                              wire.canonical_json(cl).decode(), actor="cli")
+    finally:
+        storage.close()
+    if added is None:
+        print(f"error: {cl.id} version {cl.version} is not above the latest", file=sys.stderr)
+        return 1
+    print(f"checklist {cl.id} version {cl.version} added")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    storage = SqliteStorage(_settings(args).db_path)
+    try:
+        for e in storage.audit_log(limit=args.limit):
+            print(f"{e['at']}  {e['actor']:<16} {e['action']:<22} {e['object_type']}:{e['object_id']}")
+    finally:
+        storage.close()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -133,6 +237,25 @@ def main(argv: list[str] | None = None) -> int:
     du.add_argument("username")
     du.add_argument("--enable", action="store_true", help="undo: allow the user again")
     du.set_defaults(fn=cmd_disable_user)
+    uu = sub.add_parser("update-user", help="change a user's role, agency or name")
+    uu.add_argument("username")
+    uu.add_argument("--role", choices=[r.value for r in wire.Role])
+    uu.add_argument("--agency", choices=[a.value for a in wire.Agency])
+    uu.add_argument("--display-name")
+    uu.set_defaults(fn=cmd_update_user)
+    rp = sub.add_parser("reset-password", help="set a new password; the user's sessions end")
+    rp.add_argument("username")
+    rp.add_argument("--password", help="prefer $PATROL_NEW_PASSWORD or the prompt")
+    rp.set_defaults(fn=cmd_reset_password)
+    idi = sub.add_parser("import-districts", help="import districts from a JSON list")
+    idi.add_argument("file")
+    idi.set_defaults(fn=cmd_import_districts)
+    ic = sub.add_parser("import-checklist", help="add a checklist version from JSON")
+    ic.add_argument("file")
+    ic.set_defaults(fn=cmd_import_checklist)
+    au = sub.add_parser("audit", help="print the newest audit log entries")
+    au.add_argument("--limit", type=int, default=50)
+    au.set_defaults(fn=cmd_audit)
     ip = sub.add_parser("import-places", help="import places from CSV or GeoJSON")
     ip.add_argument("file")
     ip.set_defaults(fn=cmd_import_places)

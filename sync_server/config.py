@@ -29,6 +29,8 @@ class Settings:
     accuracy_gate_m: float = 50.0
     max_fix_age: timedelta = timedelta(minutes=2)
     cors_origins: tuple[str, ...] = ()
+    missed_grace: timedelta = timedelta(minutes=15)  # a stop is missed this long after its window
+    max_import_body: int = 16 * 1024 * 1024
 
     @property
     def db_path(self) -> Path:
@@ -42,4 +44,5 @@ class Settings:
     def from_env(cls, data_dir: str | os.PathLike[str] | None = None) -> "Settings":
         root = Path(data_dir or os.environ.get("PATROL_DATA_DIR", "./server-data"))
         origins = tuple(o for o in os.environ.get("PATROL_CORS_ORIGINS", "").split(",") if o)
-        return cls(data_dir=root, cors_origins=origins)
+        grace = timedelta(minutes=float(os.environ.get("PATROL_MISSED_GRACE_MIN", "15")))
+        return cls(data_dir=root, cors_origins=origins, missed_grace=grace)

@@ -1,5 +1,6 @@
 """Hamm demo data: districts, 262 synthetic playgrounds, events, drug-scene points, the Südstraße,
-the Westentor, demo users in one mixed team, and a route assigned for today's late shift.
+the Westentor, demo users in two mixed teams, a route template and its assignment to the first
+team for today's late shift.
 
 Playground positions are generated deterministically (fixed seed) around each district's centre:
 plausible, repeatable, and not the real locations.
@@ -7,6 +8,7 @@ plausible, repeatable, and not the real locations.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -19,6 +21,7 @@ import patrol_wire as wire
 
 from .config import Settings
 from .places_import import import_places
+from .planning import concrete_assignment
 from .security import hash_password
 from .storage import Storage
 
@@ -99,22 +102,27 @@ def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = 
 
     now = today or datetime.now(TZ)
     day = now.astimezone(TZ).date()
-    team = demo["team"]
-    storage.upsert_team(team["id"], team["name"], day.isoformat(), [ids[m] for m in team["members"]])
+    for team in demo["teams"]:
+        storage.upsert_team(team["id"], team["name"], day.isoformat(),
+                            [ids[m] for m in team["members"]])
 
+    # the late-shift route as a template (windows after shift start), assigned for today
     route = demo["route"]
-    shift_start = datetime.combine(day, time(14, 0), TZ)
     stops = []
     for n, stop in enumerate(route["stops"]):
         if stop.startswith("PLAYGROUND:"):
             _, district, idx = stop.split(":")
             stop = f"sp-{district}-{int(idx) + 1:03d}"
-        start = shift_start + timedelta(minutes=75 * n)
-        stops.append(wire.RouteStop(n + 1, stop, wire.format_timestamp(start),
-                                    wire.format_timestamp(start + timedelta(minutes=60))))
-    assignment = wire.Assignment(
-        id=f"{route['id']}-{day.isoformat()}", route_id=route["id"], route_name=route["name"],
-        team_id=team["id"], shift_start=wire.format_timestamp(shift_start),
-        shift_end=wire.format_timestamp(shift_start + timedelta(hours=8)), stops=stops)
-    storage.upsert_assignment(assignment.id, team["id"], wire.canonical_json(assignment).decode())
+        stops.append(wire.TemplateStop(stop, 75 * n, 75 * n + 60))
+    template = wire.RouteTemplate(route["id"], route["name"], stops)
+    storage.upsert_route(template.id, wire.canonical_json(template).decode(), actor="demo")
+    shift_start = datetime.combine(day, time(14, 0), TZ)
+    assignment = dataclasses.replace(
+        concrete_assignment(template, demo["teams"][0]["id"], wire.format_timestamp(shift_start),
+                            wire.format_timestamp(shift_start + timedelta(hours=8))),
+        id=f"{route['id']}-{day.isoformat()}")
+    storage.upsert_assignment(assignment.id, assignment.team_id,
+                              wire.canonical_json(assignment).decode(),
+                              shift_start=assignment.shift_start, shift_end=assignment.shift_end,
+                              actor="demo")
     return {"districts": len(demo["districts"]), "places": len(report.imported), "users": len(ids)}

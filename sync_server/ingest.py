@@ -13,6 +13,7 @@ import patrol_wire as wire
 from patrol_app.core import geo
 from patrol_wire import ErrorCode, ItemStatus, Place, WireError
 
+from .access import can_amend
 from .config import Settings
 from .storage import NewReport, Storage, User
 
@@ -61,12 +62,12 @@ class Ingestor:
         body = wire.canonical_json(data)
         return NewReport(
             id=data["id"], content_hash=_sha256(body), body=body.decode("utf-8"),
-            place_id=data["place_id"], team_id=data["team_id"], observed_at=data["observed_at"],
+            place_id=data["place_id"], team_id=data["team_id"], observed_at=_utc(data["observed_at"], observed),
             lat=None if fix is None else fix["lat"], lon=None if fix is None else fix["lon"],
             accuracy_m=None if fix is None else fix["accuracy_m"],
             device_verdict=data["presence"]["verdict"], server_verdict=verdict.verdict.value,
             server_distance_m=verdict.distance_m, severity=data["severity"],
-            visibility=data["visibility"], photos=data["photos"])
+            visibility=data["visibility"], photos=data["photos"], amends=data["amends"])
 
     def ingest(self, items: list[object], *, author: User) -> list[wire.ReportResult]:
         """One result per item, in order; valid items are stored in one transaction."""
@@ -77,6 +78,7 @@ class Ingestor:
 
     def store(self, items: list[object], prepared: list[NewReport | ItemError], *, author: User,
               now: datetime) -> list[wire.ReportResult]:
+        prepared = self._check_amendments(prepared, author)
         valid = [p for p in prepared if isinstance(p, NewReport)]
         outcomes = iter(self.storage.ingest_reports(
             valid, author=author, received_at=wire.format_timestamp(now)) if valid else [])
@@ -96,6 +98,24 @@ class Ingestor:
                 results.append(wire.ReportResult(o.id, status, o.missing_photos, error))
         return results
 
+    def _check_amendments(self, prepared: list[NewReport | ItemError], author: User
+                          ) -> list[NewReport | ItemError]:
+        """An amendment must name a stored report its author (or a team mate) wrote."""
+        targets = {p.amends for p in prepared if isinstance(p, NewReport) and p.amends}
+        if not targets:
+            return prepared
+        refs = self.storage.report_refs(targets)
+        teams = self.storage.team_ids_of(author.id)
+        out: list[NewReport | ItemError] = []
+        for p in prepared:
+            if isinstance(p, NewReport) and p.amends:
+                ref = refs.get(p.amends)
+                if ref is None or not can_amend(author, ref, teams):
+                    p = ItemError(ErrorCode.UNKNOWN_REPORT, "no report of yours with this id",
+                                  "amends")
+            out.append(p)
+        return out
+
     def refresh_places(self) -> None:
         """Drop cached places when any changed (e.g. an import from the command line)."""
         version = self.storage.places_version()
@@ -108,6 +128,11 @@ class Ingestor:
             body = self.storage.place_bodies([place_id]).get(place_id)
             self._places[place_id] = None if body is None else wire.decode(Place, wire.parse_json(body))
         return self._places[place_id]
+
+
+def _utc(text: str, moment: datetime) -> str:
+    """The canonical UTC spelling, so that stored times compare as strings."""
+    return text if len(text) == 24 and text[-1] == "Z" else wire.format_timestamp(moment)
 
 
 def _sha256(b: bytes) -> str:

@@ -77,7 +77,7 @@ def rows_from_geojson(data: Any) -> Iterable[tuple[str, dict[str, Any]]]:
 
 
 def import_places(storage: Storage, rows: Iterable[tuple[str, dict[str, Any]]],
-                  *, known_districts: set[str]) -> ImportReport:
+                  *, known_districts: set[str], actor: str = "cli") -> ImportReport:
     report = ImportReport()
     accepted: list[Place] = []
     seen: set[str] = set()
@@ -99,8 +99,8 @@ def import_places(storage: Storage, rows: Iterable[tuple[str, dict[str, Any]]],
         seen.add(place.id)
         accepted.append(place)
     storage.upsert_places(
-        (p.id, wire.canonical_json(p).decode(), p.type.value, p.district_id, p.active)
-        for p in accepted)
+        [(p.id, wire.canonical_json(p).decode(), p.type.value, p.district_id, p.active)
+         for p in accepted], actor=actor)
     report.imported = [p.id for p in accepted]
     return report
 

@@ -7,22 +7,15 @@ otherwise. Computed on the device from its own reports, so it works offline.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import patrol_wire as wire
-from patrol_wire import Assignment, GpsFix, Place, RouteStop
+from patrol_wire import Assignment, GpsFix, Place, RouteStop, StopStatus
 
 from . import geo
 
 DEFAULT_GRACE = timedelta(minutes=15)
-
-
-class StopStatus(str, enum.Enum):
-    DONE = "done"
-    OPEN = "open"
-    MISSED = "missed"
 
 
 @dataclass(frozen=True)
@@ -30,6 +23,7 @@ class StopState:
     stop: RouteStop
     place: Place | None
     status: StopStatus
+    checked_at: datetime | None = None  # the first on-site check in the window
 
 
 @dataclass(frozen=True)
@@ -47,15 +41,15 @@ def stop_states(assignment: Assignment, places: dict[str, Place], checks: list[C
     for stop in sorted(assignment.stops, key=lambda s: s.seq):
         start = wire.parse_timestamp(stop.window_start)
         end = wire.parse_timestamp(stop.window_end) + grace
-        done = any(c.on_site and c.place_id == stop.place_id and start <= c.observed_at <= end
-                   for c in checks)
-        if done:
+        done = min((c.observed_at for c in checks if c.on_site and c.place_id == stop.place_id
+                    and start <= c.observed_at <= end), default=None)
+        if done is not None:
             status = StopStatus.DONE
         elif now > end:
             status = StopStatus.MISSED
         else:
             status = StopStatus.OPEN
-        out.append(StopState(stop, places.get(stop.place_id), status))
+        out.append(StopState(stop, places.get(stop.place_id), status, done))
     return out
 
 

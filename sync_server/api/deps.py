@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from patrol_wire import ErrorCode
 
+from ..access import Perm, allowed
 from ..config import Settings
 from ..ingest import Ingestor
 from ..security import token_digest
@@ -51,8 +52,33 @@ def current_user(request: Request, storage: Annotated[Storage, Depends(get_stora
     return user
 
 
+def _needs(perm: Perm):
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if not allowed(user, perm):
+            raise ApiError(403, ErrorCode.FORBIDDEN,
+                           f"the role '{user.role.value}' may not do this ({perm.value})")
+        return user
+    return check
+
+
 StorageDep = Annotated[Storage, Depends(get_storage)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 PhotoFilesDep = Annotated[PhotoFiles, Depends(get_photo_files)]
 UserDep = Annotated[User, Depends(current_user)]
+Syncer = Annotated[User, Depends(_needs(Perm.SYNC))]
+Submitter = Annotated[User, Depends(_needs(Perm.SUBMIT))]
+Reviewer = Annotated[User, Depends(_needs(Perm.REVIEW))]
+Planner = Annotated[User, Depends(_needs(Perm.PLAN))]
+ProgressViewer = Annotated[User, Depends(_needs(Perm.PROGRESS))]
+Admin = Annotated[User, Depends(_needs(Perm.ADMIN))]
+
+
+def readers(user: UserDep) -> User:
+    """Anyone who may read some reports (own, team's or all)."""
+    if not (allowed(user, Perm.READ_OWN) or allowed(user, Perm.READ_ALL)):
+        raise ApiError(403, ErrorCode.FORBIDDEN, f"the role '{user.role.value}' reads no reports")
+    return user
+
+
+Reader = Annotated[User, Depends(readers)]

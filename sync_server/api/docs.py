@@ -14,7 +14,11 @@ from fastapi.openapi.utils import get_openapi
 import patrol_wire as wire
 
 WIRE_TYPES = [wire.Report, wire.ReportResult, wire.BatchRequest, wire.BatchResponse,
-              wire.PhotoResult, wire.LoginRequest, wire.LoginResponse, wire.SyncPage]
+              wire.PhotoResult, wire.LoginRequest, wire.LoginResponse, wire.SyncPage,
+              wire.ReviewRequest, wire.TeamRequest, wire.RouteTemplate, wire.AssignRequest,
+              wire.ReassignRequest, wire.Assignment, wire.TeamProgress, wire.UserCreate,
+              wire.UserUpdate, wire.PasswordReset, wire.UserRecord, wire.District, wire.Place,
+              wire.Checklist]
 
 
 def ref(name: str) -> dict[str, str]:

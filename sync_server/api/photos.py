@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
@@ -16,7 +16,8 @@ from patrol_wire.codec import SHA256_RE
 
 from ..image_check import NotAnImage, check_image
 from . import docs
-from .deps import PhotoFilesDep, StorageDep, UserDep
+from ..access import can_see
+from .deps import PhotoFilesDep, Reader, StorageDep, Submitter
 from .errors import ApiError
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/photos", tags=["photos"])
@@ -27,7 +28,7 @@ _MEDIA = {"image/jpeg", "image/png", "image/webp", "application/octet-stream"}
 @router.put("/{sha256}", openapi_extra=docs.binary_body("image/jpeg"),
             responses=docs.answers({200: "PhotoResult", 201: "PhotoResult"},
                                    400, 401, 413, 415, 422))
-async def put_photo(sha256: str, request: Request, user: UserDep, storage: StorageDep,
+async def put_photo(sha256: str, request: Request, user: Submitter, storage: StorageDep,
                     files: PhotoFilesDep) -> JSONResponse:
     """Store a photo named by the sha256 of its bytes. The bytes must hash to the name, decode
     as a sane image and belong to one of the uploader's reports. 201 new, 200 already stored."""
@@ -54,3 +55,18 @@ async def put_photo(sha256: str, request: Request, user: UserDep, storage: Stora
                                 received_at=wire.format_timestamp(datetime.now(timezone.utc)))
     status = ItemStatus.CREATED if created else ItemStatus.IDENTICAL
     return JSONResponse(wire.encode(wire.PhotoResult(sha256, status)), 201 if created else 200)
+
+
+@router.get("/{sha256}", responses={200: {"description": "the JPEG",
+                                          "content": {"image/jpeg": {}}},
+                                    **docs.answers({}, 400, 401, 403, 404)})
+def get_photo(sha256: str, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> FileResponse:
+    """A photo, to whoever may see one of the reports that list it (agency rule included)."""
+    if not re.match(SHA256_RE, sha256):
+        raise ApiError(400, ErrorCode.INVALID_ID, "the photo name must be 64 lowercase hex digits")
+    teams = storage.team_ids_of(user.id)
+    if not any(can_see(user, ref, teams) for ref in storage.photo_report_refs(sha256)) \
+            or not files.exists(sha256):
+        raise ApiError(404, ErrorCode.NOT_FOUND, "no such photo")
+    return FileResponse(files.path(sha256), media_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=86400, immutable"})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -11,13 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
-from patrol_wire import ErrorCode, ItemStatus, Role
+from patrol_wire import ErrorCode, ItemStatus
 from patrol_wire.codec import UUID_RE
 
 from ..ingest import ItemError
 from ..storage import ReportFilter
 from . import docs
-from .deps import IngestorDep, StorageDep, UserDep
+from ..access import Perm, allowed, can_see
+from .deps import IngestorDep, Reader, Reviewer, StorageDep, Submitter
 from .errors import ApiError
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/reports", tags=["reports"])
@@ -35,7 +38,7 @@ async def _json(request: Request) -> object:
 @router.put("/{report_id}", openapi_extra=docs.body("Report"),
             responses=docs.answers({200: "ReportResult", 201: "ReportResult"},
                                    400, 401, 409, 413, 415, 422))
-async def put_report(report_id: str, request: Request, user: UserDep, ingestor: IngestorDep) -> JSONResponse:
+async def put_report(report_id: str, request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
     """Store a report. 201 new, 200 identical replay, 409 same id with other content."""
     if not re.match(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
@@ -50,6 +53,8 @@ async def put_report(report_id: str, request: Request, user: UserDep, ingestor: 
         raise ApiError(422, prepared.code, prepared.message,
                        {"field": prepared.field} if prepared.field else {})
     (res,) = await run_in_threadpool(ingestor.store, [item], [prepared], author=user, now=now)
+    if res.status is ItemStatus.INVALID:
+        raise ApiError(422, ErrorCode(res.error.code), res.error.message, {"field": "amends"})
     if res.status is ItemStatus.CONFLICT:
         raise ApiError(409, ErrorCode.REPORT_CONFLICT,
                        "a different report with this id already exists", {"id": report_id})
@@ -58,7 +63,7 @@ async def put_report(report_id: str, request: Request, user: UserDep, ingestor: 
 
 @router.post("/batch", openapi_extra=docs.body("BatchRequest"),
              responses=docs.answers({200: "BatchResponse"}, 400, 401, 413, 415, 422))
-async def post_batch(request: Request, user: UserDep, ingestor: IngestorDep) -> JSONResponse:
+async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
     """Up to MAX_BATCH reports; one result per item with the PUT semantics (round trips are
     what slow mobile links pay for)."""
     data = await _json(request)
@@ -70,38 +75,100 @@ async def post_batch(request: Request, user: UserDep, ingestor: IngestorDep) -> 
     return JSONResponse({"results": [wire.encode(r) for r in results]})
 
 
-_LIST_ROLES = {Role.SUPERVISOR, Role.ADMIN, Role.SHIFT_LEAD}
-
-
-@router.get("", responses=docs.answers({200: {"type": "object"}}, 401, 422))
+@router.get("", responses=docs.answers({200: {"type": "object"}}, 401, 403, 422))
 def list_reports(
-    user: UserDep,
+    user: Reader,
     storage: StorageDep,
     place_id: str | None = None,
     district_id: str | None = None,
+    place_type: wire.PlaceType | None = None,
     agency: wire.Agency | None = None,
     author: str | None = None,
     severity: wire.Severity | None = None,
+    state: Annotated[wire.ReviewState | None, Query(description="review state")] = None,
+    amendments: Annotated[bool, Query(description="include amendments")] = False,
     since: Annotated[str | None, Query(description="observed_at >= since (ISO 8601)")] = None,
     until: Annotated[str | None, Query(description="observed_at < until (ISO 8601)")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict:
-    """Reports newest first. Supervisors, shift leads and admins see all reports their agency may
-    see; officers see their own. Agency-only reports never leave their agency."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None:
-            try:
-                wire.parse_timestamp(value)
-            except ValueError:
-                raise ApiError(422, ErrorCode.INVALID_VALUE, f"{name} must be an ISO 8601 timestamp",
-                               {"field": name}) from None
+    """Reports newest first: the review queue with its filters. Shift leads and supervisors see
+    all reports; officers their own and their team's. Agency-only reports never leave their
+    agency."""
+    since, until = utc_param("since", since), utc_param("until", until)
     if cursor is not None and not re.match(UUID_RE, cursor):
         raise ApiError(400, ErrorCode.INVALID_CURSOR, "unknown cursor")
     flt = ReportFilter(place_id=place_id, district_id=district_id,
+                       place_type=place_type.value if place_type else None,
                        agency=agency.value if agency else None, author=author,
-                       severity=severity.value if severity else None, since=since, until=until,
-                       before_id=cursor, limit=limit)
-    items = storage.list_reports(flt, viewer=user, own_only=user.role not in _LIST_ROLES)
+                       severity=severity.value if severity else None,
+                       review_state=state.value if state else None, amendments=amendments,
+                       since=since, until=until, before_id=cursor, limit=limit)
+    scope = None if allowed(user, Perm.READ_ALL) else storage.team_ids_of(user.id)
+    items = storage.list_reports(flt, viewer=user, team_ids=scope)
     next_cursor = items[-1]["report"]["id"] if len(items) == limit else None
     return {"items": items, "next_cursor": next_cursor}
+
+
+def utc_param(name: str, value: str | None) -> str | None:
+    """A timestamp query parameter in the stored spelling (UTC, 'Z'), or a 422."""
+    if value is None:
+        return None
+    try:
+        return wire.format_timestamp(wire.parse_timestamp(value))
+    except ValueError:
+        raise ApiError(422, ErrorCode.INVALID_VALUE, f"{name} must be an ISO 8601 timestamp",
+                       {"field": name}) from None
+
+
+def _visible_ref(storage, user, report_id: str):
+    """The report's access facts, or 404 -- also when it exists but is not the user's to see,
+    so that ids of other agencies' reports cannot be probed."""
+    if not re.match(UUID_RE, report_id):
+        raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
+    ref = storage.report_refs([report_id]).get(report_id)
+    if ref is None or not can_see(user, ref, storage.team_ids_of(user.id)):
+        raise ApiError(404, ErrorCode.NOT_FOUND, "no such report")
+    return ref
+
+
+@router.get("/{report_id}", responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 404))
+def report_detail(report_id: str, user: Reader, storage: StorageDep) -> dict:
+    """One report with its place, both presence verdicts, review state, the questions asked,
+    the author's amendments and the audit trail."""
+    _visible_ref(storage, user, report_id)
+    detail = storage.report_detail(report_id)
+    detail["queries"] = [json.loads(q) for q in storage.queries_of(report_id)]
+    detail["amendments"] = [a for a in storage.amendments_of(report_id)
+                            if a["visibility"] == "cooperation" or a["agency"] == user.agency.value]
+    trail = [{"at": detail["received_at"], "actor": detail["author"], "action": "report.submit",
+              "detail": {"observed_at": detail["report"]["observed_at"]}}]
+    detail["audit"] = trail + storage.audit_trail("report", report_id)
+    return detail
+
+
+@router.post("/{report_id}/review", openapi_extra=docs.body("ReviewRequest"),
+             responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 404, 409, 422))
+async def review_report(report_id: str, request: Request, user: Reviewer,
+                        storage: StorageDep) -> dict:
+    """A review step: start, approve, ask (a question the author receives at the next sync)
+    or reject (with a reason). 409 when the report is not in a state that allows the step."""
+    req = wire.decode(wire.ReviewRequest, await _json(request))
+    ref = _visible_ref(storage, user, report_id)
+    current = wire.ReviewState(ref.review_state)
+    target = wire.REVIEW_TRANSITIONS.get((current, req.action))
+    if target is None:
+        raise ApiError(409, ErrorCode.INVALID_TRANSITION,
+                       f"cannot {req.action.value} a report that is {current.value}",
+                       {"state": current.value})
+    now = wire.format_timestamp(datetime.now(timezone.utc))
+    query = None
+    if req.action is wire.ReviewAction.ASK:
+        q = wire.Query(str(uuid.uuid4()), report_id, req.text.strip(), user.display_name, now,
+                       ref.place_id)
+        query = (q.id, wire.canonical_json(q).decode())
+    if not storage.review(report_id, expected=current.value, new=target.value, actor=user.username,
+                          action=req.action.value, text=req.text.strip(), at=now, query=query):
+        raise ApiError(409, ErrorCode.INVALID_TRANSITION, "the report changed meanwhile; reload",
+                       {"state": storage.report_refs([report_id])[report_id].review_state})
+    return {"id": report_id, "review_state": target.value}

@@ -12,7 +12,7 @@ import patrol_wire as wire
 from patrol_wire import ErrorCode
 
 from . import docs
-from .deps import StorageDep, UserDep
+from .deps import StorageDep, Syncer
 from .errors import ApiError
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["sync"])
@@ -31,10 +31,11 @@ def _parse_cursor(cursor: str | None) -> int:
 
 
 @router.get("/sync", responses=docs.answers({200: "SyncPage"}, 400, 401))
-def pull(user: UserDep, storage: StorageDep,
+def pull(user: Syncer, storage: StorageDep,
          cursor: Annotated[str | None, Query(description="next_cursor of the previous pull")] = None,
          limit: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE) -> dict:
-    """Districts, places, checklists, my teams and my assignments changed since ``cursor``."""
+    """Districts, places, checklists, my teams, my assignments and the questions about my
+    reports changed since ``cursor``. A team I was removed from comes once more, without me."""
     seq = _parse_cursor(cursor)
     changes, next_seq, has_more = storage.changes_since(seq, user=user, limit=limit)
     teams = []
@@ -53,4 +54,5 @@ def pull(user: UserDep, storage: StorageDep,
         "checklists": [json.loads(b) for _, b in changes["checklists"]],
         "teams": teams,
         "assignments": [json.loads(b) for _, b in changes["assignments"]],
+        "queries": [json.loads(b) for _, b in changes["queries"]],
     }

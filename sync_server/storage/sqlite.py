@@ -15,6 +15,7 @@ import json
 import sqlite3
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,7 +24,7 @@ from sqlite_utils.migrations import Migrations
 
 from patrol_wire import Agency, Role
 
-from .base import IngestOutcome, NewReport, ReportFilter, User
+from .base import IngestOutcome, NewReport, ReportFilter, ReportRef, User
 
 migrations = Migrations("sync_server")
 
@@ -110,6 +111,48 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_review_planning_audit(db: Database) -> None:
+    """Review states, amendments, queries, route templates, reassignment and the audit log."""
+    db.executescript(
+        """
+        ALTER TABLE reports ADD COLUMN review_state TEXT NOT NULL DEFAULT 'submitted';
+        ALTER TABLE reports ADD COLUMN amends TEXT;
+        CREATE INDEX reports_review ON reports(review_state, id);
+        CREATE INDEX reports_amends ON reports(amends) WHERE amends IS NOT NULL;
+        CREATE INDEX reports_team ON reports(team_id, observed_at);
+        -- a removed member stays as inactive so that their devices still pull the team and
+        -- learn they left it
+        ALTER TABLE team_members ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE assignments ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE assignments ADD COLUMN shift_start TEXT;
+        ALTER TABLE assignments ADD COLUMN shift_end TEXT;
+        CREATE INDEX assignments_shift ON assignments(shift_end);
+        CREATE TABLE routes (id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at TEXT NOT NULL);
+        CREATE TABLE queries (
+            id TEXT PRIMARY KEY, report_id TEXT NOT NULL, author_id INTEGER NOT NULL,
+            body TEXT NOT NULL, open INTEGER NOT NULL, seq INTEGER NOT NULL
+        );
+        CREATE INDEX queries_author ON queries(author_id, seq);
+        CREATE INDEX queries_report ON queries(report_id);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object_type TEXT NOT NULL,
+            object_id TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_object ON audit(object_type, object_id, id);
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """
+    )
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -178,19 +221,75 @@ class SqliteStorage:
     # ------------------------------------------------------------ users and tokens
 
     def create_user(self, *, username: str, display_name: str, password_hash: str, role: Role,
-                    agency: Agency) -> User:
+                    agency: Agency, actor: str = "cli") -> User | None:
+        """The new user, or None when the username is taken."""
         with self._tx() as c:
             cur = c.execute(
-                "INSERT INTO users (username, display_name, password_hash, role, agency, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO users (username, display_name, password_hash, role, agency,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [username, display_name, password_hash, role.value, agency.value, time.time()],
             )
+            if cur.rowcount != 1:
+                return None
+            _audit(c, actor, "user.create", "user", username,
+                   {"role": role.value, "agency": agency.value})
             return User(cur.lastrowid, username, display_name, role, agency)
 
-    def set_disabled(self, username: str, disabled: bool) -> bool:
+    def set_disabled(self, username: str, disabled: bool, *, actor: str = "cli") -> bool:
         with self._tx() as c:
-            return c.execute("UPDATE users SET disabled = ? WHERE username = ?",
+            done = c.execute("UPDATE users SET disabled = ? WHERE username = ?",
                              [int(disabled), username]).rowcount == 1
+            if done:
+                _audit(c, actor, "user.disable" if disabled else "user.enable", "user", username)
+            return done
+
+    def update_user(self, username: str, *, actor: str, display_name: str | None = None,
+                    role: Role | None = None, agency: Agency | None = None,
+                    disabled: bool | None = None) -> User | None:
+        """Change the given fields; a role or agency change ends the user's sessions."""
+        changes = {k: v for k, v in (("display_name", display_name),
+                                     ("role", role and role.value),
+                                     ("agency", agency and agency.value),
+                                     ("disabled", None if disabled is None else int(disabled)))
+                   if v is not None}
+        with self._tx() as c:
+            row = c.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()
+            if row is None:
+                return None
+            if changes:
+                c.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in changes)}"
+                          " WHERE id = ?", [*changes.values(), row[0]])
+                if {"role", "agency"} & changes.keys():
+                    c.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?", [row[0]])
+                _audit(c, actor, "user.update", "user", username, changes)
+            return _user(c.execute(
+                "SELECT id, username, display_name, role, agency, disabled FROM users WHERE id = ?",
+                [row[0]]).fetchone())
+
+    def set_password(self, username: str, password_hash: str, *, actor: str) -> bool:
+        """New password; every session of the user ends."""
+        with self._tx() as c:
+            row = c.execute("SELECT id FROM users WHERE username = ?", [username]).fetchone()
+            if row is None:
+                return False
+            c.execute("UPDATE users SET password_hash = ? WHERE id = ?", [password_hash, row[0]])
+            c.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?", [row[0]])
+            _audit(c, actor, "user.password_reset", "user", username)
+            return True
+
+    def list_users(self) -> list[User]:
+        rows = self._read().execute(
+            "SELECT id, username, display_name, role, agency, disabled FROM users ORDER BY username")
+        return [_user(r) for r in rows]
+
+    def users_by_name(self, usernames: Iterable[str]) -> dict[str, User]:
+        names = list(set(usernames))
+        if not names:
+            return {}
+        rows = self._read().execute(
+            "SELECT id, username, display_name, role, agency, disabled FROM users WHERE username"
+            f" IN ({','.join('?' * len(names))})", names)
+        return {r[1]: _user(r) for r in rows}
 
     def user_by_name(self, username: str) -> tuple[User, str] | None:
         row = self._read().execute(
@@ -217,60 +316,144 @@ class SqliteStorage:
 
     def team_ids_of(self, user_id: int) -> list[str]:
         rows = self._read().execute(
-            "SELECT team_id FROM team_members WHERE user_id = ? ORDER BY team_id", [user_id])
+            "SELECT team_id FROM team_members WHERE user_id = ? AND active = 1 ORDER BY team_id",
+            [user_id])
         return [r[0] for r in rows]
 
     # ------------------------------------------------------------ reference data
 
-    def upsert_district(self, district_id: str, body: str) -> None:
+    def upsert_district(self, district_id: str, body: str, *, actor: str = "cli") -> None:
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO districts (id, body, seq) VALUES (?, ?, ?)",
                       [district_id, body, self._bump(c)])
+            _audit(c, actor, "district.upsert", "district", district_id)
 
-    def upsert_places(self, rows: Iterable[tuple[str, str, str, str | None, bool]]) -> int:
+    def upsert_places(self, rows: Iterable[tuple[str, str, str, str | None, bool]], *,
+                      actor: str = "cli") -> int:
         """rows: (id, body, type, district_id, active). One seq per place, one transaction."""
-        n = 0
+        ids = []
         with self._tx() as c:
             for pid, body, ptype, district, active in rows:
                 c.execute(
                     "INSERT OR REPLACE INTO places (id, body, type, district_id, active, seq)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [pid, body, ptype, district, int(active), self._bump(c)])
-                n += 1
-        return n
+                ids.append(pid)
+            if ids:
+                _audit(c, actor, "places.upsert", "place", ids[0] if len(ids) == 1 else "*",
+                       {"count": len(ids), "ids": ids[:1000]})
+        return len(ids)
 
-    def upsert_checklist(self, checklist_id: str, version: int, place_type: str, body: str) -> None:
+    def upsert_checklist(self, checklist_id: str, version: int, place_type: str, body: str, *,
+                         actor: str = "cli") -> None:
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO checklists (id, version, place_type, body, seq)"
                       " VALUES (?, ?, ?, ?, ?)",
                       [checklist_id, version, place_type, body, self._bump(c)])
+            _audit(c, actor, "checklist.upsert", "checklist", checklist_id, {"version": version})
+
+    def add_checklist_version(self, checklist_id: str, version: int, place_type: str, body: str,
+                              *, actor: str) -> int | None:
+        """Store a new version; None when it is not above the latest (returned otherwise)."""
+        with self._tx() as c:
+            latest = c.execute("SELECT coalesce(max(version), 0) FROM checklists WHERE id = ?",
+                               [checklist_id]).fetchone()[0]
+            if version <= latest:
+                return None
+            c.execute("INSERT INTO checklists (id, version, place_type, body, seq)"
+                      " VALUES (?, ?, ?, ?, ?)",
+                      [checklist_id, version, place_type, body, self._bump(c)])
+            _audit(c, actor, "checklist.version", "checklist", checklist_id, {"version": version})
+            return version
+
+    def latest_checklists(self) -> list[str]:
+        rows = self._read().execute(
+            "SELECT body FROM checklists c WHERE version = (SELECT max(version) FROM checklists"
+            " WHERE id = c.id) ORDER BY id")
+        return [r[0] for r in rows]
 
     def upsert_team(self, team_id: str, name: str, shift_date: str | None,
-                    member_ids: list[int]) -> None:
+                    member_ids: list[int], *, actor: str = "cli") -> None:
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO teams (id, name, shift_date, seq) VALUES (?, ?, ?, ?)",
                       [team_id, name, shift_date, self._bump(c)])
-            c.execute("DELETE FROM team_members WHERE team_id = ?", [team_id])
-            c.executemany("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)",
+            c.execute("UPDATE team_members SET active = 0 WHERE team_id = ?", [team_id])
+            c.executemany("INSERT INTO team_members (team_id, user_id, active) VALUES (?, ?, 1)"
+                          " ON CONFLICT (team_id, user_id) DO UPDATE SET active = 1",
                           [(team_id, uid) for uid in member_ids])
             # a new member must receive the team's assignments at their next pull
             c.execute("UPDATE assignments SET seq = ? WHERE team_id = ?", [self._bump(c), team_id])
+            _audit(c, actor, "team.upsert", "team", team_id,
+                   {"name": name, "shift_date": shift_date, "member_ids": member_ids})
 
-    def upsert_assignment(self, assignment_id: str, team_id: str, body: str) -> None:
+    def upsert_assignment(self, assignment_id: str, team_id: str, body: str, *,
+                          shift_start: str | None = None, shift_end: str | None = None,
+                          active: bool = True, actor: str = "cli") -> None:
         with self._tx() as c:
-            c.execute("INSERT OR REPLACE INTO assignments (id, team_id, body, seq) VALUES (?, ?, ?, ?)",
-                      [assignment_id, team_id, body, self._bump(c)])
+            self._put_assignment(c, assignment_id, team_id, body, shift_start, shift_end, active)
+            _audit(c, actor, "assignment.upsert", "assignment", assignment_id,
+                   {"team_id": team_id, "active": active})
+
+    def reassign(self, old: tuple[str, str, str], new: tuple[str, str, str], *,
+                 shift_start: str, shift_end: str, actor: str) -> None:
+        """(id, team_id, body) of the retired and of the new assignment, in one transaction."""
+        with self._tx() as c:
+            self._put_assignment(c, *old, shift_start, shift_end, False)
+            self._put_assignment(c, *new, shift_start, shift_end, True)
+            _audit(c, actor, "assignment.reassign", "assignment", old[0],
+                   {"from_team": old[1], "to_team": new[1], "new_assignment": new[0]})
+
+    def _put_assignment(self, c: sqlite3.Connection, assignment_id: str, team_id: str, body: str,
+                        shift_start: str | None, shift_end: str | None, active: bool) -> None:
+        c.execute("INSERT OR REPLACE INTO assignments (id, team_id, body, seq, active, shift_start,"
+                  " shift_end) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  [assignment_id, team_id, body, self._bump(c), int(active), shift_start, shift_end])
+
+    def assignment(self, assignment_id: str) -> tuple[str, str] | None:
+        """(team_id, body) of an assignment."""
+        return self._read().execute("SELECT team_id, body FROM assignments WHERE id = ?",
+                                    [assignment_id]).fetchone()
+
+    def active_assignments(self, *, ending_after: str, starting_before: str) -> list[str]:
+        """Bodies of active assignments whose shift overlaps [ending_after, starting_before)."""
+        rows = self._read().execute(
+            "SELECT body FROM assignments WHERE active = 1 AND shift_end > ? AND shift_start < ?"
+            " ORDER BY shift_start, id", [ending_after, starting_before])
+        return [r[0] for r in rows]
+
+    def upsert_route(self, route_id: str, body: str, *, actor: str) -> None:
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO routes (id, body, updated_at) VALUES (?, ?, ?)",
+                      [route_id, body, _now()])
+            _audit(c, actor, "route.upsert", "route", route_id)
+
+    def route(self, route_id: str) -> str | None:
+        row = self._read().execute("SELECT body FROM routes WHERE id = ?", [route_id]).fetchone()
+        return None if row is None else row[0]
+
+    def list_routes(self) -> list[str]:
+        return [r[0] for r in self._read().execute("SELECT body FROM routes ORDER BY id")]
 
     def team_members(self, team_id: str) -> list[User]:
         rows = self._read().execute(
             "SELECT u.id, u.username, u.display_name, u.role, u.agency, u.disabled FROM users u"
-            " JOIN team_members m ON m.user_id = u.id WHERE m.team_id = ? ORDER BY u.username",
-            [team_id])
+            " JOIN team_members m ON m.user_id = u.id WHERE m.team_id = ? AND m.active = 1"
+            " ORDER BY u.username", [team_id])
         return [_user(r) for r in rows]
 
     def team_row(self, team_id: str) -> tuple[str, str, str | None] | None:
         return self._read().execute("SELECT id, name, shift_date FROM teams WHERE id = ?",
                                     [team_id]).fetchone()
+
+    def list_teams(self) -> list[tuple[str, str, str | None]]:
+        return self._read().execute(
+            "SELECT id, name, shift_date FROM teams ORDER BY shift_date DESC, name").fetchall()
+
+    def team_checks(self, team_id: str, since: str) -> list[tuple[str | None, str, str]]:
+        """(place_id, observed_at, server_verdict) of the team's reports since ``since``."""
+        return self._read().execute(
+            "SELECT place_id, observed_at, server_verdict FROM reports WHERE team_id = ?"
+            " AND observed_at >= ? ORDER BY observed_at", [team_id, since]).fetchall()
 
     def district_ids(self) -> set[str]:
         return {r[0] for r in self._read().execute("SELECT id FROM districts")}
@@ -308,10 +491,13 @@ class SqliteStorage:
             "assignments": ("SELECT seq, body FROM assignments WHERE seq > ? AND team_id IN"
                             " (SELECT team_id FROM team_members WHERE user_id = ?)"
                             " ORDER BY seq LIMIT ?", [user.id]),
+            "queries": ("SELECT seq, body FROM queries WHERE author_id = ? AND seq > ?"
+                        " ORDER BY seq LIMIT ?", [user.id]),
         }
         merged: list[tuple[int, str, str]] = []
         for kind, (sql, extra) in queries.items():
-            for s, body in conn.execute(sql, [seq, *extra, limit + 1]):
+            params = [*extra, seq] if kind == "queries" else [seq, *extra]
+            for s, body in conn.execute(sql, [*params, limit + 1]):
                 merged.append((s, kind, body))
         merged.sort()
         has_more = len(merged) > limit
@@ -326,7 +512,11 @@ class SqliteStorage:
 
     def ingest_reports(self, reports: list[NewReport], *, author: User, received_at: str
                        ) -> list[IngestOutcome]:
-        """Store new reports; tell identical replays (same id, same content) from conflicts."""
+        """Store new reports; tell identical replays (same id, same content) from conflicts.
+
+        An amendment (``amends`` set) answers the open queries on the report it amends and sends
+        that report back to review. The batch is one audit entry listing the new ids.
+        """
         out: list[IngestOutcome] = []
         with self._tx() as c:
             ids = [r.id for r in reports]
@@ -339,6 +529,7 @@ class SqliteStorage:
             new_rows = []
             photo_rows = []
             statuses = []
+            amendments = []
             for r in reports:
                 prior = existing.get(r.id)
                 if prior is None:
@@ -346,9 +537,11 @@ class SqliteStorage:
                     new_rows.append((r.id, r.content_hash, r.body, author.id, author.agency.value,
                                      r.team_id, r.place_id, r.observed_at, received_at, r.lat,
                                      r.lon, r.accuracy_m, r.device_verdict, r.server_verdict,
-                                     r.server_distance_m, r.severity, r.visibility))
+                                     r.server_distance_m, r.severity, r.visibility, r.amends))
                     photo_rows.extend((r.id, sha) for sha in r.photos)
                     statuses.append("created")
+                    if r.amends is not None:
+                        amendments.append(r)
                 elif prior == (r.content_hash, author.id):
                     statuses.append("identical")
                 else:
@@ -356,10 +549,15 @@ class SqliteStorage:
             c.executemany(
                 "INSERT INTO reports (id, content_hash, body, author_id, agency, team_id, place_id,"
                 " observed_at, received_at, lat, lon, accuracy_m, device_verdict, server_verdict,"
-                " server_distance_m, severity, visibility)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
+                " server_distance_m, severity, visibility, amends)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
             c.executemany("INSERT OR IGNORE INTO report_photos (report_id, sha256) VALUES (?, ?)",
                           photo_rows)
+            for r in amendments:
+                self._answer_queries(c, r, author, received_at)
+            if new_rows:
+                _audit(c, author.username, "reports.submit", "batch", new_rows[0][0],
+                       {"count": len(new_rows), "ids": [row[0] for row in new_rows]}, at=received_at)
             wanted = sorted({sha for r in reports for sha in r.photos})
             have: set[str] = set()
             for chunk in _chunks(wanted, 900):
@@ -370,6 +568,104 @@ class SqliteStorage:
             missing = [s for s in r.photos if s not in have] if status != "conflict" else []
             out.append(IngestOutcome(r.id, status, missing))
         return out
+
+    def _answer_queries(self, c: sqlite3.Connection, amendment: NewReport, author: User,
+                        at: str) -> None:
+        rows = c.execute("SELECT id, body FROM queries WHERE report_id = ? AND open = 1",
+                         [amendment.amends]).fetchall()
+        for qid, body in rows:
+            data = json.loads(body)
+            data["answer_report_id"] = amendment.id
+            data["answered_at"] = at
+            c.execute("UPDATE queries SET body = ?, open = 0, seq = ? WHERE id = ?",
+                      [json.dumps(data, separators=(",", ":"), ensure_ascii=False), self._bump(c), qid])
+        moved = c.execute("UPDATE reports SET review_state = 'in_review' WHERE id = ?"
+                          " AND review_state = 'needs_info'", [amendment.amends]).rowcount
+        _audit(c, author.username, "report.amend", "report", amendment.amends,
+               {"amendment": amendment.id, "answered_queries": len(rows),
+                **({"state": "in_review"} if moved else {})}, at=at)
+
+    def report_refs(self, report_ids: Iterable[str]) -> dict[str, "ReportRef"]:
+        """Who wrote each report and who may see it: the facts access rules need."""
+        ids = list(set(report_ids))
+        out: dict[str, ReportRef] = {}
+        for chunk in _chunks(ids, 900):
+            for row in self._read().execute(
+                    "SELECT id, author_id, team_id, agency, visibility, review_state, place_id"
+                    f" FROM reports WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                out[row[0]] = ReportRef(*row)
+        return out
+
+    def report_detail(self, report_id: str) -> dict[str, Any] | None:
+        row = self._read().execute(
+            "SELECT r.body, u.username, u.display_name, r.agency, r.received_at, r.server_verdict,"
+            " r.server_distance_m, p.district_id, r.review_state, p.body FROM reports r"
+            " JOIN users u ON u.id = r.author_id LEFT JOIN places p ON p.id = r.place_id"
+            " WHERE r.id = ?", [report_id]).fetchone()
+        if row is None:
+            return None
+        body, author, author_name, agency, received, verdict, dist, district, state, place = row
+        return {"report": json.loads(body), "author": author, "author_name": author_name,
+                "agency": agency, "received_at": received, "district_id": district,
+                "review_state": state, "place": None if place is None else json.loads(place),
+                "server_presence": {"verdict": verdict, "distance_m": dist}}
+
+    def amendments_of(self, report_id: str) -> list[dict[str, Any]]:
+        rows = self._read().execute(
+            "SELECT r.body, u.username, r.received_at, r.agency, r.visibility FROM reports r"
+            " JOIN users u ON u.id = r.author_id WHERE r.amends = ? ORDER BY r.id", [report_id])
+        return [{"report": json.loads(b), "author": a, "received_at": at, "agency": ag,
+                 "visibility": v} for b, a, at, ag, v in rows]
+
+    def queries_of(self, report_id: str) -> list[str]:
+        return [r[0] for r in self._read().execute(
+            "SELECT body FROM queries WHERE report_id = ? ORDER BY seq", [report_id])]
+
+    def review(self, report_id: str, *, expected: str, new: str, actor: str, action: str,
+               text: str, at: str, query: tuple[str, str] | None = None) -> bool:
+        """Move a report from ``expected`` to ``new`` (False if it was not in ``expected``), with
+        its audit entry and, for a question, the query (id, body) its author will pull."""
+        with self._tx() as c:
+            moved = c.execute("UPDATE reports SET review_state = ? WHERE id = ? AND review_state = ?",
+                              [new, report_id, expected]).rowcount == 1
+            if not moved:
+                return False
+            if query is not None:
+                author_id = c.execute("SELECT author_id FROM reports WHERE id = ?",
+                                      [report_id]).fetchone()[0]
+                c.execute("INSERT INTO queries (id, report_id, author_id, body, open, seq)"
+                          " VALUES (?, ?, ?, ?, 1, ?)",
+                          [query[0], report_id, author_id, query[1], self._bump(c)])
+            _audit(c, actor, f"review.{action}", "report", report_id,
+                   {"from": expected, "to": new, **({"text": text} if text else {})}, at=at)
+            return True
+
+    def audit_trail(self, object_type: str, object_id: str) -> list[dict[str, Any]]:
+        rows = self._read().execute(
+            "SELECT at, actor, action, detail FROM audit WHERE object_type = ? AND object_id = ?"
+            " ORDER BY id", [object_type, object_id])
+        return [{"at": at, "actor": actor, "action": action, "detail": json.loads(detail)}
+                for at, actor, action, detail in rows]
+
+    def audit_log(self, *, before_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._read().execute(
+            "SELECT id, at, actor, action, object_type, object_id, detail FROM audit"
+            " WHERE id < ? ORDER BY id DESC LIMIT ?", [before_id or 2**62, limit])
+        return [{"id": i, "at": at, "actor": actor, "action": action, "object_type": ot,
+                 "object_id": oid, "detail": json.loads(d)} for i, at, actor, action, ot, oid, d in rows]
+
+    def record(self, actor: str, action: str, object_type: str, object_id: str,
+               detail: dict[str, Any] | None = None) -> None:
+        """An audit entry for something that changes no table here (e.g. an export)."""
+        with self._tx() as c:
+            _audit(c, actor, action, object_type, object_id, detail)
+
+    def photo_report_refs(self, sha256: str) -> list["ReportRef"]:
+        rows = self._read().execute(
+            "SELECT r.id, r.author_id, r.team_id, r.agency, r.visibility, r.review_state,"
+            " r.place_id FROM report_photos rp JOIN reports r ON r.id = rp.report_id"
+            " WHERE rp.sha256 = ?", [sha256])
+        return [ReportRef(*row) for row in rows]
 
     def photo_exists(self, sha256: str) -> bool:
         return self._read().execute("SELECT 1 FROM photos WHERE sha256 = ?", [sha256]).fetchone() is not None
@@ -394,21 +690,24 @@ class SqliteStorage:
     def report_count(self) -> int:
         return self._read().execute("SELECT count(*) FROM reports").fetchone()[0]
 
-    def list_reports(self, flt: ReportFilter, *, viewer: User, own_only: bool) -> list[dict[str, Any]]:
-        """Reports newest first, with the viewer's agency rule applied in SQL."""
+    def list_reports(self, flt: ReportFilter, *, viewer: User, team_ids: list[str] | None
+                     ) -> list[dict[str, Any]]:
+        """Reports newest first, with the viewer's agency rule applied in SQL. ``team_ids``
+        given: only the viewer's own reports and those of these teams (an officer's scope)."""
         where = ["(r.visibility = 'cooperation' OR r.agency = ?)"]
         params: list[Any] = [viewer.agency.value]
-        if own_only:
-            where.append("r.author_id = ?")
-            params.append(viewer.id)
+        if team_ids is not None:
+            where.append(f"(r.author_id = ? OR r.team_id IN ({','.join('?' * len(team_ids))}))")
+            params.extend([viewer.id, *team_ids])
         for column, value in (("r.place_id", flt.place_id), ("r.agency", flt.agency),
-                              ("u.username", flt.author), ("r.severity", flt.severity)):
+                              ("u.username", flt.author), ("r.severity", flt.severity),
+                              ("r.review_state", flt.review_state), ("p.type", flt.place_type),
+                              ("p.district_id", flt.district_id)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if flt.district_id is not None:
-            where.append("p.district_id = ?")
-            params.append(flt.district_id)
+        if not flt.amendments:
+            where.append("r.amends IS NULL")
         if flt.since is not None:
             where.append("r.observed_at >= ?")
             params.append(flt.since)
@@ -420,15 +719,32 @@ class SqliteStorage:
             params.append(flt.before_id)
         rows = self._read().execute(
             "SELECT r.body, u.username, r.agency, r.received_at, r.server_verdict,"
-            " r.server_distance_m, p.district_id FROM reports r JOIN users u ON u.id = r.author_id"
+            " r.server_distance_m, p.district_id, r.review_state, p.body"
+            " FROM reports r JOIN users u ON u.id = r.author_id"
             " LEFT JOIN places p ON p.id = r.place_id WHERE " + " AND ".join(where) +
             " ORDER BY r.id DESC LIMIT ?", [*params, flt.limit])
-        return [
-            {"report": json.loads(body), "author": author, "agency": agency,
-             "received_at": received, "district_id": district,
-             "server_presence": {"verdict": verdict, "distance_m": dist}}
-            for body, author, agency, received, verdict, dist, district in rows
-        ]
+        out = []
+        for body, author, agency, received, verdict, dist, district, state, place in rows:
+            place_name = json.loads(place)["name"] if place else None
+            out.append({"report": json.loads(body), "author": author, "agency": agency,
+                        "received_at": received, "district_id": district, "review_state": state,
+                        "place_name": place_name,
+                        "server_presence": {"verdict": verdict, "distance_m": dist}})
+        return out
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _audit(c: sqlite3.Connection, actor: str, action: str, object_type: str, object_id: str,
+           detail: dict[str, Any] | None = None, *, at: str | None = None) -> None:
+    """Append to the audit log inside the caller's transaction: the entry and the change it
+    records commit together or not at all."""
+    c.execute("INSERT INTO audit (at, actor, action, object_type, object_id, detail)"
+              " VALUES (?, ?, ?, ?, ?, ?)",
+              [at or _now(), actor, action, object_type, object_id,
+               json.dumps(detail or {}, separators=(",", ":"), ensure_ascii=False)])
 
 
 def _user(row: tuple) -> User:

@@ -30,3 +30,33 @@ def test_import_places_reports_rejected_rows(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "imported: 1, rejected: 1" in out and "line 3" in out
     assert main(["--data", data, "import-places", str(tmp_path / "missing.csv")]) == 1
+
+
+def test_admin_commands_change_users_reference_data_and_write_the_audit_log(tmp_path, capsys):
+    import json
+
+    data = str(tmp_path)
+    main(["--data", data, "init"])
+    main(["--data", data, "create-user", "anna", "--role", "officer", "--agency", "police",
+          "--password", "lang-genug-1"])
+    assert main(["--data", data, "update-user", "anna", "--role", "supervisor"]) == 0
+    assert main(["--data", data, "update-user", "ghost", "--role", "supervisor"]) == 1
+    assert main(["--data", data, "reset-password", "anna", "--password", "ganz-neu-2026"]) == 0
+    districts = tmp_path / "d.json"
+    districts.write_text(json.dumps([{"id": "mitte", "name": "Mitte", "lat": 51.68, "lon": 7.82,
+                                      "area_km2": 22.7}]))
+    assert main(["--data", data, "import-districts", str(districts)]) == 0
+    cl = tmp_path / "cl.json"
+    cl.write_text(json.dumps({"id": "cl-x", "place_type": "event", "version": 1, "fields": []}))
+    assert main(["--data", data, "import-checklist", str(cl)]) == 0
+    assert main(["--data", data, "import-checklist", str(cl)]) == 1  # not above the latest
+    storage = SqliteStorage(tmp_path / "server.db")
+    assert storage.user_by_name("anna")[0].role.value == "supervisor"
+    assert storage.district_ids() == {"mitte"}
+    storage.close()
+    capsys.readouterr()
+    assert main(["--data", data, "audit"]) == 0
+    out = capsys.readouterr().out
+    for action in ("user.create", "user.update", "user.password_reset", "district.upsert",
+                   "checklist.version"):
+        assert action in out

@@ -1,0 +1,64 @@
+"""Who may do what: one table of permissions per role, and the report visibility rule.
+
+Every endpoint names the permission it needs (``require(Perm.X)`` in ``api/deps.py``); the
+matrix test in ``tests/unit/test_access_matrix.py`` walks every endpoint with every role.
+
+Report visibility has two independent parts, both always applied:
+- scope by role: officers see their own reports and their teams'; shift leads and supervisors
+  see all reports; admins manage the system and read no reports (data minimisation);
+- the agency rule: a report marked agency-only is visible only inside the author's agency, in
+  every list, detail, photo, export and figure.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from patrol_wire import Role, Visibility
+
+from .storage import ReportRef, User
+
+
+class Perm(str, enum.Enum):
+    SYNC = "sync"              # pull reference data, own teams, own queries
+    SUBMIT = "submit"          # send reports, amendments and photos
+    READ_OWN = "read_own"      # own and own team's reports
+    READ_ALL = "read_all"      # every report (agency rule still applies)
+    REVIEW = "review"          # review transitions, questions to the field
+    PLAN = "plan"              # teams, route templates, assignments
+    PROGRESS = "progress"      # live progress and missed checkpoints
+    ADMIN = "admin"            # users, districts, places, checklists, audit log
+
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.OFFICER: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN}),
+    Role.SHIFT_LEAD: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN, Perm.READ_ALL, Perm.PLAN,
+                                Perm.PROGRESS}),
+    Role.SUPERVISOR: frozenset({Perm.SYNC, Perm.READ_ALL, Perm.REVIEW, Perm.PROGRESS}),
+    Role.ADMIN: frozenset({Perm.SYNC, Perm.ADMIN}),
+}
+
+
+def allowed(user: User, perm: Perm) -> bool:
+    return perm in ROLE_PERMS[user.role]
+
+
+def agency_allows(user: User, agency: str, visibility: str) -> bool:
+    return visibility == Visibility.COOPERATION.value or agency == user.agency.value
+
+
+def can_see(user: User, ref: ReportRef, team_ids: list[str]) -> bool:
+    """May ``user`` (member of ``team_ids``) see this report?"""
+    if not agency_allows(user, ref.agency, ref.visibility):
+        return False
+    if allowed(user, Perm.READ_ALL):
+        return True
+    if allowed(user, Perm.READ_OWN):
+        return ref.author_id == user.id or (ref.team_id is not None and ref.team_id in team_ids)
+    return False
+
+
+def can_amend(user: User, ref: ReportRef, team_ids: list[str]) -> bool:
+    """Amendments come from the author or a colleague of the same team (the patrol partner)."""
+    return allowed(user, Perm.SUBMIT) and (
+        ref.author_id == user.id or (ref.team_id is not None and ref.team_id in team_ids))

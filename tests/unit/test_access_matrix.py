@@ -1,0 +1,156 @@
+"""The whole access matrix: every endpoint x every role x own / other agency, allow or deny.
+
+The expectations are written out here by hand, not derived from ``sync_server.access``: this
+test is the specification the policy table must meet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from fastapi.testclient import TestClient
+
+import patrol_wire as wire
+from sync_server.app import create_app
+from tests.conftest import add_place, add_user, auth, jpeg_bytes, login, make_report
+
+O, L, S, A = "officer", "shift_lead", "supervisor", "admin"
+ROLES = (O, L, S, A)
+AGENCIES = ("police", "kod")
+
+# endpoint -> roles allowed through (others get 403 forbidden)
+MATRIX: list[tuple[str, str, set[str]]] = [
+    ("GET", "/api/v1/sync", {O, L, S, A}),
+    ("POST", "/api/v1/reports/batch", {O, L}),
+    ("PUT", "/api/v1/reports/{new_id}", {O, L}),
+    ("PUT", "/api/v1/photos/{new_sha}", {O, L}),
+    ("GET", "/api/v1/reports", {O, L, S}),
+    ("POST", "/api/v1/reports/{coop_id}/review", {S}),
+    ("GET", "/api/v1/directory", {L}),
+    ("GET", "/api/v1/teams", {L}),
+    ("PUT", "/api/v1/teams/tx", {L}),
+    ("GET", "/api/v1/routes", {L}),
+    ("PUT", "/api/v1/routes/rx", {L}),
+    ("POST", "/api/v1/assignments", {L}),
+    ("POST", "/api/v1/assignments/{assignment_id}/reassign", {L}),
+    ("GET", "/api/v1/assignments", {L, S}),
+    ("GET", "/api/v1/progress", {L, S}),
+    ("GET", "/api/v1/admin/users", {A}),
+    ("POST", "/api/v1/admin/users", {A}),
+    ("PATCH", "/api/v1/admin/users/someone", {A}),
+    ("POST", "/api/v1/admin/users/someone/password", {A}),
+    ("GET", "/api/v1/admin/agencies", {A}),
+    ("PUT", "/api/v1/admin/districts/dx", {A}),
+    ("PUT", "/api/v1/admin/places/px", {A}),
+    ("POST", "/api/v1/admin/places/import", {A}),
+    ("GET", "/api/v1/admin/checklists", {A}),
+    ("POST", "/api/v1/admin/checklists", {A}),
+    ("GET", "/api/v1/admin/audit", {A}),
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One user per role and agency; the police officer wrote a cooperation report and an
+    agency-only report with a photo, both in team t1 (police officer + KOD officer)."""
+    from sync_server.config import Settings
+    from sync_server.storage import SqliteStorage
+    from tests.conftest import FAST_KDF
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("matrix"), kdf=FAST_KDF)
+    storage = SqliteStorage(settings.db_path)
+    for role in ROLES:
+        for agency in AGENCIES:
+            add_user(storage, f"{role}-{agency}".replace("_", "-"), wire.Role(role), wire.Agency(agency))
+    add_user(storage, "someone")
+    add_place(storage, "pg-1")
+    with TestClient(create_app(settings, storage)) as c:
+        tok = {(r, a): login(c, f"{r}-{a}".replace("_", "-")) for r in ROLES for a in AGENCIES}
+        lead = auth(tok[(L, "kod")])
+        c.put("/api/v1/teams/t1", headers=lead,
+              json={"name": "T1", "members": ["officer-police", "officer-kod"]})
+        c.put("/api/v1/teams/t2", headers=lead, json={"name": "T2", "members": ["someone"]})
+        photo = jpeg_bytes()
+        sha = hashlib.sha256(photo).hexdigest()
+        coop = make_report(team_id="t1")
+        secret = make_report(team_id="t1", visibility="agency", photos=[sha])
+        r = c.post("/api/v1/reports/batch", json={"reports": [coop, secret]},
+                   headers=auth(tok[(O, "police")]))
+        assert [x["status"] for x in r.json()["results"]] == ["created", "created"]
+        assert c.put(f"/api/v1/photos/{sha}", content=photo, headers={
+            **auth(tok[(O, "police")]), "Content-Type": "image/jpeg"}).status_code == 201
+        c.put("/api/v1/routes/r1", headers=lead, json={"id": "r1", "name": "R", "stops": [
+            {"place_id": "pg-1", "start_min": 600, "end_min": 700}]})
+        a = c.post("/api/v1/assignments", headers=lead, json={
+            "route_id": "r1", "team_id": "t1", "shift_start": wire.format_timestamp(wire.utc_now()),
+            "shift_end": wire.format_timestamp(wire.utc_now().replace(year=2030))}).json()
+        yield c, tok, {"coop_id": coop["id"], "secret_id": secret["id"], "sha": sha,
+                       "assignment_id": a["id"]}
+    storage.close()
+
+
+def _call(c, method, path, token):
+    body = {"json": {}} if method in ("PUT", "POST", "PATCH") else {}
+    if "/photos/" in path and method == "PUT":
+        body = {"content": b"x", "headers": {"Content-Type": "image/jpeg"}}
+    headers = {**auth(token), **body.pop("headers", {})}
+    return c.request(method, path, headers=headers, **body)
+
+
+@pytest.mark.parametrize("method,path,allowed", MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_every_endpoint_for_every_role(world, method, path, allowed):
+    c, tok, ids = world
+    new_id = make_report()["id"]
+    url = path.format(new_id=new_id, new_sha="a" * 64, **ids)
+    for role in ROLES:
+        for agency in AGENCIES:
+            r = _call(c, method, url, tok[(role, agency)])
+            if role in allowed:
+                assert r.status_code not in (401, 403), (role, agency, r.status_code, r.text)
+            else:
+                assert r.status_code == 403, (role, agency, r.status_code, r.text)
+                assert r.json()["error"]["code"] == "forbidden"
+    # and nobody without a token
+    assert _call(c, method, url, "nope").status_code == 401
+
+
+# who may see the police officer's reports (detail, photo, list): role x agency
+SEES_COOP = {(O, "police"), (O, "kod"), (L, "police"), (L, "kod"), (S, "police"), (S, "kod")}
+SEES_SECRET = {(O, "police"), (L, "police"), (S, "police")}  # agency-only: police only
+
+
+@pytest.mark.parametrize("kind", ["coop", "secret"])
+def test_report_visibility_by_role_and_agency(world, kind):
+    c, tok, ids = world
+    rid = ids[f"{kind}_id"]
+    expected = SEES_COOP if kind == "coop" else SEES_SECRET
+    for role in ROLES:
+        for agency in AGENCIES:
+            h = auth(tok[(role, agency)])
+            detail = c.get(f"/api/v1/reports/{rid}", headers=h)
+            listed = c.get("/api/v1/reports", headers=h)
+            if (role, agency) in expected:
+                assert detail.status_code == 200, (role, agency)
+                assert rid in [i["report"]["id"] for i in listed.json()["items"]]
+            else:
+                assert detail.status_code in (403, 404), (role, agency, detail.status_code)
+                if listed.status_code == 200:
+                    assert rid not in [i["report"]["id"] for i in listed.json()["items"]]
+            if kind == "secret":
+                photo = c.get(f"/api/v1/photos/{ids['sha']}", headers=h)
+                assert (photo.status_code == 200) == ((role, agency) in expected), (role, agency)
+
+
+def test_officer_outside_the_team_sees_nothing(world):
+    c, tok, ids = world
+    other = login(c, "someone")
+    assert c.get(f"/api/v1/reports/{ids['coop_id']}", headers=auth(other)).status_code == 404
+    assert c.get("/api/v1/reports", headers=auth(other)).json()["items"] == []
+
+
+def test_review_respects_the_agency_rule(world):
+    c, tok, ids = world
+    r = c.post(f"/api/v1/reports/{ids['secret_id']}/review", json={"action": "start"},
+               headers=auth(tok[(S, "kod")]))
+    assert r.status_code == 404  # a KOD supervisor cannot even learn it exists
