@@ -25,9 +25,12 @@ cat <<MSG
   Demo logins (password for all: streife2026)
     polizei          officer, police   (team "Streife Mitte 1")
     kod              officer, KOD      (same team)
-    schichtleitung   shift lead
-    lagebild         supervisor
-    admin            admin
+    polizei2, kod2   officers          (team "Streife Heessen 1", no route yet)
+    schichtleitung   shift lead        (progress, teams, routes)
+    lagebild         supervisor        (review queue, missed checkpoints)
+    admin            admin             (users, place import, checklists, audit log)
+
+  One app process is one device: log out before logging in as someone else.
 
   Ctrl+C stops both.
 MSG

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import math
 import random
+import uuid
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,4 +126,73 @@ def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = 
                               wire.canonical_json(assignment).decode(),
                               shift_start=assignment.shift_start, shift_end=assignment.shift_end,
                               actor="demo")
-    return {"districts": len(demo["districts"]), "places": len(report.imported), "users": len(ids)}
+    reports = seed_reports(storage, settings, demo, day)
+    return {"districts": len(demo["districts"]), "places": len(report.imported), "users": len(ids),
+            "reports": reports}
+
+
+_FINDINGS = {
+    "playground": ["litter", "broken_glass", "syringes", "damaged_equipment", "vandalism", "alcohol",
+                   "unleashed_dogs", "poor_lighting"],
+    "drug_scene": ["drug_use", "drug_dealing", "syringes", "litter", "aggression"],
+    "hotspot": ["alcohol", "aggression", "noise", "litter", "drug_dealing", "weapons"],
+    "nightlife": ["noise", "alcohol", "aggression", "youth_protection", "broken_glass"],
+    "event": ["youth_protection", "alcohol", "aggression", "litter"],
+}
+_MEASURES = ["talk", "order_to_leave", "identity_check", "administrative_offence", "referral_help",
+             "notice_city_office"]
+
+
+def _uuid7(moment: datetime, rng: random.Random) -> str:
+    """A uuid7 for a past moment, as the device would have made it then (time-ordered ids)."""
+    ms = int(moment.timestamp() * 1000)
+    value = (ms << 80) | (0x7 << 76) | (rng.getrandbits(12) << 64) | (0b10 << 62) | rng.getrandbits(62)
+    return str(uuid.UUID(int=value))
+
+
+def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day, n: int = 80) -> int:
+    """A fortnight of synthetic checks by the demo patrols (fixed seed, dated back from the day
+    of the first seeding; re-seeding later adds nothing), so review and the situation picture
+    have something to show. Stored through the real ingest path."""
+    from .ingest import Ingestor
+
+    rng = random.Random(SEED + 1)
+    places = [wire.decode(wire.Place, json.loads(b)) for b in storage.place_bodies(
+        [p["id"] for p in demo["places"]] + [f["properties"]["id"] for f in playground_features(demo)]
+    ).values()]
+    places = [p for p in places if p.type.value in _FINDINGS and p.active_from is None]
+    places.sort(key=lambda p: p.id)
+    hot = [p for p in places if p.type.value != "playground"]
+    authors = {}
+    for team in demo["teams"]:
+        for name in team["members"]:
+            authors[name] = (storage.user_by_name(name)[0], team["id"])
+    ingestor = Ingestor(storage, settings)
+    batches: dict[str, list[dict]] = {}
+    for i in range(n):
+        name = rng.choice(sorted(authors))
+        place = rng.choice(hot) if rng.random() < 0.45 else rng.choice(places)
+        when = datetime.combine(day - timedelta(days=rng.randint(1, 14)),
+                                time(rng.randint(9, 23), rng.randint(0, 59)), TZ)
+        pool = _FINDINGS[place.type.value]
+        findings = sorted(set(rng.sample(pool, rng.choice([0, 1, 1, 2, 3]))))
+        severity = "none" if not findings else rng.choice(["low", "low", "medium", "high"])
+        offset = rng.uniform(0, place.radius_m * 0.6) / 111_320
+        fix = {"lat": round(place.lat + offset, 6), "lon": place.lon, "accuracy_m": float(rng.randint(4, 20)),
+               "fixed_at": wire.format_timestamp(when - timedelta(seconds=20)), "source": "gps"}
+        batches.setdefault(name, []).append({
+            "id": _uuid7(when, rng),
+            "observed_at": wire.format_timestamp(when), "place_id": place.id,
+            "team_id": authors[name][1], "severity": severity,
+            "visibility": "agency" if rng.random() < 0.1 else "cooperation",
+            "presence": {"verdict": "on_site", "distance_m": round(offset * 111_320, 1)},
+            "fix": fix, "findings": findings,
+            "measures": sorted(set(rng.sample(_MEASURES, rng.choice([0, 1, 2])))) if findings else [],
+            "note": rng.choice(["", "", "Alles ruhig.", "Personengruppe angesprochen.",
+                                "Ordnungsamt informiert.", "Hinweis an Grünflächenamt."]),
+        })
+    created = 0
+    for name, items in sorted(batches.items()):
+        results = ingestor.ingest(items, author=authors[name][0])
+        created += sum(1 for r in results if r.status is wire.ItemStatus.CREATED)
+    return created

@@ -28,6 +28,7 @@ class CheckDraft:
     no_fix_reason: str = ""
     agency_only: bool = False
     counts: dict[str, int] = field(default_factory=dict)  # event mode: persons, incidents, ...
+    amends: str | None = None  # the report this one answers a query about
 
     def bump(self, key: str, delta: int) -> int:
         """Change an event counter, never below zero; returns the new value."""
@@ -78,4 +79,5 @@ def build_report(draft: CheckDraft, *, team_id: str | None, now: datetime,
         note=draft.note.strip()[:4000],
         photos=[p.sha256 for p in draft.photos],
         counts={k: v for k, v in sorted(draft.counts.items()) if v},
+        amends=draft.amends,
     )

@@ -96,6 +96,18 @@ class SyncClient:
         data = self._request("GET", f"{API_PREFIX}/sync", params=params)
         return wire.decode(wire.SyncPage, data)
 
+    def get_bytes(self, url: str) -> bytes:
+        """A binary resource (a photo); errors as for every other call."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            resp = self._http.get(url, headers=headers)
+        except (httpx.TransportError, OSError) as exc:
+            raise Offline(f"{type(exc).__name__}: {exc}") from exc
+        if resp.is_success:
+            return resp.content
+        _answer(resp)  # raises the matching error
+        raise ServerError("unexpected answer", status=resp.status_code)
+
     # ------------------------------------------------------------ plumbing
 
     def _request(self, method: str, url: str, *, auth: bool = True, headers: dict | None = None,
@@ -121,6 +133,8 @@ def _answer(resp: httpx.Response) -> Any:
         body = resp.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         body = None
+    if resp.status_code == 204:
+        return None
     if resp.is_success:
         if body is None:
             raise ServerError("unreadable answer from the server", status=resp.status_code)

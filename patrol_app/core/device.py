@@ -13,6 +13,7 @@ import patrol_wire as wire
 from . import route
 from .checks import CheckDraft, build_report
 from .client import SyncClient
+from .office import Office
 from .store import LocalStore, OutboxState
 from .sync import Outcome, Progress, SyncEngine, SyncResult
 
@@ -39,6 +40,10 @@ class Device:
 
     def client(self) -> SyncClient:
         return SyncClient(self.server_url, self.store.get_meta("token"), transport=self._transport)
+
+    def office(self) -> Office:
+        """Online calls for shift leads, supervisors and admins; close() it after use."""
+        return Office(self.client())
 
     def login(self, username: str, password: str, server_url: str | None = None) -> wire.UserInfo:
         """Raises client errors (Offline, Rejected/AuthRequired for bad credentials)."""
@@ -68,12 +73,49 @@ class Device:
 
     # ------------------------------------------------------------ checks
 
-    def team_id(self) -> str | None:
+    def my_team_ids(self) -> list[str]:
+        """My teams as last pulled (a shift lead may have changed them since login); the
+        login's list until the first pull."""
         user = self.user
-        return user.team_ids[0] if user and user.team_ids else None
+        if user is None:
+            return []
+        teams = self.store.ref_items("team")
+        if not teams:
+            return list(user.team_ids)
+        return [t.id for t in teams if any(m.username == user.username for m in t.members)]
+
+    def team_id(self, now: datetime | None = None) -> str | None:
+        """The team a new report belongs to: the one on today's route, else my first team."""
+        now = now or datetime.now(timezone.utc)
+        teams = self.my_team_ids()
+        current = route.current_assignment(self.store.ref_items("assignment"), teams, now)
+        if current is not None:
+            return current.team_id
+        return teams[0] if teams else None
+
+    def open_queries(self) -> list[wire.Query]:
+        """Questions from review still waiting for my answer, oldest first. Answered on this
+        device but not yet synced counts as answered."""
+        answered_here = self.store.amended_at()
+        return sorted((q for q in self.store.ref_items("query")
+                       if q.answered_at is None
+                       and answered_here.get(q.report_id, "") < _utc_text(q.asked_at)),
+                      key=lambda q: q.asked_at)
+
+    def answer_query(self, query: wire.Query, text: str, *, fix: wire.GpsFix | None = None,
+                     now: datetime | None = None) -> wire.Report:
+        """Save the answer as an amendment of the asked-about report; it syncs like any check."""
+        original = self.store.get_report(query.report_id)
+        place = self.store.place(query.place_id) if query.place_id else None
+        draft = CheckDraft(place=place, note=text, fix=fix, amends=query.report_id,
+                           no_fix_reason="Nachtrag zur Rückfrage",
+                           severity=original.severity if original else wire.Severity.NONE,
+                           agency_only=bool(original and original.visibility is wire.Visibility.AGENCY))
+        return self.save_check(draft, now=now)
 
     def save_check(self, draft: CheckDraft, *, now: datetime | None = None) -> wire.Report:
-        report = build_report(draft, team_id=self.team_id(), now=now or datetime.now(timezone.utc))
+        now = now or datetime.now(timezone.utc)
+        report = build_report(draft, team_id=self.team_id(now), now=now)
         self.store.save_report(report, draft.photos)
         return report
 
@@ -89,7 +131,7 @@ class Device:
         now = now or datetime.now(timezone.utc)
         user = self.user
         assignment = route.current_assignment(self.store.ref_items("assignment"),
-                                              user.team_ids if user else [], now)
+                                              self.my_team_ids() if user else [], now)
         if assignment is None:
             return None
         places = {p.id: p for p in self.store.places(active_only=False)}
@@ -112,6 +154,10 @@ class Device:
                     client.close()
             self.last_sync = result
             return result
+
+
+def _utc_text(ts: str) -> str:
+    return wire.format_timestamp(wire.parse_timestamp(ts))
 
 
 def _is_current(place: wire.Place, now: datetime) -> bool:

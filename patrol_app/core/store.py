@@ -121,6 +121,7 @@ _REF_KINDS: dict[str, type] = {
     "checklist": Checklist,
     "team": Team,
     "assignment": Assignment,
+    "query": wire.Query,
 }
 
 
@@ -246,6 +247,14 @@ class LocalStore:
         with self._lock:
             rows = self.db.execute(sql + " ORDER BY r.id DESC LIMIT ?", [*params, limit]).fetchall()
         return [(json.loads(body), OutboxState(st)) for body, st in rows]
+
+    def amended_at(self) -> dict[str, str]:
+        """For each report this device amended: when it last did (answers to queries)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT json_extract(body, '$.amends') AS target, max(observed_at) FROM reports"
+                " WHERE target IS NOT NULL GROUP BY target").fetchall()
+        return dict(rows)
 
     def report_days(self) -> list[str]:
         with self._lock:
@@ -409,6 +418,7 @@ class LocalStore:
                 ("checklist", page.checklists),
                 ("team", page.teams),
                 ("assignment", page.assignments),
+                ("query", page.queries),
             ):
                 db.conn.executemany(
                     "INSERT OR REPLACE INTO ref_data (kind, id, body) VALUES (?, ?, ?)",

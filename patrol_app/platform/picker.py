@@ -15,9 +15,19 @@ class PhotoPicker:
     async def pick(self) -> list[tuple[str, bytes]]:
         files = await self._picker.pick_files(file_type=ft.FilePickerFileType.IMAGE,
                                               allow_multiple=True, with_data=True)
-        out = []
-        for f in files or []:
-            data = f.bytes if f.bytes is not None else (Path(f.path).read_bytes() if f.path else None)
-            if data:
-                out.append((f.name, bytes(data)))
-        return out
+        return _read(files)
+
+    async def pick_any(self, extensions: list[str]) -> list[tuple[str, bytes]]:
+        """One file with one of these extensions (e.g. a CSV or GeoJSON to import)."""
+        files = await self._picker.pick_files(file_type=ft.FilePickerFileType.CUSTOM,
+                                              allowed_extensions=extensions, with_data=True)
+        return _read(files)
+
+
+def _read(files) -> list[tuple[str, bytes]]:
+    out = []
+    for f in files or []:
+        data = f.bytes if f.bytes is not None else (Path(f.path).read_bytes() if f.path else None)
+        if data:
+            out.append((f.name, bytes(data)))
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import flet as ft
@@ -16,15 +17,45 @@ import flet as ft
 from patrol_app.core.device import Device
 from patrol_app.core.pin import PinLock
 from patrol_app.core.sync import Outcome, SyncResult
+from patrol_wire import Role
 
 from .i18n import Translator
 from .theme import apply_theme
-from .views import check_form, history, lock, login, map_view, outbox, places, today
+from .views import (admin, check_form, history, lead, lock, login, map_view, outbox, places,
+                    queries, review, today)
 
 AUTO_SYNC_SECONDS = 180
-VIEWS = (today.TodayView, places.PlacesView, outbox.OutboxView, map_view.MapView,
-         history.HistoryView)  # in the order of the navigation bar
-TAB_OUTBOX = VIEWS.index(outbox.OutboxView)
+
+
+@dataclass(frozen=True)
+class Tab:
+    view: type
+    icon: str
+    selected_icon: str
+    label: str  # catalogue key
+
+
+I = ft.Icons
+FIELD_TABS = (
+    Tab(today.TodayView, I.TODAY_OUTLINED, I.TODAY, "nav_today"),
+    Tab(places.PlacesView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),
+    Tab(outbox.OutboxView, I.OUTBOX_OUTLINED, I.OUTBOX, "nav_outbox"),
+    Tab(map_view.MapView, I.MAP_OUTLINED, I.MAP, "nav_map"),
+    Tab(history.HistoryView, I.HISTORY, I.HISTORY, "nav_history"),
+)
+PROGRESS_TAB = Tab(lead.ProgressView, I.TIMELINE_OUTLINED, I.TIMELINE, "nav_progress")
+TABS_BY_ROLE = {
+    Role.OFFICER: FIELD_TABS,
+    Role.SHIFT_LEAD: (PROGRESS_TAB,
+                      Tab(lead.TeamsView, I.GROUPS_OUTLINED, I.GROUPS, "nav_teams"),
+                      Tab(lead.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes")),
+    Role.SUPERVISOR: (Tab(review.ReviewView, I.RATE_REVIEW_OUTLINED, I.RATE_REVIEW, "nav_review"),
+                      PROGRESS_TAB),
+    Role.ADMIN: (Tab(admin.UsersView, I.PEOPLE_OUTLINE, I.PEOPLE, "nav_users"),
+                 Tab(admin.PlacesAdminView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),
+                 Tab(admin.ChecklistsView, I.CHECKLIST, I.CHECKLIST, "nav_checklists"),
+                 Tab(admin.AuditView, I.RECEIPT_LONG_OUTLINED, I.RECEIPT_LONG, "nav_audit")),
+}
 
 
 class PatrolApp:
@@ -50,7 +81,7 @@ class PatrolApp:
         self.tab = 0
         self.pin = PinLock(device.store)
         self._auto_sync_running = False
-        self._chrome_lang = ""
+        self._chrome_key: tuple = ()
         self.appbar: ft.AppBar | None = None
         self.nav: ft.NavigationBar | None = None
         self.banner = ft.Container(
@@ -87,22 +118,35 @@ class PatrolApp:
             self.tab = tab
         t = self.t
         user = self.device.user
-        if self._chrome_lang != t.lang:
+        if self._chrome_key != (t.lang, user.role if user else None):
             self._build_chrome()
+        tabs = self.tabs
+        self.tab = min(self.tab, len(tabs) - 1)
         self.nav.selected_index = self.tab
         self.page.appbar = self.appbar
         self.page.navigation_bar = self.nav
-        view = VIEWS[self.tab](self)
-        header = ft.Text(t("logged_in_as", name=user.display_name if user else "?"),
-                         size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+        view = tabs[self.tab].view(self)
+        who = user.display_name if user else "?"
+        if user and user.role is not Role.OFFICER:
+            who += f" · {t('role_' + user.role.value)}"
+        header = ft.Text(t("logged_in_as", name=who), size=12, color=ft.Colors.ON_SURFACE_VARIANT)
         self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
                                   view.build()], expand=True, spacing=0))
 
+    @property
+    def tabs(self) -> tuple[Tab, ...]:
+        user = self.device.user
+        return TABS_BY_ROLE[user.role] if user else FIELD_TABS
+
+    def _on_tab(self, view_cls: type) -> bool:
+        return self.page.navigation_bar is not None and self.tabs[self.tab].view is view_cls
+
     def _build_chrome(self) -> None:
-        """App bar and navigation bar, built once per language: a control rebuilt under the
-        officer's thumb would swallow the tap."""
+        """App bar and navigation bar, built once per language and role: a control rebuilt
+        under the officer's thumb would swallow the tap."""
         t = self.t
-        self._chrome_lang = t.lang
+        user = self.device.user
+        self._chrome_key = (t.lang, user.role if user else None)
         self.appbar = ft.AppBar(
             title=ft.Text(t("app_title"), weight=ft.FontWeight.BOLD),
             actions=[
@@ -116,17 +160,8 @@ class PatrolApp:
         self.nav = ft.NavigationBar(
             selected_index=self.tab,
             on_change=lambda e: self.show_main(int(e.control.selected_index)),
-            destinations=[
-                ft.NavigationBarDestination(icon=ft.Icons.TODAY_OUTLINED,
-                                            selected_icon=ft.Icons.TODAY, label=t("nav_today")),
-                ft.NavigationBarDestination(icon=ft.Icons.PLACE_OUTLINED,
-                                            selected_icon=ft.Icons.PLACE, label=t("nav_places")),
-                ft.NavigationBarDestination(icon=ft.Icons.OUTBOX_OUTLINED,
-                                            selected_icon=ft.Icons.OUTBOX, label=t("nav_outbox")),
-                ft.NavigationBarDestination(icon=ft.Icons.MAP_OUTLINED, selected_icon=ft.Icons.MAP,
-                                            label=t("nav_map")),
-                ft.NavigationBarDestination(icon=ft.Icons.HISTORY, label=t("nav_history")),
-            ],
+            destinations=[ft.NavigationBarDestination(icon=tab.icon, selected_icon=tab.selected_icon,
+                                                      label=t(tab.label)) for tab in self.tabs],
         )
 
     def show_lock(self) -> None:
@@ -145,8 +180,15 @@ class PatrolApp:
         self.show_lock()
 
     def show_check(self, place) -> None:
+        self.show_sub(check_form.CheckFormView(self, place))
+
+    def show_answer(self, query) -> None:
+        self.show_sub(queries.AnswerView(self, query))
+
+    def show_sub(self, view) -> None:
+        """A screen above the tabs (a form, a detail): no navigation bar, its own back button."""
         self.page.navigation_bar = None
-        self._set_body(check_form.CheckFormView(self, place).build())
+        self._set_body(view.build())
 
     def _set_body(self, control: ft.Control) -> None:
         self.body.controls = [control]
@@ -250,7 +292,7 @@ class PatrolApp:
         # Redraw only when something visible changed: a rebuild under the officer's thumb
         # swallows the tap they were making.
         changed = result.pulled or result.reports_sent or result.photos_sent or result.rejected
-        if changed or self.tab == TAB_OUTBOX:
+        if changed or self._on_tab(outbox.OutboxView):
             self._refresh_current()
         return result
 
@@ -261,7 +303,8 @@ class PatrolApp:
         self.page.update()
 
     def _refresh_current(self) -> None:
-        if self.page.navigation_bar is not None:  # on a main tab, not in a form or at login
+        on_field_tab = self.page.navigation_bar is not None and self.tabs is FIELD_TABS
+        if on_field_tab:  # not in a form, at login, or on an online screen (reloads itself)
             self.show_main()
         else:
             self.page.update()

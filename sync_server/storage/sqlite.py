@@ -718,15 +718,16 @@ class SqliteStorage:
             where.append("r.id < ?")
             params.append(flt.before_id)
         rows = self._read().execute(
-            "SELECT r.body, u.username, r.agency, r.received_at, r.server_verdict,"
+            "SELECT r.body, u.username, u.display_name, r.agency, r.received_at, r.server_verdict,"
             " r.server_distance_m, p.district_id, r.review_state, p.body"
             " FROM reports r JOIN users u ON u.id = r.author_id"
             " LEFT JOIN places p ON p.id = r.place_id WHERE " + " AND ".join(where) +
             " ORDER BY r.id DESC LIMIT ?", [*params, flt.limit])
         out = []
-        for body, author, agency, received, verdict, dist, district, state, place in rows:
+        for body, author, name, agency, received, verdict, dist, district, state, place in rows:
             place_name = json.loads(place)["name"] if place else None
-            out.append({"report": json.loads(body), "author": author, "agency": agency,
+            out.append({"report": json.loads(body), "author": author, "author_name": name,
+                        "agency": agency,
                         "received_at": received, "district_id": district, "review_state": state,
                         "place_name": place_name,
                         "server_presence": {"verdict": verdict, "distance_m": dist}})

@@ -12,6 +12,7 @@ import patrol_wire as wire
 from patrol_app.core import geo, route
 
 from ..theme import big_button, section
+from . import queries
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -30,10 +31,10 @@ class TodayView:
     def build(self) -> ft.Control:
         t = self.app.t
         store = self.app.device.store
-        user = self.app.device.user
         now = datetime.now(timezone.utc)
-        team_ids = user.team_ids if user else []
+        team_ids = self.app.device.my_team_ids()
         controls: list[ft.Control] = [ft.Text(t("today_title"), size=20, weight=ft.FontWeight.BOLD)]
+        controls += queries.inbox(self.app)
 
         teams = [tm for tm in store.ref_items("team") if tm.id in team_ids]
         controls.append(section(t("my_team")))

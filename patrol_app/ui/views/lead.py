@@ -1,0 +1,429 @@
+"""Shift lead: live progress (with missed checkpoints and hand-over), teams, route templates.
+
+Progress is also the supervisor's view of missed checkpoints (read-only there).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+import patrol_wire as wire
+from patrol_app.core import planning
+from patrol_app.core.office import Office
+
+from ..theme import big_button, section
+from .online import OnlineView
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+STATUS_LOOK = {
+    wire.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN_700),
+    wire.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
+    wire.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
+}
+
+
+def _hhmm(app: "PatrolApp", ts: str) -> str:
+    return app.t.time(wire.parse_timestamp(ts))
+
+
+def members_line(app: "PatrolApp", members: list[Any]) -> str:
+    def one(m: Any) -> str:
+        name, agency = (m["display_name"], m["agency"]) if isinstance(m, dict) else (m.display_name, m.agency.value)
+        return f"{name} ({app.t('agency_' + agency)})"
+    return ", ".join(one(m) for m in members) or "—"
+
+
+# ---------------------------------------------------------------- progress
+
+
+class ProgressView(OnlineView):
+    title_key = "progress_title"
+
+    def fetch(self, office: Office) -> tuple[list[wire.TeamProgress], list[dict]]:
+        can_plan = self.app.device.user.role is wire.Role.SHIFT_LEAD
+        return office.progress(), (office.teams() if can_plan else [])
+
+    def render(self, data) -> list[ft.Control]:
+        progress, teams = data
+        t = self.app.t
+        if not progress:
+            return [ft.Text(t("no_shift_now"))]
+        missed = sum(p.missed for p in progress)
+        out: list[ft.Control] = [ft.Semantics(identifier="missed-total", content=ft.Text(
+            t("missed_total", n=missed), color=ft.Colors.ERROR if missed else None,
+            weight=ft.FontWeight.W_600))]
+        for p in progress:
+            out.append(self._card(p, teams))
+        return out
+
+    def _card(self, p: wire.TeamProgress, teams: list[dict]) -> ft.Control:
+        t = self.app.t
+        head = [ft.Text(p.team_name, size=17, weight=ft.FontWeight.BOLD, expand=True)]
+        if not p.mixed:
+            head.append(ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR, tooltip=t("team_not_mixed")))
+        rows: list[ft.Control] = [
+            ft.Row(head),
+            ft.Text(members_line(self.app, p.members), size=13),
+            ft.Text(f"{p.route_name} · {_hhmm(self.app, p.shift_start)}–{_hhmm(self.app, p.shift_end)}"),
+            ft.Semantics(identifier=f"counts-{p.team_id}", content=ft.Text(
+                t("progress_counts", done=p.done, open=p.open, missed=p.missed),
+                weight=ft.FontWeight.W_600, color=ft.Colors.ERROR if p.missed else None)),
+            ft.Text(t("last_report", at=_hhmm(self.app, p.last_report_at), place=p.last_report_place or "—")
+                    if p.last_report_at else t("no_report_yet"), size=13,
+                    color=ft.Colors.ON_SURFACE_VARIANT),
+        ]
+        for s in p.stops:
+            icon, colour = STATUS_LOOK[s.status]
+            line = f"{s.seq}. {s.place_name} · {_hhmm(self.app, s.window_start)}–{_hhmm(self.app, s.window_end)}"
+            status = t("stop_" + s.status.value)
+            if s.checked_at:
+                status += " " + _hhmm(self.app, s.checked_at)
+            rows.append(ft.Semantics(identifier=f"pstop-{p.team_id}-{s.seq}", content=ft.Row([
+                ft.Icon(icon, color=colour, size=20),
+                ft.Text(f"{line} · {status}", expand=True, size=14,
+                        color=ft.Colors.ERROR if s.status is wire.StopStatus.MISSED else None)])))
+        others = [tm for tm in teams if tm["id"] != p.team_id]
+        if others and p.open:
+            rows.append(big_button(t("hand_over"), lambda e, p=p: self._hand_over(p, others),
+                                   icon=ft.Icons.SWAP_HORIZ, filled=False,
+                                   identifier=f"handover-{p.team_id}"))
+        return ft.Card(ft.Container(ft.Column(rows, spacing=4), padding=12))
+
+    def _hand_over(self, p: wire.TeamProgress, others: list[dict]) -> None:
+        t = self.app.t
+        choice = ft.Dropdown(label=t("to_team"), value=others[0]["id"], options=[
+            ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in others])
+
+        async def confirm(_):
+            self.app.page.pop_dialog()
+            if await self.call(lambda o: o.reassign(p.assignment_id, choice.value),
+                               done_key="handed_over"):
+                await self.reload()
+
+        self.app.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("hand_over_title", team=p.team_name)),
+            content=ft.Column([ft.Text(t("hand_over_text", n=p.open)), choice], tight=True),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+                     ft.FilledButton(t("hand_over"), on_click=confirm)]))
+
+
+# ---------------------------------------------------------------- teams
+
+
+class TeamsView(OnlineView):
+    title_key = "teams_title"
+
+    def fetch(self, office: Office):
+        return office.teams(), office.directory()
+
+    def render(self, data) -> list[ft.Control]:
+        teams, people = data
+        t = self.app.t
+        out: list[ft.Control] = [big_button(
+            t("new_team"), lambda e: self.app.show_sub(TeamEditor(self.app, None, teams, people)),
+            icon=ft.Icons.GROUP_ADD, identifier="new-team")]
+        for tm in teams:
+            flag = [] if tm["mixed"] else [ft.Text(t("team_not_mixed"), color=ft.Colors.ERROR, size=13)]
+            out.append(ft.Card(ft.Container(ft.Column([
+                ft.Row([ft.Text(tm["name"], size=17, weight=ft.FontWeight.BOLD, expand=True),
+                        ft.IconButton(ft.Icons.EDIT, tooltip=t("edit"),
+                                      on_click=lambda e, tm=tm: self.app.show_sub(
+                                          TeamEditor(self.app, tm, teams, people)))]),
+                ft.Text(members_line(self.app, tm["members"]), size=13),
+                *([ft.Text(t("shift_day", day=t.day(date.fromisoformat(tm["shift_date"]))), size=13)]
+                  if tm.get("shift_date") else []),
+                *flag], spacing=4), padding=12)))
+        return out
+
+
+class TeamEditor:
+    """Name, day and members of a team; shows live whether police and KOD are both in it."""
+
+    def __init__(self, app: "PatrolApp", team: dict | None, teams: list[dict],
+                 people: list[wire.UserRecord]) -> None:
+        self.app = app
+        self.team = team
+        self.taken = {tm["id"] for tm in teams}
+        self.people = [p for p in people if p.role in (wire.Role.OFFICER, wire.Role.SHIFT_LEAD)]
+        self.chosen = {m["username"] for m in team["members"]} if team else set()
+        t = app.t
+        self.name = ft.TextField(label=t("team_name"), value=team["name"] if team else "")
+        self.day = ft.TextField(label=t("shift_day_field"),
+                                value=(team or {}).get("shift_date") or date.today().isoformat())
+        self.mixed = ft.Text("")
+        self.error = ft.Text("", color=ft.Colors.ERROR)
+
+    def build(self) -> ft.Control:
+        t = self.app.t
+        boxes = []
+        for agency in sorted({p.agency for p in self.people}, key=lambda a: a.value):
+            boxes.append(section(t("agency_" + agency.value)))
+            for p in (x for x in self.people if x.agency is agency):
+                boxes.append(ft.Semantics(identifier=f"member-{p.username}", content=ft.Checkbox(
+                    label=p.display_name, value=p.username in self.chosen,
+                    on_change=lambda e, u=p.username: self._toggle(u, e.control.value))))
+        self._update_mixed()
+        return ft.Container(ft.Column([
+            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("cancel"),
+                                  on_click=lambda e: self.app.show_main()),
+                    ft.Text(t("edit_team") if self.team else t("new_team"), size=20,
+                            weight=ft.FontWeight.BOLD)]),
+            ft.Semantics(identifier="team-name", content=self.name), self.day, self.mixed,
+            *boxes, self.error,
+            big_button(t("save"), self._save, icon=ft.Icons.SAVE, identifier="save-team"),
+        ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=6,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
+
+    def _toggle(self, username: str, on: bool) -> None:
+        (self.chosen.add if on else self.chosen.discard)(username)
+        self._update_mixed()
+        self.app.page.update()
+
+    def _update_mixed(self) -> None:
+        ok = planning.is_mixed(sorted(self.chosen), self.people)
+        self.mixed.value = self.app.t("team_mixed") if ok else self.app.t("team_not_mixed")
+        self.mixed.color = ft.Colors.GREEN_800 if ok else ft.Colors.ERROR
+
+    async def _save(self, _=None) -> None:
+        t = self.app.t
+        name = (self.name.value or "").strip()
+        if not name or not self.chosen:
+            self.error.value = t("team_needs_name_members")
+            self.app.page.update()
+            return
+        team_id = self.team["id"] if self.team else _free_id(planning.slug("team-" + name), self.taken)
+        req = wire.TeamRequest(name, sorted(self.chosen), (self.day.value or "").strip() or None)
+        view = OnlineView(self.app)
+        if await view.call(lambda o: o.save_team(team_id, req), done_key="team_saved"):
+            self.app.show_main()
+
+
+def _free_id(base: str, taken: set[str]) -> str:
+    n, candidate = 2, base
+    while candidate in taken:
+        candidate, n = f"{base[:60]}-{n}", n + 1
+    return candidate
+
+
+# ---------------------------------------------------------------- routes
+
+
+class RoutesView(OnlineView):
+    title_key = "routes_title"
+
+    def fetch(self, office: Office):
+        return office.routes(), office.teams()
+
+    def render(self, data) -> list[ft.Control]:
+        routes, teams = data
+        t = self.app.t
+        places = {p.id: p for p in self.app.device.store.places(active_only=False)}
+        out: list[ft.Control] = [big_button(
+            t("new_route"), lambda e: self.app.show_sub(RouteEditor(self.app, planning.RouteDraft(), routes)),
+            icon=ft.Icons.ADD_ROAD, identifier="new-route")]
+        if not places:
+            out.append(ft.Text(t("no_places")))
+        for r in routes:
+            names = ", ".join(places[s.place_id].name if s.place_id in places else s.place_id
+                              for s in r.stops[:4]) + (" …" if len(r.stops) > 4 else "")
+            out.append(ft.Card(ft.Container(ft.Column([
+                ft.Text(r.name, size=17, weight=ft.FontWeight.BOLD),
+                ft.Text(t("route_stops", n=len(r.stops)) + f": {names}", size=13),
+                ft.Row([
+                    ft.Semantics(identifier=f"assign-{r.id}", content=ft.FilledButton(
+                        t("assign"), icon=ft.Icons.ASSIGNMENT_IND, height=48,
+                        on_click=lambda e, r=r: self._assign(r, teams))),
+                    ft.OutlinedButton(t("edit"), icon=ft.Icons.EDIT, height=48,
+                                      on_click=lambda e, r=r: self.app.show_sub(RouteEditor(
+                                          self.app, planning.RouteDraft.from_template(r, places), routes))),
+                ], wrap=True)], spacing=6), padding=12)))
+        return out
+
+    def _assign(self, r: wire.RouteTemplate, teams: list[dict]) -> None:
+        t = self.app.t
+        if not teams:
+            self.app.toast(t("no_teams_yet"), error=True)
+            return
+        team = ft.Dropdown(label=t("team"), value=teams[0]["id"], options=[
+            ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in teams])
+        day = ft.TextField(label=t("shift_day_field"), value=date.today().isoformat())
+        start = ft.TextField(label=t("shift_start"), value="14:00")
+        hours = ft.TextField(label=t("shift_hours"), value="8", keyboard_type=ft.KeyboardType.NUMBER)
+        error = ft.Text("", color=ft.Colors.ERROR)
+
+        async def confirm(_):
+            try:
+                begin, end = planning.shift_bounds(date.fromisoformat((day.value or "").strip()),
+                                                   start.value or "", float((hours.value or "").replace(",", ".")))
+            except ValueError:
+                error.value = t("shift_invalid")
+                self.app.page.update()
+                return
+            self.app.page.pop_dialog()
+            req = wire.AssignRequest(r.id, team.value, wire.format_timestamp(begin),
+                                     wire.format_timestamp(end))
+            await self.call(lambda o: o.assign(req), done_key="assigned")
+
+        self.app.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("assign_title", route=r.name)),
+            content=ft.Column([ft.Semantics(identifier="assign-team", content=team),
+                               ft.Semantics(identifier="assign-day", content=day),
+                               ft.Semantics(identifier="assign-start", content=start),
+                               ft.Semantics(identifier="assign-hours", content=hours), error],
+                              tight=True, spacing=8),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+                     ft.Semantics(identifier="confirm-assign", content=ft.FilledButton(
+                         t("assign"), on_click=confirm))]))
+
+
+class RouteEditor:
+    """Pick places (search, district and type filters, or a tap on the map), order them, give
+    each stop its window in minutes after the shift start, save as a template."""
+
+    def __init__(self, app: "PatrolApp", draft: planning.RouteDraft,
+                 routes: list[wire.RouteTemplate]) -> None:
+        self.app = app
+        self.draft = draft
+        self.taken = {r.id for r in routes}
+        self.places = app.device.store.places()
+        t = app.t
+        districts = sorted(app.device.store.ref_items("district"), key=lambda d: d.name)
+        self.name = ft.TextField(label=t("route_name"), value=draft.name,
+                                 on_change=lambda e: setattr(self.draft, "name", e.control.value))
+        self.query = ft.TextField(label=t("search_places"), prefix_icon=ft.Icons.SEARCH, dense=True,
+                                  on_change=self._refilter)
+        self.district = ft.Dropdown(label=t("district"), value="", expand=True, options=[
+            ft.DropdownOption(key="", text=t("all")),
+            *[ft.DropdownOption(key=d.id, text=d.name) for d in districts]], on_select=self._refilter)
+        self.ptype = ft.Dropdown(label=t("place_type"), value="", expand=True, options=[
+            ft.DropdownOption(key="", text=t("all")),
+            *[ft.DropdownOption(key=p.value, text=t("t_" + p.value)) for p in wire.PlaceType]],
+            on_select=self._refilter)
+        self.stops_col = ft.Column(spacing=4)
+        self.cands_col = ft.Column(spacing=0)
+        self.map_box = ft.Container(height=260)
+        self.error = ft.Text("", color=ft.Colors.ERROR)
+
+    def build(self) -> ft.Control:
+        t = self.app.t
+        self._draw_stops()
+        self._draw_candidates()
+        return ft.Container(ft.Column([
+            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("cancel"),
+                                  on_click=lambda e: self.app.show_main()),
+                    ft.Text(t("edit_route") if self.draft.route_id else t("new_route"), size=20,
+                            weight=ft.FontWeight.BOLD)]),
+            ft.Semantics(identifier="route-name", content=self.name),
+            section(t("route_stops_title")), self.stops_col, self.error,
+            big_button(t("save_route"), self._save, icon=ft.Icons.SAVE, identifier="save-route"),
+            section(t("add_places")), ft.Semantics(identifier="route-search", content=self.query),
+            ft.Row([self.district, self.ptype]), self.map_box, self.cands_col,
+        ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=6,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
+
+    def _draw_stops(self) -> None:
+        t = self.app.t
+        if not self.draft.stops:
+            self.stops_col.controls = [ft.Text(t("route_needs_stops"), color=ft.Colors.ON_SURFACE_VARIANT)]
+            return
+        rows = []
+        for i, s in enumerate(self.draft.stops):
+            start = ft.TextField(value=str(s.start_min), width=80, dense=True, label=t("from_min"),
+                                 keyboard_type=ft.KeyboardType.NUMBER)
+            end = ft.TextField(value=str(s.end_min), width=80, dense=True, label=t("to_min"),
+                               keyboard_type=ft.KeyboardType.NUMBER)
+            start.on_blur = end.on_blur = lambda e, i=i, a=start, b=end: self._window(i, a, b)
+            rows.append(ft.Semantics(identifier=f"rstop-{i + 1}", content=ft.Container(ft.Column([
+                ft.Text(f"{i + 1}. {s.place.name}", weight=ft.FontWeight.W_600),
+                ft.Row([start, end,
+                        ft.IconButton(ft.Icons.ARROW_UPWARD, tooltip=t("up"), disabled=i == 0,
+                                      on_click=lambda e, i=i: self._move(i, -1)),
+                        ft.IconButton(ft.Icons.ARROW_DOWNWARD, tooltip=t("down"),
+                                      disabled=i == len(self.draft.stops) - 1,
+                                      on_click=lambda e, i=i: self._move(i, 1)),
+                        ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=t("remove"),
+                                      on_click=lambda e, i=i: self._remove(i))], wrap=True)],
+                spacing=2), padding=ft.Padding.symmetric(vertical=4),
+                border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))))
+        self.stops_col.controls = rows
+
+    def _draw_candidates(self) -> None:
+        import flet_map as fm
+
+        t = self.app.t
+        found = planning.candidates(self.places, self.query.value or "", self.district.value or None,
+                                    self.ptype.value or None)
+        self.cands_col.controls = [
+            ft.Semantics(identifier=f"cand-{p.id}", content=ft.ListTile(
+                title=ft.Text(p.name, max_lines=2), subtitle=ft.Text(t("t_" + p.type.value)),
+                min_height=52, trailing=ft.Icon(ft.Icons.ADD_CIRCLE_OUTLINE),
+                on_click=lambda e, p=p: self._add(p)))
+            for p in found] or [ft.Text(t("no_history"))]
+        chosen = {s.place.id for s in self.draft.stops}
+        markers = [fm.Marker(
+            coordinates=fm.MapLatitudeLongitude(p.lat, p.lon), width=28, height=28,
+            content=ft.Container(ft.Icon(ft.Icons.PLACE, size=24,
+                                         color=ft.Colors.GREEN_800 if p.id in chosen else ft.Colors.BLUE_800),
+                                 on_click=lambda e, p=p: self._add(p), tooltip=p.name))
+            for p in found]
+        if found:
+            lat = sum(p.lat for p in found) / len(found)
+            lon = sum(p.lon for p in found) / len(found)
+            from .map_view import tile_url
+
+            url = tile_url(self.app.device.store)
+            layers = ([fm.TileLayer(url_template=url)] if url else []) + [fm.MarkerLayer(markers=markers)]
+            self.map_box.content = fm.Map(initial_center=fm.MapLatitudeLongitude(lat, lon),
+                                          initial_zoom=12, layers=layers, bgcolor=ft.Colors.BLUE_GREY_50)
+        else:
+            self.map_box.content = None
+
+    def _refilter(self, _=None) -> None:
+        self._draw_candidates()
+        self.app.page.update()
+
+    def _redraw(self) -> None:
+        self._draw_stops()
+        self._draw_candidates()
+        self.app.page.update()
+
+    def _add(self, place: wire.Place) -> None:
+        self.draft.add(place)
+        self._redraw()
+
+    def _move(self, i: int, delta: int) -> None:
+        self.draft.move(i, delta)
+        self._redraw()
+
+    def _remove(self, i: int) -> None:
+        self.draft.remove(i)
+        self._redraw()
+
+    def _window(self, i: int, a: ft.TextField, b: ft.TextField) -> None:
+        try:
+            problem = self.draft.set_window(i, int(a.value or ""), int(b.value or ""))
+        except ValueError:
+            problem = "window_invalid"
+        self.error.value = self.app.t(problem) if problem else ""
+        self.app.page.update()
+
+    async def _save(self, _=None) -> None:
+        t = self.app.t
+        self.draft.name = self.name.value or ""
+        problems = self.draft.problems()
+        if problems:
+            self.error.value = " ".join(t(p) for p in problems)
+            self.app.page.update()
+            return
+        if self.draft.route_id is None:
+            self.draft.route_id = _free_id(planning.slug("route-" + self.draft.name), self.taken)
+        template = self.draft.template()
+        if await OnlineView(self.app).call(lambda o: o.save_route(template), done_key="route_saved"):
+            self.app.show_main()
+
+

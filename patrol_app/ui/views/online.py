@@ -1,0 +1,89 @@
+"""Base for screens whose data lives on the server (shift lead, supervisor, admin).
+
+They show a spinner, fetch in a worker thread, and say in words what went wrong when the
+server cannot be reached -- these screens need a network; the officer's field screens do not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Callable
+
+import flet as ft
+
+from patrol_app.core.client import AuthRequired, ClientError, Offline, Rejected
+from patrol_app.core.office import Office
+
+from ..theme import big_button
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+
+def problem_text(app: "PatrolApp", exc: ClientError) -> str:
+    t = app.t
+    if isinstance(exc, Offline):
+        return t("online_needed")
+    if isinstance(exc, AuthRequired):
+        return t("sync_auth")
+    if isinstance(exc, Rejected):
+        return t.error(exc.code, str(exc))
+    return t("sync_server_error")
+
+
+class OnlineView:
+    title_key = ""
+
+    def __init__(self, app: "PatrolApp") -> None:
+        self.app = app
+        self.body = ft.Column(expand=True, scroll=ft.ScrollMode.AUTO, spacing=8,
+                              horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+    # subclasses: fetch(office) -> data (worker thread); render(data) -> controls (UI thread)
+    def fetch(self, office: Office) -> Any:
+        raise NotImplementedError
+
+    def render(self, data: Any) -> list[ft.Control]:
+        raise NotImplementedError
+
+    def build(self) -> ft.Control:
+        self.body.controls = [self._title(), ft.ProgressRing()]
+        self.app.page.run_task(self.reload)
+        return ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=6),
+                            expand=True)
+
+    def _title(self) -> ft.Control:
+        return ft.Row([ft.Text(self.app.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
+                               expand=True),
+                       ft.IconButton(ft.Icons.REFRESH, tooltip=self.app.t("reload"),
+                                     on_click=self.reload)])
+
+    async def reload(self, _=None) -> None:
+        try:
+            data = await asyncio.to_thread(self._with_office, self.fetch)
+        except ClientError as exc:
+            self.body.controls = [self._title(), ft.Text(problem_text(self.app, exc),
+                                                         color=ft.Colors.ERROR),
+                                  big_button(self.app.t("retry"), self.reload, filled=False)]
+            self.app.page.update()
+            return
+        self.body.controls = [self._title(), *self.render(data)]
+        self.app.page.update()
+
+    def _with_office(self, fn: Callable[[Office], Any]) -> Any:
+        office = self.app.device.office()
+        try:
+            return fn(office)
+        finally:
+            office.close()
+
+    async def call(self, fn: Callable[[Office], Any], *, done_key: str | None = None) -> Any:
+        """Run one server call; a toast says how it went. None when it failed."""
+        try:
+            result = await asyncio.to_thread(self._with_office, fn)
+        except ClientError as exc:
+            self.app.toast(problem_text(self.app, exc), error=True)
+            return None
+        if done_key:
+            self.app.toast(self.app.t(done_key))
+        return result if result is not None else True

@@ -1,0 +1,99 @@
+"""Questions from review ("Rückfragen"): an inbox on Today and the answer form.
+
+The answer is saved on the device as an amendment of the report asked about and goes out with
+the next sync like any check; the supervisor then sees it beside the original.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import flet as ft
+
+import patrol_wire as wire
+from patrol_app.core.store import StoreError
+
+from ..theme import big_button, section
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+
+def inbox(app: "PatrolApp") -> list[ft.Control]:
+    """The open questions as cards with an answer button; nothing when there are none."""
+    t = app.t
+    open_qs = app.device.open_queries()
+    if not open_qs:
+        return []
+    out: list[ft.Control] = [section(t("queries_title", n=len(open_qs)))]
+    for q in open_qs:
+        place = app.device.store.place(q.place_id) if q.place_id else None
+        out.append(ft.Semantics(identifier=f"query-{q.id[:8]}", content=ft.Card(
+            ft.Container(ft.Column([
+                ft.Text(t("query_from", who=q.asked_by,
+                          at=t.datetime(wire.parse_timestamp(q.asked_at))),
+                        size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(place.name if place else t("report"), weight=ft.FontWeight.W_600),
+                ft.Text(q.question, size=16),
+                big_button(t("answer"), lambda e, q=q: app.show_answer(q), icon=ft.Icons.REPLY,
+                           identifier="answer-query"),
+            ], spacing=6), padding=12),
+            color=ft.Colors.TERTIARY_CONTAINER)))
+    return out
+
+
+class AnswerView:
+    def __init__(self, app: "PatrolApp", query: wire.Query) -> None:
+        self.app = app
+        self.query = query
+        self.text = ft.TextField(label=app.t("your_answer"), multiline=True, min_lines=3,
+                                 max_lines=8, max_length=4000, autofocus=True)
+        self.error = ft.Text("", color=ft.Colors.ERROR)
+
+    def build(self) -> ft.Control:
+        t = self.app.t
+        q = self.query
+        original = self.app.device.store.get_report(q.report_id)
+        place = self.app.device.store.place(q.place_id) if q.place_id else None
+        rows: list[ft.Control] = [
+            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("cancel"),
+                                  on_click=lambda e: self.app.show_main()),
+                    ft.Text(t("answer_title"), size=20, weight=ft.FontWeight.BOLD, expand=True)]),
+            ft.Text(place.name if place else t("report"), weight=ft.FontWeight.W_600),
+        ]
+        if original is not None:
+            summary = t.datetime(wire.parse_timestamp(original.observed_at))
+            if original.note:
+                summary += f" · {original.note[:200]}"
+            rows.append(ft.Text(summary, color=ft.Colors.ON_SURFACE_VARIANT))
+        rows += [
+            ft.Container(ft.Column([
+                ft.Text(t("query_from", who=q.asked_by, at=t.datetime(wire.parse_timestamp(q.asked_at))),
+                        size=12),
+                ft.Text(q.question, size=16, weight=ft.FontWeight.W_500)]),
+                bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=12, border_radius=8),
+            ft.Semantics(identifier="answer-text", content=self.text),
+            self.error,
+            big_button(t("send_answer"), self._save, icon=ft.Icons.SEND, identifier="save-answer"),
+        ]
+        return ft.Container(ft.Column(rows, scroll=ft.ScrollMode.AUTO, expand=True, spacing=10,
+                                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                            padding=12, expand=True)
+
+    async def _save(self, _=None) -> None:
+        t = self.app.t
+        text = (self.text.value or "").strip()
+        if not text:
+            self.error.value = t("answer_empty")
+            self.app.page.update()
+            return
+        try:
+            self.app.device.answer_query(self.query, text, fix=self.app.fix)
+        except StoreError as exc:  # disk full and friends: the store says it in words
+            self.error.value = str(exc)
+            self.app.page.update()
+            return
+        self.app.toast(t("answer_saved"))
+        self.app.show_main()
+        await self.app.sync_now()
+

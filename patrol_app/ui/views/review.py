@@ -1,0 +1,273 @@
+"""Supervisor: the review queue with filters, and a report's detail with the review steps.
+
+A question ("Rückfrage") goes to the author's device at its next sync; the answer comes back
+as an amendment shown under the report, which returns to review.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+import patrol_wire as wire
+from patrol_app.core.client import Rejected
+from patrol_app.core.office import Office
+from patrol_app.core.photos import make_thumbnail
+
+from ..theme import big_button, section
+from .online import OnlineView
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+STATE_COLOURS = {
+    "submitted": ft.Colors.PRIMARY, "in_review": ft.Colors.TERTIARY,
+    "approved": ft.Colors.GREEN_700, "needs_info": ft.Colors.ORANGE_800, "rejected": ft.Colors.ERROR,
+}
+SEV_COLOURS = {"high": ft.Colors.ERROR, "medium": ft.Colors.ORANGE_800}
+PAGE = 50
+
+
+def state_chip(app: "PatrolApp", state: str) -> ft.Control:
+    return ft.Container(ft.Text(app.t("rs_" + state), color=ft.Colors.WHITE, size=12,
+                                weight=ft.FontWeight.W_600),
+                        bgcolor=STATE_COLOURS[state], border_radius=12,
+                        padding=ft.Padding.symmetric(horizontal=8, vertical=3))
+
+
+class ReviewView(OnlineView):
+    title_key = "review_title"
+    filters: dict[str, str] = {"state": "submitted"}  # kept while switching screens
+
+    def __init__(self, app: "PatrolApp") -> None:
+        super().__init__(app)
+        t = app.t
+        store = app.device.store
+
+        def dd(key: str, label: str, options: list[tuple[str, str]]) -> ft.Control:
+            return ft.Semantics(identifier=f"filter-{key}", expand=True, content=ft.Dropdown(
+                label=label, value=self.filters.get(key, ""), dense=True, expand=True,
+                options=[ft.DropdownOption(key="", text=t("all")),
+                         *[ft.DropdownOption(key=k, text=v) for k, v in options]],
+                on_select=lambda e, key=key: self._set(key, e.control.value)))
+
+        districts = sorted(store.ref_items("district"), key=lambda d: d.name)
+        today = date.today()
+        more = [k for k in ("severity", "district_id", "place_type", "agency", "day") if self.filters.get(k)]
+        self.filter_rows = [
+            ft.Row([dd("state", t("filter_state"), [(s.value, t("rs_" + s.value)) for s in wire.ReviewState]),
+                    dd("day", t("filter_day"), [((today - timedelta(days=n)).isoformat(),
+                                                 t.day(today - timedelta(days=n))) for n in range(14)])]),
+            ft.ExpansionTile(
+                title=ft.Text(t("more_filters", n=len(more)) if more else t("more_filters_none")),
+                tile_padding=ft.Padding.symmetric(horizontal=4), expanded=bool(more),
+                controls=[ft.Column([
+                    ft.Row([dd("district_id", t("district"), [(d.id, d.name) for d in districts]),
+                            dd("place_type", t("place_type"), [(p.value, t("t_" + p.value)) for p in wire.PlaceType])]),
+                    ft.Row([dd("severity", t("severity"), [(s.value, t("sev_" + s.value)) for s in wire.Severity]),
+                            dd("agency", t("agency"), [(a.value, t("agency_" + a.value)) for a in wire.Agency])]),
+                ], spacing=8)]),
+        ]
+
+    def _set(self, key: str, value: str) -> None:
+        self.filters = {**self.filters, key: value or ""}
+        type(self).filters = self.filters
+        self.app.page.run_task(self.reload)
+
+    def _title(self) -> ft.Control:
+        return ft.Column([super()._title(), *self.filter_rows], spacing=6)
+
+    def fetch(self, office: Office) -> dict:
+        params: dict[str, Any] = {k: v for k, v in self.filters.items() if v and k != "day"}
+        if self.filters.get("day"):
+            start = datetime.combine(date.fromisoformat(self.filters["day"]), time()).astimezone()
+            params["since"] = wire.format_timestamp(start)
+            params["until"] = wire.format_timestamp(start + timedelta(days=1))
+        return office.reports(limit=PAGE, **params)
+
+    def render(self, data: dict) -> list[ft.Control]:
+        t = self.app.t
+        items = data["items"]
+        if not items:
+            return [ft.Text(t("queue_empty"))]
+        out: list[ft.Control] = [ft.Text(t("queue_count", n=len(items)) if len(items) < PAGE
+                                         else t("queue_count_more", n=len(items)), size=13)]
+        for it in items:
+            r = it["report"]
+            when = t.datetime(wire.parse_timestamp(r["observed_at"]))
+            findings = ", ".join(t("f_" + f) for f in r["findings"][:3]) or t("no_findings")
+            sev = r["severity"]
+            out.append(ft.Semantics(identifier=f"review-{r['id'][:8]}", content=ft.Card(ft.Container(
+                ft.Column([
+                    ft.Row([ft.Text(it.get("place_name") or t("report"), weight=ft.FontWeight.BOLD,
+                                    expand=True, max_lines=2), state_chip(self.app, it["review_state"])]),
+                    ft.Text(f"{when} · {it['author_name']} ({t('agency_' + it['agency'])})", size=13),
+                    ft.Text(f"{t('sev_' + sev)} · {findings}", size=13, color=SEV_COLOURS.get(sev)),
+                ], spacing=4), padding=12,
+                on_click=lambda e, rid=r["id"]: self.app.show_sub(ReportDetailView(self.app, rid))))))
+        return out
+
+
+class ReportDetailView(OnlineView):
+    title_key = "report_detail_title"
+
+    def __init__(self, app: "PatrolApp", report_id: str) -> None:
+        super().__init__(app)
+        self.report_id = report_id
+
+    def _title(self) -> ft.Control:
+        return ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=self.app.t("back"),
+                                     on_click=lambda e: self.app.show_main()),
+                       ft.Text(self.app.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
+                               expand=True)])
+
+    def fetch(self, office: Office) -> tuple[dict, dict[str, bytes]]:
+        detail = office.report(self.report_id)
+        photos = {}
+        for sha in detail["report"]["photos"][:6]:
+            try:
+                photos[sha] = make_thumbnail(office.photo(sha), side=300)
+            except Rejected:  # not uploaded yet: shown as missing, not an error
+                pass
+        return detail, photos
+
+    def render(self, data) -> list[ft.Control]:
+        d, photos = data
+        t = self.app.t
+        r = d["report"]
+        place = d.get("place") or {}
+        out: list[ft.Control] = [
+            ft.Row([ft.Text(place.get("name") or t("report"), size=18, weight=ft.FontWeight.BOLD,
+                            expand=True), ft.Semantics(identifier="detail-state",
+                                                       content=state_chip(self.app, d["review_state"]))]),
+            ft.Text(f"{t.datetime(wire.parse_timestamp(r['observed_at']))} · {d['author_name']} "
+                    f"({t('agency_' + d['agency'])})"),
+            ft.Text(t("presence_both", device=self._verdict(r["presence"]),
+                      server=self._verdict(d["server_presence"])), size=13),
+        ]
+        if r["visibility"] == "agency":
+            out.append(ft.Text(t("agency_only"), color=ft.Colors.ERROR, size=13))
+        out.append(ft.Text(f"{t('severity')}: {t('sev_' + r['severity'])}", color=SEV_COLOURS.get(r["severity"])))
+        if r["findings"]:
+            out.append(ft.Text(f"{t('findings')}: " + ", ".join(t("f_" + f) for f in r["findings"])))
+        if r["measures"]:
+            out.append(ft.Text(f"{t('measures')}: " + ", ".join(t("m_" + m) for m in r["measures"])))
+        if r["counts"]:
+            out.append(ft.Text(", ".join(f"{t('count_' + k)}: {v}" for k, v in r["counts"].items())))
+        labels = self._labels(r)
+        for key, value in r["answers"].items():
+            shown = t("yes") if value is True else t("no") if value is False else str(value)
+            out.append(ft.Text(f"{labels.get(key, key)}: {shown}", size=13))
+        if r["note"]:
+            out.append(ft.Container(ft.Text(r["note"]), bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+                                    padding=10, border_radius=8))
+        if r["photos"]:
+            out.append(section(t("photos")))
+            out.append(ft.Row([
+                ft.Image(src=photos[s], width=150, height=150,
+                         fit=ft.BoxFit.COVER, border_radius=8) if s in photos
+                else ft.Text(t("photo_missing"), size=12) for s in r["photos"]], wrap=True))
+        if r.get("fix") or place:
+            out.append(self._map(r, place))
+        if d["queries"]:
+            out.append(section(t("queries_section")))
+            for q in d["queries"]:
+                out.append(ft.Text(f"{t.datetime(wire.parse_timestamp(q['asked_at']))} {q['asked_by']}: "
+                                   f"{q['question']}", size=14))
+        if d["amendments"]:
+            out.append(section(t("amendments_section")))
+            for a in d["amendments"]:
+                out.append(ft.Semantics(identifier="amendment", content=ft.Container(ft.Text(
+                    f"{t.datetime(wire.parse_timestamp(a['report']['observed_at']))} {a['author']}: "
+                    f"{a['report']['note']}"), bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=10,
+                    border_radius=8)))
+        out += self._actions(d["review_state"])
+        out.append(section(t("audit_section")))
+        for e in d["audit"]:
+            text = e["detail"].get("text")
+            out.append(ft.Text(f"{t.datetime(wire.parse_timestamp(e['at']))} · {e['actor']} · "
+                               f"{t('audit_' + e['action'].replace('.', '_'))}"
+                               + (f": {text}" if text else ""), size=13))
+        return out
+
+    def _labels(self, r: dict) -> dict[str, str]:
+        """Checklist questions in words, from the version the report was filled with."""
+        de = self.app.t.lang == "de"
+        for c in self.app.device.store.ref_items("checklist"):
+            if c.id == r.get("checklist_id") and c.version == r.get("checklist_version"):
+                return {f.key: f.label_de if de else f.label_en for f in c.fields}
+        return {}
+
+    def _verdict(self, presence: dict) -> str:
+        t = self.app.t
+        v, dist = presence["verdict"], presence.get("distance_m")
+        return t("v_" + v) + (f" ({t.distance(dist)})" if dist is not None else "")
+
+    def _map(self, r: dict, place: dict) -> ft.Control:
+        import flet_map as fm
+
+        from .map_view import tile_url
+
+        markers = []
+        if place:
+            markers.append(fm.Marker(coordinates=fm.MapLatitudeLongitude(place["lat"], place["lon"]),
+                                     width=28, height=28,
+                                     content=ft.Icon(ft.Icons.PLACE, color=ft.Colors.BLUE_800)))
+        if r.get("fix"):
+            markers.append(fm.Marker(coordinates=fm.MapLatitudeLongitude(r["fix"]["lat"], r["fix"]["lon"]),
+                                     width=24, height=24,
+                                     content=ft.Icon(ft.Icons.MY_LOCATION, color=ft.Colors.RED_700)))
+        centre = place or r["fix"]
+        url = tile_url(self.app.device.store)
+        layers = ([fm.TileLayer(url_template=url)] if url else []) + [fm.MarkerLayer(markers=markers)]
+        return ft.Container(fm.Map(initial_center=fm.MapLatitudeLongitude(centre["lat"], centre["lon"]),
+                                   initial_zoom=16, layers=layers, bgcolor=ft.Colors.BLUE_GREY_50),
+                            height=220, border_radius=8)
+
+    def _actions(self, state: str) -> list[ft.Control]:
+        t = self.app.t
+        A = wire.ReviewAction
+        if state == "submitted":
+            return [big_button(t("start_review"), lambda e: self._step(A.START),
+                               icon=ft.Icons.PLAY_ARROW, identifier="review-start")]
+        if state == "in_review":
+            return [
+                big_button(t("approve"), lambda e: self._step(A.APPROVE), icon=ft.Icons.VERIFIED,
+                           identifier="review-approve"),
+                big_button(t("ask_question"), lambda e: self._ask(A.ASK), icon=ft.Icons.HELP_OUTLINE,
+                           identifier="review-ask", filled=False),
+                big_button(t("reject"), lambda e: self._ask(A.REJECT), icon=ft.Icons.BLOCK,
+                           identifier="review-reject", filled=False),
+            ]
+        if state == "needs_info":
+            return [ft.Text(t("waiting_for_answer"), color=ft.Colors.ORANGE_800)]
+        return []
+
+    def _step(self, action: wire.ReviewAction, text: str = "") -> None:
+        async def go() -> None:
+            if await self.call(lambda o: o.review(self.report_id, action, text),
+                               done_key="review_done"):
+                await self.reload()
+        self.app.page.run_task(go)
+
+    def _ask(self, action: wire.ReviewAction) -> None:
+        t = self.app.t
+        field = ft.TextField(label=t("question") if action is wire.ReviewAction.ASK else t("reason"),
+                             multiline=True, min_lines=2, max_length=2000, autofocus=True)
+
+        def confirm(_):
+            if not (field.value or "").strip():
+                field.error = t("text_required")  # shown under the field
+                self.app.page.update()
+                return
+            self.app.page.pop_dialog()
+            self._step(action, field.value.strip())
+
+        self.app.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("ask_question") if action is wire.ReviewAction.ASK else t("reject")),
+            content=ft.Semantics(identifier="review-text", content=field),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+                     ft.Semantics(identifier="review-send", content=ft.FilledButton(
+                         t("send"), on_click=confirm))]))
