@@ -1,0 +1,153 @@
+"""The device side of review and planning: a question arrives, the answer goes back as an
+amendment; the shift lead's route and team drafts; the Office client against the real app."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+
+import patrol_wire as wire
+from patrol_app.core import planning
+from patrol_app.core.checks import CheckDraft
+from patrol_app.core.client import Rejected
+from patrol_app.core.device import Device
+from sync_server.app import create_app
+from tests.conftest import add_place, add_user, login
+
+PW = "correct horse battery"
+
+
+@pytest.fixture
+def server(settings, storage):
+    add_user(storage, "pol")
+    add_user(storage, "kod", agency=wire.Agency.KOD)
+    add_user(storage, "sup", wire.Role.SUPERVISOR)
+    add_user(storage, "lead", wire.Role.SHIFT_LEAD, wire.Agency.KOD)
+    add_place(storage, "pg-1")
+    add_place(storage, "pg-2", lat=51.69)
+    with TestClient(create_app(settings, storage)) as c:
+        yield c
+
+
+def device_for(server, tmp_path, username) -> Device:
+    d = Device(tmp_path / f"dev-{username}", "http://testserver", transport=server._transport)
+    d.login(username, PW)
+    return d
+
+
+def test_question_answer_round_trip_between_devices(server, tmp_path):
+    officer = device_for(server, tmp_path, "pol")
+    supervisor = device_for(server, tmp_path, "sup")
+    officer.sync()
+    place = officer.store.place("pg-1")
+    fix = wire.GpsFix(place.lat, place.lon, 6.0, wire.format_timestamp(datetime.now(timezone.utc)))
+    report = officer.save_check(CheckDraft(place=place, fix=fix, note="Glas im Sand"))
+    assert officer.sync().reports_sent == 1
+
+    office = supervisor.office()
+    try:
+        queue = office.reports(state="submitted")["items"]
+        assert [i["report"]["id"] for i in queue] == [report.id]
+        office.review(report.id, wire.ReviewAction.START)
+        office.review(report.id, wire.ReviewAction.ASK, "Wie viel Glas?")
+        with pytest.raises(Rejected) as err:
+            office.review(report.id, wire.ReviewAction.APPROVE)  # needs_info: wait for the answer
+        assert err.value.code == "invalid_transition"
+    finally:
+        office.close()
+
+    officer.sync()
+    (query,) = officer.open_queries()
+    assert query.question == "Wie viel Glas?" and query.report_id == report.id
+    amendment = officer.answer_query(query, "Etwa zehn Scherben, entfernt.")
+    assert amendment.amends == report.id and amendment.place_id == "pg-1"
+    assert officer.open_queries() == []  # answered here, even before it is sent
+    officer.sync()
+
+    office = supervisor.office()
+    try:
+        detail = office.report(report.id)
+        assert detail["review_state"] == "in_review"
+        assert detail["amendments"][0]["report"]["note"] == "Etwa zehn Scherben, entfernt."
+        assert office.review(report.id, wire.ReviewAction.APPROVE) == "approved"
+    finally:
+        office.close()
+    officer.sync()
+    assert officer.open_queries() == []
+
+
+def test_device_follows_team_changes_made_after_login(server, tmp_path):
+    officer = device_for(server, tmp_path, "pol")
+    assert officer.my_team_ids() == []
+    lead = device_for(server, tmp_path, "lead")
+    office = lead.office()
+    try:
+        office.save_team("t1", wire.TeamRequest("Mitte", ["pol", "kod"]))
+        office.save_route(wire.RouteTemplate("r1", "Runde", [wire.TemplateStop("pg-1", 0, 600)]))
+        now = datetime.now(timezone.utc)
+        office.assign(wire.AssignRequest("r1", "t1", wire.format_timestamp(now - timedelta(hours=1)),
+                                         wire.format_timestamp(now + timedelta(hours=7))))
+    finally:
+        office.close()
+    officer.sync()
+    assert officer.my_team_ids() == ["t1"]
+    assignment, states = officer.route_today()
+    assert assignment.team_id == "t1" and [s.status for s in states] == [wire.StopStatus.OPEN]
+    office = lead.office()
+    try:
+        office.save_team("t1", wire.TeamRequest("Mitte", ["kod"]))
+    finally:
+        office.close()
+    officer.sync()
+    assert officer.my_team_ids() == [] and officer.route_today() is None
+
+
+# ------------------------------------------------------------------ drafts (no server)
+
+
+def place(pid, name, ptype=wire.PlaceType.PLAYGROUND, district="mitte"):
+    return wire.Place(pid, name, ptype, 51.68, 7.82, 30.0, district_id=district)
+
+
+def test_route_draft_windows_order_and_template():
+    d = planning.RouteDraft()
+    assert d.problems() == ["route_needs_name", "route_needs_stops"]
+    a, b, c = place("a", "A"), place("b", "B"), place("c", "C")
+    for p in (a, b, c):
+        d.add(p)
+    assert [(s.start_min, s.end_min) for s in d.stops] == [(0, 45), (45, 90), (90, 135)]
+    d.move(2, -1)
+    d.move(0, -1)  # no-op at the top
+    assert [s.place.id for s in d.stops] == ["a", "c", "b"]
+    assert d.set_window(1, 100, 90) == "window_invalid"
+    assert d.set_window(1, 10, 2000) == "window_invalid"
+    assert d.set_window(1, 10, 30) is None
+    d.remove(0)
+    d.name = "Südstraße spät"
+    template = d.template()
+    assert template.id == "route-sudstrasse-spat"
+    assert [(s.place_id, s.start_min, s.end_min) for s in template.stops] == [("c", 10, 30), ("b", 45, 90)]  # windows stay with their stop
+    assert planning.RouteDraft.from_template(template, {"b": b, "c": c}).stops[0].place.id == "c"
+
+
+def test_place_search_folds_accents_and_filters():
+    places = [place("s", "Südstraße (Kneipenmeile)", wire.PlaceType.NIGHTLIFE),
+              place("p", "Spielplatz Am Bach", district="heessen"), place("q", "Spielplatz Ahornweg")]
+    assert [p.id for p in planning.candidates(places, "sudstrasse")] == ["s"]
+    assert [p.id for p in planning.candidates(places, "spielplatz", district="heessen")] == ["p"]
+    assert [p.id for p in planning.candidates(places, "", place_type="playground")] == ["q", "p"]
+
+
+def test_team_mix_and_shift_bounds():
+    people = [wire.UserRecord("a", "A", wire.Role.OFFICER, wire.Agency.POLICE),
+              wire.UserRecord("b", "B", wire.Role.OFFICER, wire.Agency.KOD)]
+    assert planning.is_mixed(["a", "b"], people) and not planning.is_mixed(["a"], people)
+    start, end = planning.shift_bounds(date(2026, 11, 22), "14:00", 8, tz=timezone.utc)
+    assert (start.hour, end.hour) == (14, 22)
+    for bad in ("25:00", "14-00", ""):
+        with pytest.raises(ValueError):
+            planning.shift_bounds(date(2026, 11, 22), bad, 8)
+    with pytest.raises(ValueError):
+        planning.shift_bounds(date(2026, 11, 22), "14:00", 30)
