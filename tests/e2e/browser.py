@@ -61,3 +61,13 @@ def fill(page, label: str, value: str) -> None:
     box = page.get_by_role("textbox", name=label)
     box.click()
     box.fill(value)
+
+
+def replace(page, label: str, value: str) -> None:
+    """Overwrite a field that already holds text (Flutter keeps its own copy of the value, so
+    the text is selected and deleted with the keyboard first)."""
+    box = page.get_by_role("textbox", name=label)
+    box.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    box.fill(value)

@@ -40,6 +40,14 @@ def stack(tmp_path):
             def start_server() -> None:
                 procs["server"] = start_server(data, sport, tmp_path / "server.log")
 
+            @staticmethod
+            def another_device(name: str) -> str:
+                """A second phone (its own app process and store) on the same server."""
+                port = free_port()
+                procs[f"app-{name}"] = start_app(tmp_path / f"device-{name}", port,
+                                                 f"http://127.0.0.1:{sport}", tmp_path / f"app-{name}.log")
+                return f"http://127.0.0.1:{port}"
+
         yield Stack()
     finally:
         for proc in procs.values():

@@ -9,7 +9,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser import by_id, fill, open_app, phone_context
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_officer_logs_a_check import WESTENTOR, supervisor_reports, wait_for
+from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +79,7 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         page.screenshot(path=artifacts / "09-history.png")
         assert ctx.foreign_requests == []
 
-    items = wait_for(lambda: [i for i in supervisor_reports(stack.server_url) if i["author"] == "kod"])
+    items = wait_for(lambda: reports_made_here(stack.server_url, "kod"))
     by_place = {i["report"]["place_id"]: i for i in items}
     assert sorted(by_place) == ["event-weihnachtsmarkt", "westentor"]
     assert by_place["event-weihnachtsmarkt"]["report"]["counts"] == {"persons": 3}

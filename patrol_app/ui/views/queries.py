@@ -38,7 +38,7 @@ def inbox(app: "PatrolApp") -> list[ft.Control]:
                 big_button(t("answer"), lambda e, q=q: app.show_answer(q), icon=ft.Icons.REPLY,
                            identifier="answer-query"),
             ], spacing=6), padding=12),
-            color=ft.Colors.TERTIARY_CONTAINER)))
+            bgcolor=ft.Colors.TERTIARY_CONTAINER)))
     return out
 
 

@@ -121,7 +121,9 @@ class ReportDetailView(OnlineView):
         return ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=self.app.t("back"),
                                      on_click=lambda e: self.app.show_main()),
                        ft.Text(self.app.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
-                               expand=True)])
+                               expand=True),
+                       ft.Semantics(identifier="detail-reload", content=ft.IconButton(
+                           ft.Icons.REFRESH, tooltip=self.app.t("reload"), on_click=self.reload))])
 
     def fetch(self, office: Office) -> tuple[dict, dict[str, bytes]]:
         detail = office.report(self.report_id)
