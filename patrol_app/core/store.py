@@ -15,6 +15,7 @@ import os
 import sqlite3
 import threading
 import time
+from datetime import date, datetime, tzinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -226,17 +227,20 @@ class LocalStore:
                 "SELECT place_id, observed_at, json_extract(body, '$.presence.verdict')"
                 " FROM reports WHERE place_id IS NOT NULL AND observed_at >= ?", [since]).fetchall()
 
-    def history(self, *, day: str | None = None, place_query: str = "",
+    def history(self, *, since: str | None = None, until: str | None = None, place_query: str = "",
                 state: OutboxState | None = None, limit: int = 200) -> list[tuple[dict, OutboxState]]:
-        """My reports newest first with their outbox state. ``day`` is 'YYYY-MM-DD' (UTC date of
-        observed_at); ``place_query`` matches the place id or name."""
+        """My reports newest first with their outbox state, observed in [since, until) (UTC
+        wire timestamps: a local day is a UTC range); ``place_query`` matches place id or name."""
         sql = ("SELECT r.body, o.state FROM reports r JOIN outbox o ON o.kind = 'report'"
                " AND o.ref = r.id LEFT JOIN ref_data p ON p.kind = 'place' AND p.id = r.place_id"
                " WHERE 1 = 1")
         params: list[Any] = []
-        if day:
-            sql += " AND substr(r.observed_at, 1, 10) = ?"
-            params.append(day)
+        if since:
+            sql += " AND r.observed_at >= ?"
+            params.append(since)
+        if until:
+            sql += " AND r.observed_at < ?"
+            params.append(until)
         if place_query.strip():
             sql += " AND (r.place_id LIKE ? OR json_extract(p.body, '$.name') LIKE ?)"
             like = f"%{place_query.strip()}%"
@@ -256,11 +260,13 @@ class LocalStore:
                 " WHERE target IS NOT NULL GROUP BY target").fetchall()
         return dict(rows)
 
-    def report_days(self) -> list[str]:
+    def report_days(self, tz: tzinfo | None = None) -> list[date]:
+        """The local days (``tz``, default the device's zone) with reports, newest first. Read
+        as UTC hours -- a few hundred rows however many reports -- then turned into days."""
         with self._lock:
-            rows = self.db.execute("SELECT DISTINCT substr(observed_at, 1, 10) d FROM reports"
-                                   " ORDER BY d DESC").fetchall()
-        return [r[0] for r in rows]
+            rows = self.db.execute("SELECT DISTINCT substr(observed_at, 1, 13) FROM reports").fetchall()
+        days = {datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date() for (h,) in rows}
+        return sorted(days, reverse=True)
 
     def report_count(self) -> int:
         with self._lock:

@@ -1,6 +1,8 @@
 """The device store: a report and its outbox entries together or not at all."""
 
 import sqlite3
+from datetime import date, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -115,7 +117,16 @@ def test_history_filters_by_day_place_and_state(store):
         wire.Place("pg-1", "Spielplatz Ahornweg", wire.PlaceType.PLAYGROUND, 51.6, 7.8, 30)]))
     store.mark(ItemKind.REPORT, [a.id], OutboxState.SENT)
     assert [r["id"] for r, _ in store.history()] == [b.id, a.id]
-    assert [r["id"] for r, _ in store.history(day="2026-11-20")] == [a.id]
+    assert [r["id"] for r, _ in store.history(since="2026-11-20T00:00:00.000Z",
+                                              until="2026-11-21T00:00:00.000Z")] == [a.id]
     assert [r["id"] for r, _ in store.history(place_query="ahorn")] == [a.id]
     assert [(r["id"], s) for r, s in store.history(state=OutboxState.PENDING)] == [(b.id, OutboxState.PENDING)]
-    assert store.report_days() == ["2026-11-21", "2026-11-20"]
+    utc = timezone.utc
+    assert store.report_days(utc) == [date(2026, 11, 21), date(2026, 11, 20)]
+
+
+def test_history_days_are_local_days(store):
+    late = report(n=1, observed_at="2026-11-20T23:30:00.000Z")  # 00:30 on the 21st in Hamm
+    store.save_report(late)
+    assert store.report_days(ZoneInfo("Europe/Berlin")) == [date(2026, 11, 21)]
+    assert store.report_days(timezone.utc) == [date(2026, 11, 20)]

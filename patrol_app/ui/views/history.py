@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import flet as ft
@@ -20,8 +21,8 @@ class HistoryView:
         store = app.device.store
         self.day = ft.Dropdown(label=t("filter_day"), value="", expand=True, options=[
             ft.DropdownOption(key="", text=t("all")),
-            *[ft.DropdownOption(key=d, text=f"{d[8:10]}.{d[5:7]}.{d[:4]}" if t.lang == "de" else d)
-              for d in store.report_days()]], on_select=self._changed)
+            *[ft.DropdownOption(key=d.isoformat(), text=t.day(d)) for d in store.report_days()]],
+            on_select=self._changed)
         self.state = ft.Dropdown(label=t("filter_state"), value="", expand=True, options=[
             ft.DropdownOption(key="", text=t("all")),
             *[ft.DropdownOption(key=s.value, text=t("state_" + s.value)) for s in OutboxState]],
@@ -41,7 +42,12 @@ class HistoryView:
     def _fill(self) -> None:
         t = self.app.t
         store = self.app.device.store
-        rows = store.history(day=self.day.value or None, place_query=self.place.value or "",
+        since = until = None
+        if self.day.value:  # the officer's local day, as a UTC range
+            start = datetime.combine(date.fromisoformat(self.day.value), time()).astimezone()
+            since = wire.format_timestamp(start)
+            until = wire.format_timestamp((start + timedelta(days=1)).replace(tzinfo=None).astimezone())
+        rows = store.history(since=since, until=until, place_query=self.place.value or "",
                              state=OutboxState(self.state.value) if self.state.value else None)
         if not rows:
             self.list.controls = [ft.Text(t("no_history"))]

@@ -84,7 +84,8 @@ class ReviewView(OnlineView):
         if self.filters.get("day"):
             start = datetime.combine(date.fromisoformat(self.filters["day"]), time()).astimezone()
             params["since"] = wire.format_timestamp(start)
-            params["until"] = wire.format_timestamp(start + timedelta(days=1))
+            params["until"] = wire.format_timestamp(  # local midnight, across DST too
+                (start + timedelta(days=1)).replace(tzinfo=None).astimezone())
         return office.reports(limit=PAGE, **params)
 
     def render(self, data: dict) -> list[ft.Control]:

@@ -1,0 +1,115 @@
+"""Screens in a real Flet session without a browser (tests/support/flet_session.py), against the
+real server app in-process: every tab of every role renders, and the officer answers a question
+from review by tapping through Today."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+
+import patrol_wire as wire
+from patrol_app.core.checks import CheckDraft
+from patrol_app.core.device import Device
+from patrol_app.ui.app import TABS_BY_ROLE, PatrolApp
+from sync_server.app import create_app
+from sync_server.demo import seed_demo
+from tests.support.flet_session import Harness
+
+PW = "streife2026"
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    from sync_server.config import Settings
+    from sync_server.storage import SqliteStorage
+    from tests.conftest import FAST_KDF
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), kdf=FAST_KDF)
+    storage = SqliteStorage(settings.db_path)
+    seed_demo(storage, settings)
+    with TestClient(create_app(settings, storage)) as c:
+        yield c
+    storage.close()
+
+
+async def open_app(demo_server, tmp_path, username: str) -> tuple[Harness, PatrolApp]:
+    device = Device(tmp_path / username, "http://testserver", transport=demo_server._transport)
+    device.login(username, PW)
+    device.sync()
+    h = Harness()
+    app = PatrolApp(h.page, device)
+    await app.start()
+    await h.settle()
+    return h, app
+
+
+def loaded(h: Harness) -> bool:
+    """An online screen has replaced its spinner (with data or with an error)."""
+    import flet as ft
+
+    return not any(isinstance(c, ft.ProgressRing) for c in h.walk())
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("username", ["polizei", "schichtleitung", "lagebild", "admin"])
+async def test_every_tab_of_every_role_renders(demo_server, tmp_path, username):
+    h, app = await open_app(demo_server, tmp_path, username)
+    try:
+        tabs = TABS_BY_ROLE[app.device.user.role]
+        for i in range(len(tabs)):
+            app.show_main(i)
+            await h.until(lambda: loaded(h))
+            shown = " ".join(h.texts())
+            assert "Server nicht erreichbar" not in shown and "Problem" not in shown, (i, shown[:300])
+            assert h.session.page.navigation_bar.selected_index == i
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_officer_answers_a_question_from_today(demo_server, tmp_path):
+    h, app = await open_app(demo_server, tmp_path, "kod")
+    try:
+        device = app.device
+        place = device.store.place("westentor")
+        fix = wire.GpsFix(place.lat, place.lon, 5.0, wire.format_timestamp(datetime.now(timezone.utc)))
+        report = device.save_check(CheckDraft(place=place, fix=fix, note="Gruppe am Brunnen"))
+        device.sync()
+        sup = Device(tmp_path / "sup", "http://testserver", transport=demo_server._transport)
+        sup.login("lagebild", PW)
+        office = sup.office()
+        office.review(report.id, wire.ReviewAction.START)
+        office.review(report.id, wire.ReviewAction.ASK, "Wie groß war die Gruppe?")
+        office.close()
+
+        await app.sync_now()
+        app.show_main(0)
+        await h.until(lambda: h.has_id("answer-query"))
+        assert h.text_shown("Wie groß war die Gruppe?")
+        await h.click(h.by_id("answer-query"))
+        await h.until(lambda: h.has_id("answer-text"))
+        await h.click(h.by_id("save-answer"))
+        assert h.text_shown("Bitte eine Antwort eingeben.")  # empty answers are refused in words
+        await h.type(h.by_id("answer-text"), "Etwa acht Personen.")
+        await h.click(h.by_id("save-answer"))
+        await h.until(lambda: h.has_id("stop-1") and not h.has_id("answer-query"))
+        (amendment,) = [r for r, _ in device.store.history() if r.get("amends") == report.id]
+        assert amendment["note"] == "Etwa acht Personen."
+        await h.until(lambda: office_state(sup, report.id) == "in_review")
+    finally:
+        h.close()
+
+
+def office_state(device: Device, report_id: str) -> str:
+    office = device.office()
+    try:
+        return office.report(report_id)["review_state"]
+    finally:
+        office.close()
