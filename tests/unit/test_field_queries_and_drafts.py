@@ -14,7 +14,7 @@ from patrol_app.core.checks import CheckDraft
 from patrol_app.core.client import Rejected
 from patrol_app.core.device import Device
 from sync_server.app import create_app
-from tests.conftest import add_place, add_user, login
+from tests.conftest import add_place, add_user
 
 PW = "correct horse battery"
 
