@@ -93,6 +93,12 @@ class Office:
         self.c._request("POST", f"{P}/admin/users/{username}/password",
                         content=wire.canonical_json(wire.PasswordReset(password)))
 
+    def agencies(self) -> list[dict]:
+        return self._get("/admin/agencies")
+
+    def save_district(self, district: wire.District) -> wire.District:
+        return wire.decode(wire.District, self._send("PUT", f"/admin/districts/{district.id}", district))
+
     def import_places(self, data: bytes, fmt: str) -> dict:
         return self.c._request("POST", f"{P}/admin/places/import", content=data,
                                params={"format": fmt}, headers={"Content-Type": "text/plain"})
