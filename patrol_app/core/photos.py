@@ -69,7 +69,9 @@ def process_photo(raw: bytes) -> ProcessedPhoto:
         # resize before rotating: turning the small image is cheaper than turning the big one
         scale = MAX_SIDE / max(im.size)
         target = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
-        im = im.resize(target, Image.Resampling.BICUBIC)  # after draft() the factor is >= 0.5
+        # after draft() the factor is >= 0.5: bilinear (antialiased in Pillow) is as good as
+        # bicubic for such a mild shrink and a third cheaper (43 -> 29 ms here)
+        im = im.resize(target, Image.Resampling.BILINEAR)
     im = ImageOps.exif_transpose(im) or im
     if im.mode not in ("RGB", "L"):
         background = Image.new("RGB", im.size, (255, 255, 255))

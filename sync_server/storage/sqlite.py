@@ -118,9 +118,10 @@ def m002_review_planning_audit(db: Database) -> None:
         """
         ALTER TABLE reports ADD COLUMN review_state TEXT NOT NULL DEFAULT 'submitted';
         ALTER TABLE reports ADD COLUMN amends TEXT;
-        CREATE INDEX reports_review ON reports(review_state, id);
+        -- partial indexes: a new report ('submitted', no amends) writes neither of them, so
+        -- the ingest hot path pays nothing; the 'submitted' queue reads newest ids first anyway
+        CREATE INDEX reports_reviewed ON reports(review_state, id) WHERE review_state <> 'submitted';
         CREATE INDEX reports_amends ON reports(amends) WHERE amends IS NOT NULL;
-        CREATE INDEX reports_team ON reports(team_id, observed_at);
         -- a removed member stays as inactive so that their devices still pull the team and
         -- learn they left it
         ALTER TABLE team_members ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
@@ -452,8 +453,8 @@ class SqliteStorage:
     def team_checks(self, team_id: str, since: str) -> list[tuple[str | None, str, str]]:
         """(place_id, observed_at, server_verdict) of the team's reports since ``since``."""
         return self._read().execute(
-            "SELECT place_id, observed_at, server_verdict FROM reports WHERE team_id = ?"
-            " AND observed_at >= ? ORDER BY observed_at", [team_id, since]).fetchall()
+            "SELECT place_id, observed_at, server_verdict FROM reports WHERE observed_at >= ?"
+            " AND team_id = ? ORDER BY observed_at", [since, team_id]).fetchall()
 
     def district_ids(self) -> set[str]:
         return {r[0] for r in self._read().execute("SELECT id FROM districts")}
@@ -706,6 +707,8 @@ class SqliteStorage:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if flt.review_state not in (None, "submitted"):
+            where.append("r.review_state <> 'submitted'")  # lets SQLite use reports_reviewed
         if not flt.amendments:
             where.append("r.amends IS NULL")
         if flt.since is not None:
