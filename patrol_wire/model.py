@@ -71,6 +71,11 @@ class Finding(str, enum.Enum):
     OTHER = "other"
 
 
+# Bit positions of findings in the server's findings mask: the enum's order, which therefore
+# only ever grows at the end (pinned by a test).
+FINDING_BITS: dict[str, int] = {f.value: i for i, f in enumerate(Finding)}
+
+
 class Measure(str, enum.Enum):
     TALK = "talk"
     ORDER_TO_LEAVE = "order_to_leave"
@@ -546,3 +551,104 @@ class UserRecord:
     role: Role
     agency: Agency
     disabled: bool = False
+
+
+# ---------------------------------------------------------------- situation picture
+
+
+class Trend(str, enum.Enum):
+    UP = "up"
+    DOWN = "down"
+    FLAT = "flat"
+    NEW = "new"  # no checks in the previous window
+
+
+@dataclass(frozen=True, slots=True)
+class AreaFigures:
+    """Checks, findings and measures of one district (``key`` None: reports without a place)."""
+
+    key: Optional[str]
+    name: str
+    checks: int
+    findings: int
+    measures: int
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Active places of a type checked at least once in the window, city-wide or per district."""
+
+    place_type: PlaceType
+    district_id: Optional[str]
+    checked: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceScore:
+    """A place's effort-normalised hotspot score: findings per check, smoothed toward the
+    city-wide rate (see sync_server/situation.py), now and in the previous window."""
+
+    place_id: str
+    name: str
+    type: PlaceType
+    district_id: Optional[str]
+    category: Optional[str]
+    lat: float
+    lon: float
+    checks: int
+    findings: int
+    score: float
+    prev_checks: int
+    prev_findings: int
+    prev_score: float
+    trend: Trend
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    day: str  # local date YYYY-MM-DD
+    checks: int
+    findings: int
+
+
+@dataclass(frozen=True, slots=True)
+class MissedStop:
+    assignment_id: str
+    team_id: str
+    team_name: str
+    place_id: str
+    place_name: str
+    window_start: str
+    window_end: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenQuestion:
+    report_id: str
+    place_name: Optional[str]
+    question: str
+    asked_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """The inter-agency picture for a time window and filters (agency rule applied)."""
+
+    since: str
+    until: str
+    timezone: str
+    prior_checks: float
+    city_rate: float
+    checks: int
+    findings: int
+    measures: int
+    places_checked: int
+    by_district: list[AreaFigures]
+    findings_by_category: dict[str, int]
+    coverage: list[Coverage]
+    hotspots: list[PlaceScore]
+    grid: list[list[int]]  # [weekday Monday=0][hour 0-23] findings, local time
+    timeline: list[DayFigures]
+    open_questions: list[OpenQuestion]
+    missed: list[MissedStop]

@@ -27,6 +27,7 @@ class Perm(str, enum.Enum):
     REVIEW = "review"          # review transitions, questions to the field
     PLAN = "plan"              # teams, route templates, assignments
     PROGRESS = "progress"      # live progress and missed checkpoints
+    SITUATION = "situation"    # the situation picture and its exports
     ADMIN = "admin"            # users, districts, places, checklists, audit log
 
 
@@ -34,7 +35,8 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OFFICER: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN}),
     Role.SHIFT_LEAD: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN, Perm.READ_ALL, Perm.PLAN,
                                 Perm.PROGRESS}),
-    Role.SUPERVISOR: frozenset({Perm.SYNC, Perm.READ_ALL, Perm.REVIEW, Perm.PROGRESS}),
+    Role.SUPERVISOR: frozenset({Perm.SYNC, Perm.READ_ALL, Perm.REVIEW, Perm.PROGRESS,
+                                Perm.SITUATION}),
     Role.ADMIN: frozenset({Perm.SYNC, Perm.ADMIN}),
 }
 

@@ -31,10 +31,17 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     missed_grace: timedelta = timedelta(minutes=15)  # a stop is missed this long after its window
     max_import_body: int = 16 * 1024 * 1024
+    timezone: str = "Europe/Berlin"  # the city's clock: weekday x hour, days in the picture
+    tiles_path: Path | None = None  # an MBTiles file; None: the demo basemap in assets/
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "server.db"
+
+    @property
+    def tiles_file(self) -> Path:
+        """The MBTiles basemap: PATROL_TILES, else the one seed-demo writes."""
+        return self.tiles_path or self.data_dir / "basemap.mbtiles"
 
     @property
     def photo_dir(self) -> Path:
@@ -45,4 +52,7 @@ class Settings:
         root = Path(data_dir or os.environ.get("PATROL_DATA_DIR", "./server-data"))
         origins = tuple(o for o in os.environ.get("PATROL_CORS_ORIGINS", "").split(",") if o)
         grace = timedelta(minutes=float(os.environ.get("PATROL_MISSED_GRACE_MIN", "15")))
-        return cls(data_dir=root, cors_origins=origins, missed_grace=grace)
+        tiles = os.environ.get("PATROL_TILES")
+        return cls(data_dir=root, cors_origins=origins, missed_grace=grace,
+                   timezone=os.environ.get("PATROL_TZ", "Europe/Berlin"),
+                   tiles_path=Path(tiles) if tiles else None)

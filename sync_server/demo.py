@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import patrol_wire as wire
 
 from .config import Settings
+from .basemap import build_mbtiles
 from .places_import import import_places
 from .planning import concrete_assignment
 from .security import hash_password
@@ -127,6 +128,8 @@ def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = 
                               shift_start=assignment.shift_start, shift_end=assignment.shift_end,
                               actor="demo")
     reports = seed_reports(storage, settings, demo, day)
+    if not settings.tiles_file.exists():
+        build_mbtiles(settings.tiles_file, demo["districts"], name=f"{demo['city']} (synthetic)")
     return {"districts": len(demo["districts"]), "places": len(report.imported), "users": len(ids),
             "reports": reports}
 

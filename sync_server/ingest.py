@@ -67,7 +67,9 @@ class Ingestor:
             accuracy_m=None if fix is None else fix["accuracy_m"],
             device_verdict=data["presence"]["verdict"], server_verdict=verdict.verdict.value,
             server_distance_m=verdict.distance_m, severity=data["severity"],
-            visibility=data["visibility"], photos=data["photos"], amends=data["amends"])
+            visibility=data["visibility"], photos=data["photos"], amends=data["amends"],
+            findings_mask=_mask(data["findings"]), n_findings=len(data["findings"]),
+            n_measures=len(data["measures"]))
 
     def ingest(self, items: list[object], *, author: User) -> list[wire.ReportResult]:
         """One result per item, in order; valid items are stored in one transaction."""
@@ -128,6 +130,16 @@ class Ingestor:
             body = self.storage.place_bodies([place_id]).get(place_id)
             self._places[place_id] = None if body is None else wire.decode(Place, wire.parse_json(body))
         return self._places[place_id]
+
+
+_BITS = wire.FINDING_BITS
+
+
+def _mask(findings: list[str]) -> int:
+    mask = 0
+    for f in findings:
+        mask |= 1 << _BITS[f]
+    return mask
 
 
 def _utc(text: str, moment: datetime) -> str:

@@ -72,6 +72,7 @@ Reviewer = Annotated[User, Depends(_needs(Perm.REVIEW))]
 Planner = Annotated[User, Depends(_needs(Perm.PLAN))]
 ProgressViewer = Annotated[User, Depends(_needs(Perm.PROGRESS))]
 Admin = Annotated[User, Depends(_needs(Perm.ADMIN))]
+Analyst = Annotated[User, Depends(_needs(Perm.SITUATION))]
 
 
 def readers(user: UserDep) -> User:

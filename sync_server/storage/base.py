@@ -8,7 +8,7 @@ no SQL lives outside ``sync_server/storage``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from patrol_wire import Agency, Role
 
@@ -43,6 +43,9 @@ class NewReport:
     visibility: str
     photos: list[str]
     amends: str | None = None
+    findings_mask: int = 0  # bit i = patrol_wire.FINDING_BITS order
+    n_findings: int = 0
+    n_measures: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,17 @@ class ReportFilter:
     amendments: bool = False  # include reports that amend another
     before_id: str | None = None  # keyset paging: newest first
     limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PictureFilter:
+    """Whose eyes (the agency rule) and which slice of the situation picture."""
+
+    viewer_agency: str
+    district_id: str | None = None
+    place_type: str | None = None
+    category: str | None = None
+    agency: str | None = None
 
 
 class Storage(Protocol):
@@ -148,5 +162,16 @@ class Storage(Protocol):
                   uploaded_by: int, received_at: str) -> bool: ...
     def photo_count(self) -> int: ...
     def report_count(self) -> int: ...
+    def picture_by_place(self, f: PictureFilter, *, prev_since: str, since: str, until: str
+                         ) -> list[tuple[str | None, int, int, int, int]]: ...
+    def picture_by_hour(self, f: PictureFilter, *, since: str, until: str
+                        ) -> list[tuple[str, int, int, int]]: ...
+    def district_bodies(self) -> list[str]: ...
+    def picture_places(self) -> list[str]: ...
+    def open_questions(self, f: PictureFilter, *, since: str, until: str, limit: int = 50
+                       ) -> list[str]: ...
+    def assignments_between(self, since: str, until: str) -> list[str]: ...
+    def export_rows(self, f: PictureFilter, *, since: str, until: str, batch: int = 1000
+                    ) -> Iterator[tuple]: ...
     def list_reports(self, flt: ReportFilter, *, viewer: User, team_ids: list[str] | None
                      ) -> list[dict[str, Any]]: ...

@@ -17,14 +17,14 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from patrol_wire import Agency, Role
 
-from .base import IngestOutcome, NewReport, ReportFilter, ReportRef, User
+from .base import IngestOutcome, NewReport, PictureFilter, ReportFilter, ReportRef, User
 
 migrations = Migrations("sync_server")
 
@@ -152,6 +152,41 @@ def m002_review_planning_audit(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         """
     )
+
+
+@migrations()
+def m003_situation(db: Database) -> None:
+    """What the situation picture reads, kept beside each report at ingest so a 30-day window is
+    one scan of one covering index: findings as a bit mask (bit = Finding order, see
+    patrol_wire.FINDING_BITS), their count, the measures' count; places get their category and
+    event dates as columns."""
+    db.executescript(
+        """
+        ALTER TABLE reports ADD COLUMN findings_mask INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE reports ADD COLUMN n_findings INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE reports ADD COLUMN n_measures INTEGER NOT NULL DEFAULT 0;
+        UPDATE reports SET n_findings = json_array_length(body, '$.findings'),
+                           n_measures = json_array_length(body, '$.measures');
+        -- replaces reports_observed: same leading column, and covering for the picture
+        DROP INDEX reports_observed;
+        CREATE INDEX reports_picture ON reports(observed_at, place_id, n_findings, n_measures,
+                                                findings_mask, agency, visibility);
+        ALTER TABLE places ADD COLUMN category TEXT;
+        ALTER TABLE places ADD COLUMN active_from TEXT;
+        ALTER TABLE places ADD COLUMN active_until TEXT;
+        UPDATE places SET category = json_extract(body, '$.category'),
+                          active_from = json_extract(body, '$.active_from'),
+                          active_until = json_extract(body, '$.active_until');
+        """
+    )
+    from patrol_wire import FINDING_BITS  # existing rows: the mask from their findings
+
+    rows = db.execute("SELECT id, body FROM reports WHERE n_findings > 0").fetchall()
+    for rid, body in rows:
+        mask = 0
+        for f in json.loads(body)["findings"]:
+            mask |= 1 << FINDING_BITS[f]
+        db.execute("UPDATE reports SET findings_mask = ? WHERE id = ?", [mask, rid])
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -335,10 +370,12 @@ class SqliteStorage:
         ids = []
         with self._tx() as c:
             for pid, body, ptype, district, active in rows:
+                data = json.loads(body)
                 c.execute(
-                    "INSERT OR REPLACE INTO places (id, body, type, district_id, active, seq)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [pid, body, ptype, district, int(active), self._bump(c)])
+                    "INSERT OR REPLACE INTO places (id, body, type, district_id, active, seq,"
+                    " category, active_from, active_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [pid, body, ptype, district, int(active), self._bump(c), data.get("category"),
+                     _utc_or_none(data.get("active_from")), _utc_or_none(data.get("active_until"))])
                 ids.append(pid)
             if ids:
                 _audit(c, actor, "places.upsert", "place", ids[0] if len(ids) == 1 else "*",
@@ -538,7 +575,8 @@ class SqliteStorage:
                     new_rows.append((r.id, r.content_hash, r.body, author.id, author.agency.value,
                                      r.team_id, r.place_id, r.observed_at, received_at, r.lat,
                                      r.lon, r.accuracy_m, r.device_verdict, r.server_verdict,
-                                     r.server_distance_m, r.severity, r.visibility, r.amends))
+                                     r.server_distance_m, r.severity, r.visibility, r.amends,
+                                     r.findings_mask, r.n_findings, r.n_measures))
                     photo_rows.extend((r.id, sha) for sha in r.photos)
                     statuses.append("created")
                     if r.amends is not None:
@@ -550,8 +588,8 @@ class SqliteStorage:
             c.executemany(
                 "INSERT INTO reports (id, content_hash, body, author_id, agency, team_id, place_id,"
                 " observed_at, received_at, lat, lon, accuracy_m, device_verdict, server_verdict,"
-                " server_distance_m, severity, visibility, amends)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
+                " server_distance_m, severity, visibility, amends, findings_mask, n_findings, n_measures)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
             c.executemany("INSERT OR IGNORE INTO report_photos (report_id, sha256) VALUES (?, ?)",
                           photo_rows)
             for r in amendments:
@@ -691,6 +729,91 @@ class SqliteStorage:
     def report_count(self) -> int:
         return self._read().execute("SELECT count(*) FROM reports").fetchone()[0]
 
+    # ------------------------------------------------------------ situation picture
+
+    def _picture_where(self, f: PictureFilter) -> tuple[str, str, list[Any]]:
+        """(join, where, params) for the viewer's agency rule and the picture's filters."""
+        where = ["(r.visibility = 'cooperation' OR r.agency = ?)"]
+        params: list[Any] = [f.viewer_agency]
+        if f.agency is not None:
+            where.append("r.agency = ?")
+            params.append(f.agency)
+        join = ""
+        place_filters = [("p.district_id", f.district_id), ("p.type", f.place_type),
+                         ("p.category", f.category)]
+        if any(v is not None for _, v in place_filters):
+            join = " JOIN places p ON p.id = r.place_id"
+            for column, value in place_filters:
+                if value is not None:
+                    where.append(f"{column} = ?")
+                    params.append(value)
+        return join, " AND ".join(where), params
+
+    def picture_by_place(self, f: PictureFilter, *, prev_since: str, since: str, until: str
+                         ) -> list[tuple[str | None, int, int, int, int]]:
+        """(place_id, in_current_window, checks, findings, measures) over [prev_since, until),
+        split at ``since``: both windows in one scan of the covering index."""
+        join, where, params = self._picture_where(f)
+        return self._read().execute(
+            "SELECT r.place_id, r.observed_at >= ? AS cur, count(*), sum(r.n_findings),"
+            f" sum(r.n_measures) FROM reports r{join} WHERE r.observed_at >= ?"
+            f" AND r.observed_at < ? AND {where} GROUP BY r.place_id, cur",
+            [since, prev_since, until, *params]).fetchall()
+
+    def picture_by_hour(self, f: PictureFilter, *, since: str, until: str
+                        ) -> list[tuple[str, int, int, int]]:
+        """(UTC hour 'YYYY-MM-DDTHH', findings_mask, checks, findings) in [since, until): the
+        caller turns hours into local days, weekdays and hours, masks into categories."""
+        join, where, params = self._picture_where(f)
+        return self._read().execute(
+            "SELECT substr(r.observed_at, 1, 13) AS h, r.findings_mask, count(*), sum(r.n_findings)"
+            f" FROM reports r{join} WHERE r.observed_at >= ? AND r.observed_at < ? AND {where}"
+            " GROUP BY h, r.findings_mask", [since, until, *params]).fetchall()
+
+    def district_bodies(self) -> list[str]:
+        return [r[0] for r in self._read().execute("SELECT body FROM districts ORDER BY id")]
+
+    def picture_places(self) -> list[str]:
+        """Bodies of all places (active or not: old reports may name retired places)."""
+        return [r[0] for r in self._read().execute("SELECT body FROM places ORDER BY id")]
+
+    def open_questions(self, f: PictureFilter, *, since: str, until: str, limit: int = 50
+                       ) -> list[str]:
+        """Query bodies still waiting for an answer, on reports in the window the viewer sees."""
+        join, where, params = self._picture_where(f)
+        return [row[0] for row in self._read().execute(
+            f"SELECT q.body FROM queries q JOIN reports r ON r.id = q.report_id{join}"
+            f" WHERE q.open = 1 AND r.observed_at >= ? AND r.observed_at < ? AND {where}"
+            " ORDER BY q.seq DESC LIMIT ?", [since, until, *params, limit])]
+
+    def assignments_between(self, since: str, until: str) -> list[str]:
+        """Bodies of active assignments whose shift overlaps [since, until)."""
+        return [r[0] for r in self._read().execute(
+            "SELECT body FROM assignments WHERE active = 1 AND shift_end > ? AND shift_start < ?"
+            " ORDER BY shift_start", [since, until])]
+
+    def export_rows(self, f: PictureFilter, *, since: str, until: str, batch: int = 1000
+                    ) -> Iterator[tuple]:
+        """Reports for export, oldest first, streamed in batches from one read transaction:
+        memory stays flat however many there are. Rows: (body, author, agency, received_at,
+        server_verdict, server_distance_m, review_state, place_name, district_id)."""
+        join, where, params = self._picture_where(f)
+        if not join:
+            join = " LEFT JOIN places p ON p.id = r.place_id"
+        conn = _connect(self.path)  # its own connection: a long read must not pin a shared one
+        try:
+            conn.execute("BEGIN")
+            cur = conn.execute(
+                "SELECT r.body, u.username, r.agency, r.received_at, r.server_verdict,"
+                " r.server_distance_m, r.review_state, json_extract(p.body, '$.name'), p.district_id"
+                f" FROM reports r JOIN users u ON u.id = r.author_id{join}"
+                f" WHERE r.observed_at >= ? AND r.observed_at < ? AND {where}"
+                " ORDER BY r.observed_at, r.id", [since, until, *params])
+            while rows := cur.fetchmany(batch):
+                yield from rows
+        finally:
+            conn.close()
+
     def list_reports(self, flt: ReportFilter, *, viewer: User, team_ids: list[str] | None
                      ) -> list[dict[str, Any]]:
         """Reports newest first, with the viewer's agency rule applied in SQL. ``team_ids``
@@ -735,6 +858,13 @@ class SqliteStorage:
                         "place_name": place_name,
                         "server_presence": {"verdict": verdict, "distance_m": dist}})
         return out
+
+
+def _utc_or_none(ts: str | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromisoformat(ts).astimezone(timezone.utc).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _now() -> str:

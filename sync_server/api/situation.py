@@ -1,0 +1,223 @@
+"""The situation picture and its exports (GeoJSON, CSV), for supervisors.
+
+Exports stream: rows come from the database in batches and leave as they are encoded, so
+memory stays flat however many reports a window holds. Every export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Iterator, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+import patrol_wire as wire
+from patrol_wire import ErrorCode
+
+from .. import situation
+from ..storage import PictureFilter, User
+from . import docs
+from .deps import Analyst, SettingsDep, StorageDep
+from .errors import ApiError
+from .reports import utc_param
+
+router = APIRouter(prefix=wire.API_PREFIX, tags=["situation"])
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 400
+
+
+def _window(since: str | None, until: str | None) -> tuple[datetime, datetime]:
+    end = wire.parse_timestamp(utc_param("until", until)) if until else datetime.now(timezone.utc)
+    start = wire.parse_timestamp(utc_param("since", since)) if since else end - timedelta(days=DEFAULT_DAYS)
+    if start >= end:
+        raise ApiError(422, ErrorCode.INVALID_VALUE, "since must lie before until", {"field": "since"})
+    if end - start > timedelta(days=MAX_DAYS):
+        raise ApiError(422, ErrorCode.INVALID_VALUE, f"at most {MAX_DAYS} days per window",
+                       {"field": "since"})
+    return start, end
+
+
+def _filter(user: User, district_id, place_type, category, agency) -> PictureFilter:
+    return PictureFilter(user.agency.value, district_id,
+                         place_type.value if place_type else None, category,
+                         agency.value if agency else None)
+
+
+Since = Annotated[str | None, Query(description="window start, ISO 8601 (default: until - 7 days)")]
+Until = Annotated[str | None, Query(description="window end, ISO 8601 (default: now)")]
+District = Annotated[str | None, Query(max_length=64)]
+Category = Annotated[str | None, Query(max_length=8, description="place category, e.g. A")]
+
+
+@router.get("/situation", responses=docs.answers({200: "Situation"}, 401, 403, 422))
+def get_situation(user: Analyst, storage: StorageDep, settings: SettingsDep,
+                  since: Since = None, until: Until = None, district_id: District = None,
+                  place_type: wire.PlaceType | None = None, category: Category = None,
+                  agency: wire.Agency | None = None) -> dict:
+    """Checks, findings by category, measures, coverage, effort-normalised hotspot scores with
+    their trend, the weekday x hour grid, open questions and missed checkpoints."""
+    start, end = _window(since, until)
+    pic = situation.compute(storage, _filter(user, district_id, place_type, category, agency),
+                            since=start, until=end, tz=settings.timezone, grace=settings.missed_grace)
+    return wire.encode(pic)
+
+
+def _stream(chunks: Iterator[str], media: str, filename: str) -> StreamingResponse:
+    return StreamingResponse((c.encode("utf-8") for c in chunks), media_type=media,
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/export/reports.geojson",
+            responses={200: {"description": "RFC 7946 FeatureCollection",
+                             "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
+def export_reports_geojson(user: Analyst, storage: StorageDep, since: Since = None,
+                           until: Until = None, district_id: District = None,
+                           place_type: wire.PlaceType | None = None, category: Category = None,
+                           agency: wire.Agency | None = None) -> StreamingResponse:
+    """Reports as GeoJSON points at the device's fix ([lon, lat], WGS84); a report without a
+    fix has a null geometry. No author names or notes: this is for maps, not casework."""
+    start, end = _window(since, until)
+    f = _filter(user, district_id, place_type, category, agency)
+    storage.record(user.username, "export.reports_geojson", "export", "reports.geojson",
+                   _export_detail(f, start, end))
+    s, u = wire.format_timestamp(start), wire.format_timestamp(end)
+
+    def chunks() -> Iterator[str]:
+        yield '{"type":"FeatureCollection","features":['
+        first = True
+        buf: list[str] = []
+        for body, _author, ag, _rec, verdict, _dist, state, place_name, district in \
+                storage.export_rows(f, since=s, until=u):
+            r = json.loads(body)
+            fix = r.get("fix")
+            geometry = ({"type": "Point", "coordinates": [fix["lon"], fix["lat"]]} if fix else None)
+            feature = {"type": "Feature", "id": r["id"], "geometry": geometry, "properties": {
+                "observed_at": r["observed_at"], "place_id": r["place_id"], "place_name": place_name,
+                "district_id": district, "agency": ag, "severity": r["severity"],
+                "findings": r["findings"], "measures": r["measures"], "counts": r["counts"],
+                "server_verdict": verdict, "review_state": state,
+                "accuracy_m": fix["accuracy_m"] if fix else None}}
+            buf.append(("" if first else ",") + json.dumps(feature, ensure_ascii=False,
+                                                            separators=(",", ":")))
+            first = False
+            if len(buf) >= 500:
+                yield "".join(buf)
+                buf.clear()
+        yield "".join(buf) + "]}"
+
+    return _stream(chunks(), "application/geo+json", "reports.geojson")
+
+
+@router.get("/export/places.geojson",
+            responses={200: {"description": "RFC 7946 FeatureCollection",
+                             "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
+def export_places_geojson(user: Analyst, storage: StorageDep, since: Since = None,
+                          until: Until = None, district_id: District = None,
+                          place_type: wire.PlaceType | None = None, category: Category = None,
+                          agency: wire.Agency | None = None) -> StreamingResponse:
+    """Every place (polygon or point) with its checks, findings and hotspot score in the window."""
+    start, end = _window(since, until)
+    f = _filter(user, district_id, place_type, category, agency)
+    storage.record(user.username, "export.places_geojson", "export", "places.geojson",
+                   _export_detail(f, start, end))
+    scores, _cur, r_now, places = situation.place_scores(storage, f, start, end)
+    by_id = {sc.place_id: sc for sc in scores}
+
+    def chunks() -> Iterator[str]:
+        yield '{"type":"FeatureCollection","features":['
+        first = True
+        for pid in sorted(places):
+            p = places[pid].place
+            if not situation._place_matches(p, f):
+                continue
+            sc = by_id.get(pid)
+            ring = p.polygon
+            if ring and ring[0] != ring[-1]:
+                ring = [*ring, ring[0]]
+            geometry = ({"type": "Polygon", "coordinates": [ring]} if ring
+                        else {"type": "Point", "coordinates": [p.lon, p.lat]})
+            props = {"name": p.name, "type": p.type.value, "district_id": p.district_id,
+                     "category": p.category, "checks": sc.checks if sc else 0,
+                     "findings": sc.findings if sc else 0,
+                     "score": sc.score if sc else round(r_now, 4),
+                     "prev_score": sc.prev_score if sc else None,
+                     "trend": sc.trend.value if sc else None}
+            yield ("" if first else ",") + json.dumps(
+                {"type": "Feature", "id": pid, "geometry": geometry, "properties": props},
+                ensure_ascii=False, separators=(",", ":"))
+            first = False
+        yield "]}"
+
+    return _stream(chunks(), "application/geo+json", "places.geojson")
+
+
+CSV_COLUMNS = ["id", "observed_at", "observed_local", "place_id", "place_name", "district_id",
+               "author", "agency", "severity", "findings", "measures", "note", "lat", "lon",
+               "accuracy_m", "device_verdict", "server_verdict", "server_distance_m",
+               "review_state", "visibility"]
+
+
+@router.get("/export/reports.csv",
+            responses={200: {"description": "CSV, UTF-8", "content": {"text/csv": {}}},
+                       **docs.answers({}, 401, 403, 422)})
+def export_reports_csv(user: Analyst, storage: StorageDep, settings: SettingsDep,
+                       since: Since = None, until: Until = None, district_id: District = None,
+                       place_type: wire.PlaceType | None = None, category: Category = None,
+                       agency: wire.Agency | None = None,
+                       dialect: Annotated[Literal["comma", "semicolon"], Query(
+                           description="'semicolon': ';' separator, decimal comma and a BOM, as "
+                                       "German spreadsheet programs expect")] = "comma",
+                       ) -> StreamingResponse:
+    """Reports as CSV, one row each, oldest first; lists inside a cell are joined with ' | '."""
+    start, end = _window(since, until)
+    f = _filter(user, district_id, place_type, category, agency)
+    storage.record(user.username, "export.reports_csv", "export", "reports.csv",
+                   {**_export_detail(f, start, end), "dialect": dialect})
+    s, u = wire.format_timestamp(start), wire.format_timestamp(end)
+    german = dialect == "semicolon"
+    zone = ZoneInfo(settings.timezone)
+
+    def num(x: float | None) -> str:
+        if x is None:
+            return ""
+        text = repr(round(x, 7)) if isinstance(x, float) else str(x)
+        return text.replace(".", ",") if german else text
+
+    def chunks() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";" if german else ",", lineterminator="\r\n")
+        if german:
+            out.write("\ufeff")
+        writer.writerow(CSV_COLUMNS)
+        n = 0
+        for body, author, ag, _rec, verdict, dist, state, place_name, district in \
+                storage.export_rows(f, since=s, until=u):
+            r = json.loads(body)
+            fix = r.get("fix") or {}
+            local = wire.parse_timestamp(r["observed_at"]).astimezone(zone)
+            writer.writerow([
+                r["id"], r["observed_at"], local.strftime("%d.%m.%Y %H:%M" if german else "%Y-%m-%d %H:%M"),
+                r["place_id"] or "", place_name or "", district or "", author, ag, r["severity"],
+                " | ".join(r["findings"]), " | ".join(r["measures"]), r["note"],
+                num(fix.get("lat")), num(fix.get("lon")), num(fix.get("accuracy_m")),
+                r["presence"]["verdict"], verdict, num(dist), state, r["visibility"]])
+            n += 1
+            if n % 500 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    return _stream(chunks(), "text/csv; charset=utf-8", "reports.csv")
+
+
+def _export_detail(f: PictureFilter, start: datetime, end: datetime) -> dict:
+    return {"since": wire.format_timestamp(start), "until": wire.format_timestamp(end),
+            **{k: v for k, v in (("district_id", f.district_id), ("place_type", f.place_type),
+                                 ("category", f.category), ("agency", f.agency)) if v}}

@@ -1,0 +1,208 @@
+"""The situation picture: figures for a time window, corrected for patrol effort.
+
+Raw finding counts mostly show where patrols went. The hotspot score is therefore a rate --
+findings per check -- and, so that one check with two findings does not top the list, it is
+smoothed toward the city-wide rate with an additive (empirical-Bayes style) prior:
+
+    score(place) = (findings(place) + m * r) / (checks(place) + m)
+
+    r = findings / checks over all places in the window (with the same filters)
+    m = PRIOR_CHECKS: how many checks' worth of weight the city-wide rate gets
+
+A place checked once with two findings scores (2 + 5r) / 6, near r; a place with 40 checks and
+80 findings scores (80 + 5r) / 45, near its own rate of 2. The trend compares the score with the
+same formula on the previous window of the same length (with that window's own r): "up" or
+"down" when it moved by more than TREND_MIN_CHANGE in relative terms (and by at least
+TREND_MIN_DELTA absolute), "new" when the place had no check before, else "flat".
+
+Everything respects the agency rule: a report marked agency-only counts only for viewers of
+its agency. Weekday x hour and days are in the city's local time zone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import patrol_wire as wire
+from patrol_wire import FINDING_BITS, PlaceType, Trend
+
+from .storage import PictureFilter, Storage
+
+PRIOR_CHECKS = 5.0
+TREND_MIN_CHANGE = 0.10
+TREND_MIN_DELTA = 0.05
+TOP_HOTSPOTS = 20
+_BIT_NAMES = {bit: name for name, bit in FINDING_BITS.items()}
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    place: wire.Place
+
+    def active_during(self, since: str, until: str) -> bool:
+        p = self.place
+        if not p.active:
+            return False
+        if p.active_from and _utc(p.active_from) >= until:
+            return False
+        return not (p.active_until and _utc(p.active_until) < since)
+
+
+def smoothed(findings: int, checks: int, city_rate: float, prior: float = PRIOR_CHECKS) -> float:
+    return (findings + prior * city_rate) / (checks + prior)
+
+
+def trend(score: float, prev_score: float, prev_checks: int) -> Trend:
+    if prev_checks == 0:
+        return Trend.NEW
+    delta = score - prev_score
+    if abs(delta) < TREND_MIN_DELTA or abs(delta) < TREND_MIN_CHANGE * max(prev_score, 1e-9):
+        return Trend.FLAT
+    return Trend.UP if delta > 0 else Trend.DOWN
+
+
+def place_scores(storage: Storage, f: PictureFilter, since: datetime, until: datetime
+                 ) -> tuple[list[wire.PlaceScore], dict, float, dict[str, PlaceInfo]]:
+    """Scores of every place checked in the window, best first; also the per-place figures
+    of the current window, the city-wide rate and the places."""
+    length = until - since
+    s_prev, s, u = (wire.format_timestamp(x) for x in (since - length, since, until))
+    rows = storage.picture_by_place(f, prev_since=s_prev, since=s, until=u)
+    cur: dict[str | None, tuple[int, int, int]] = {}
+    prev: dict[str | None, tuple[int, int, int]] = {}
+    for place_id, is_cur, checks, findings, measures in rows:
+        (cur if is_cur else prev)[place_id] = (checks, findings or 0, measures or 0)
+    places = {p.id: PlaceInfo(p) for p in
+              (wire.decode(wire.Place, json.loads(b)) for b in storage.picture_places())}
+
+    def rate(table: dict) -> float:
+        checks = sum(c for pid, (c, _, _) in table.items() if pid is not None)
+        findings = sum(fi for pid, (_, fi, _) in table.items() if pid is not None)
+        return findings / checks if checks else 0.0
+
+    r_now, r_prev = rate(cur), rate(prev)
+    scores = []
+    for pid, (checks, findings, _) in cur.items():
+        info = places.get(pid) if pid is not None else None
+        if info is None:
+            continue
+        pc, pf, _ = prev.get(pid, (0, 0, 0))
+        score = smoothed(findings, checks, r_now)
+        prev_score = smoothed(pf, pc, r_prev) if pc else r_prev
+        p = info.place
+        scores.append(wire.PlaceScore(
+            p.id, p.name, p.type, p.district_id, p.category, p.lat, p.lon, checks, findings,
+            round(score, 4), pc, pf, round(prev_score, 4), trend(score, prev_score, pc)))
+    scores.sort(key=lambda x: (-x.score, -x.checks, x.place_id))
+    return scores, cur, r_now, places
+
+
+def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datetime,
+            tz: str = "Europe/Berlin", grace: timedelta = timedelta(minutes=15),
+            now: datetime | None = None) -> wire.Situation:
+    zone = ZoneInfo(tz)
+    s, u = wire.format_timestamp(since), wire.format_timestamp(until)
+    scores, cur, r_now, places = place_scores(storage, f, since, until)
+
+    # per district (and reports without a place)
+    districts = {d["id"]: d["name"] for d in _districts(storage)}
+    area: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for pid, (checks, findings, measures) in cur.items():
+        info = places.get(pid) if pid is not None else None
+        key = info.place.district_id if info else None
+        a = area[key]
+        a[0] += checks
+        a[1] += findings
+        a[2] += measures
+    by_district = [wire.AreaFigures(k, districts.get(k, k) if k else "—", *v)
+                   for k, v in sorted(area.items(), key=lambda kv: (kv[0] is None, districts.get(kv[0] or "", "")))]
+
+    # coverage: active places of each type (within the place filters) checked at least once
+    checked_ids = {pid for pid in cur if pid is not None}
+    cov_total: dict[tuple[str, str | None], int] = defaultdict(int)
+    cov_checked: dict[tuple[str, str | None], int] = defaultdict(int)
+    for info in places.values():
+        p = info.place
+        if not _place_matches(p, f) or not info.active_during(s, u):
+            continue
+        for key in ((p.type.value, None), (p.type.value, p.district_id)):
+            cov_total[key] += 1
+            cov_checked[key] += p.id in checked_ids
+    coverage = [wire.Coverage(PlaceType(t), d, cov_checked[(t, d)], n)
+                for (t, d), n in sorted(cov_total.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))]
+
+    # hours -> local weekday x hour grid, local days, categories
+    grid = [[0] * 24 for _ in range(7)]
+    days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    categories: dict[str, int] = defaultdict(int)
+    for hour, mask, checks, findings in storage.picture_by_hour(f, since=s, until=u):
+        local = datetime.fromisoformat(hour + ":00:00+00:00").astimezone(zone)
+        grid[local.weekday()][local.hour] += findings or 0
+        d = days[local.date().isoformat()]
+        d[0] += checks
+        d[1] += findings or 0
+        bit = 0
+        while mask:
+            if mask & 1:
+                categories[_BIT_NAMES.get(bit, "other")] += checks
+            mask >>= 1
+            bit += 1
+    timeline = [wire.DayFigures(day, c, fi) for day, (c, fi) in sorted(days.items())]
+
+    questions = []
+    for body in storage.open_questions(f, since=s, until=u):
+        q = json.loads(body)
+        info = places.get(q.get("place_id")) if q.get("place_id") else None
+        questions.append(wire.OpenQuestion(q["report_id"], info.place.name if info else None,
+                                           q["question"], q["asked_at"]))
+
+    totals = [sum(v[i] for v in cur.values()) for i in range(3)]
+    return wire.Situation(
+        since=s, until=u, timezone=tz, prior_checks=PRIOR_CHECKS, city_rate=round(r_now, 4),
+        checks=totals[0], findings=totals[1], measures=totals[2], places_checked=len(checked_ids),
+        by_district=by_district, findings_by_category=dict(sorted(categories.items())),
+        coverage=coverage, hotspots=scores[:TOP_HOTSPOTS], grid=grid, timeline=timeline,
+        open_questions=questions,
+        missed=missed_stops(storage, f, places, since=s, until=u, grace=grace,
+                            now=now or datetime.now(timezone.utc)))
+
+
+def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, PlaceInfo], *, since: str,
+                 until: str, grace: timedelta, now: datetime) -> list[wire.MissedStop]:
+    """Route stops whose window (plus grace) ended inside the window without an on-site check."""
+    from .planning import stop_states, team_of
+
+    out = []
+    for body in storage.assignments_between(since, until):
+        a = wire.decode(wire.Assignment, json.loads(body))
+        states, _ = stop_states(storage, a, now=now, grace=grace)
+        team = None
+        for st in states:
+            if st.status is not wire.StopStatus.MISSED or not (since <= _utc(st.stop.window_end) < until):
+                continue
+            info = places.get(st.stop.place_id)
+            if info is None or not _place_matches(info.place, f):
+                continue
+            team = team or team_of(storage, a.team_id)
+            out.append(wire.MissedStop(a.id, a.team_id, team.name if team else a.team_id,
+                                       st.stop.place_id, info.place.name, st.stop.window_start,
+                                       st.stop.window_end))
+    return out
+
+
+def _place_matches(p: wire.Place, f: PictureFilter) -> bool:
+    return ((f.district_id is None or p.district_id == f.district_id)
+            and (f.place_type is None or p.type.value == f.place_type)
+            and (f.category is None or p.category == f.category))
+
+
+def _districts(storage: Storage) -> list[dict]:
+    return [json.loads(b) for b in storage.district_bodies()]
+
+
+def _utc(ts: str) -> str:
+    return wire.format_timestamp(wire.parse_timestamp(ts))
