@@ -96,11 +96,11 @@ class SyncClient:
         data = self._request("GET", f"{API_PREFIX}/sync", params=params)
         return wire.decode(wire.SyncPage, data)
 
-    def get_bytes(self, url: str) -> bytes:
-        """A binary resource (a photo); errors as for every other call."""
+    def get_bytes(self, url: str, params: dict | None = None) -> bytes:
+        """A binary resource (a photo, an export); errors as for every other call."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            resp = self._http.get(url, headers=headers)
+            resp = self._http.get(url, headers=headers, params=params or {})
         except (httpx.TransportError, OSError) as exc:
             raise Offline(f"{type(exc).__name__}: {exc}") from exc
         if resp.is_success:

@@ -78,6 +78,14 @@ class Office:
     def photo(self, sha256: str) -> bytes:
         return self.c.get_bytes(f"{P}/photos/{sha256}")
 
+    def situation(self, **params: Any) -> wire.Situation:
+        return wire.decode(wire.Situation, self._get("/situation", **params))
+
+    def export(self, name: str, **params: Any) -> bytes:
+        """An export file (reports.geojson, places.geojson, reports.csv) as bytes."""
+        return self.c.get_bytes(f"{P}/export/{name}",
+                                params={k: v for k, v in params.items() if v not in (None, "")})
+
     # ------------------------------------------------------------ admin
 
     def users(self) -> list[wire.UserRecord]:

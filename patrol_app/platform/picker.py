@@ -17,6 +17,11 @@ class PhotoPicker:
                                               allow_multiple=True, with_data=True)
         return _read(files)
 
+    def saver(self) -> ft.FilePicker:
+        """For ``save_file(file_name=..., src_bytes=...)``: a download in the browser, a save
+        dialog on desktop and phones."""
+        return self._picker
+
     async def pick_any(self, extensions: list[str]) -> list[tuple[str, bytes]]:
         """One file with one of these extensions (e.g. a CSV or GeoJSON to import)."""
         files = await self._picker.pick_files(file_type=ft.FilePickerFileType.CUSTOM,

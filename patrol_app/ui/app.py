@@ -21,8 +21,8 @@ from patrol_wire import Role
 
 from .i18n import Translator
 from .theme import apply_theme
-from .views import (admin, check_form, history, lead, lock, login, map_view, outbox, places,
-                    queries, review, today)
+from .views import (admin, check_form, history, lead, lock, login, map_view, outbox, picture,
+                    places, queries, review, today)
 
 AUTO_SYNC_SECONDS = 180
 
@@ -50,6 +50,7 @@ TABS_BY_ROLE = {
                       Tab(lead.TeamsView, I.GROUPS_OUTLINED, I.GROUPS, "nav_teams"),
                       Tab(lead.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes")),
     Role.SUPERVISOR: (Tab(review.ReviewView, I.RATE_REVIEW_OUTLINED, I.RATE_REVIEW, "nav_review"),
+                      Tab(picture.SituationView, I.INSIGHTS_OUTLINED, I.INSIGHTS, "nav_picture"),
                       PROGRESS_TAB),
     Role.ADMIN: (Tab(admin.UsersView, I.PEOPLE_OUTLINE, I.PEOPLE, "nav_users"),
                  Tab(admin.PlacesAdminView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),

@@ -68,6 +68,7 @@ async def test_every_tab_of_every_role_renders(demo_server, tmp_path, username):
             await h.until(lambda: loaded(h))
             shown = " ".join(h.texts())
             assert "Server nicht erreichbar" not in shown and "Problem" not in shown, (i, shown[:300])
+            assert "nicht dargestellt" not in shown, (i, shown[:300])
             assert h.session.page.navigation_bar.selected_index == i
     finally:
         h.close()

@@ -374,10 +374,9 @@ class RouteEditor:
         if found:
             lat = sum(p.lat for p in found) / len(found)
             lon = sum(p.lon for p in found) / len(found)
-            from .map_view import tile_url
+            from .map_view import tile_layer
 
-            url = tile_url(self.app.device.store)
-            layers = ([fm.TileLayer(url_template=url)] if url else []) + [fm.MarkerLayer(markers=markers)]
+            layers = [*tile_layer(self.app.device), fm.MarkerLayer(markers=markers)]
             self.map_box.content = fm.Map(initial_center=fm.MapLatitudeLongitude(lat, lon),
                                           initial_zoom=12, layers=layers, bgcolor=ft.Colors.BLUE_GREY_50)
         else:

@@ -1,8 +1,8 @@
 """Map: my route (numbered stops, line in order), places, my reports and my position.
 
-Tiles come from a configurable URL template (``PATROL_TILE_URL`` or the device setting
-``tile_url``; the server's own tile endpoint once it exists). With no tile URL the map still
-shows every marker on a plain background, so it works offline.
+Tiles come from the sync server's basemap endpoint, or a configurable URL template
+(``PATROL_TILE_URL`` or the device setting ``tile_url``). Without tiles (offline, before the
+browser cached them) the map still shows every marker on a plain background.
 """
 
 from __future__ import annotations
@@ -23,8 +23,17 @@ _STOP_COLOURS = {route.StopStatus.DONE: ft.Colors.GREEN_700, route.StopStatus.OP
                  route.StopStatus.MISSED: ft.Colors.RED_700}
 
 
-def tile_url(store) -> str | None:
-    return os.environ.get("PATROL_TILE_URL") or store.get_meta("tile_url")
+def tile_layer(device) -> list:
+    """The basemap layer: ``PATROL_TILE_URL`` or the device setting ``tile_url`` when set (any
+    ``{z}/{x}/{y}`` service), else the sync server's own tiles (its MBTiles basemap, up to
+    zoom 14 and scaled beyond). Empty when the device is not set up yet."""
+    custom = os.environ.get("PATROL_TILE_URL") or device.store.get_meta("tile_url")
+    if custom:
+        return [fm.TileLayer(url_template=custom)]
+    if not device.server_url:
+        return []
+    return [fm.TileLayer(url_template=f"{device.server_url}/api/v1/tiles/{{z}}/{{x}}/{{y}}.png",
+                         max_native_zoom=14, min_native_zoom=10)]
 
 
 class MapView:
@@ -44,10 +53,7 @@ class MapView:
         else:
             centre, near = (51.68, 7.82), []
 
-        layers: list[fm.MapLayer] = []
-        url = tile_url(store)
-        if url:
-            layers.append(fm.TileLayer(url_template=url))
+        layers: list[fm.MapLayer] = [*tile_layer(self.app.device)]
         layers.append(fm.CircleLayer(circles=[
             fm.CircleMarker(radius=5, coordinates=fm.MapLatitudeLongitude(p.lat, p.lon),
                             color=ft.Colors.with_opacity(0.7, ft.Colors.BLUE_GREY_400),

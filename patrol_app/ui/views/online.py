@@ -7,6 +7,7 @@ server cannot be reached -- these screens need a network; the officer's field sc
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any, Callable
 
 import flet as ft
@@ -18,6 +19,8 @@ from ..theme import big_button
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
+
+log = logging.getLogger("patrol_app")
 
 
 def problem_text(app: "PatrolApp", exc: ClientError) -> str:
@@ -67,7 +70,12 @@ class OnlineView:
                                   big_button(self.app.t("retry"), self.reload, filled=False)]
             self.app.page.update()
             return
-        self.body.controls = [self._title(), *self.render(data)]
+        try:
+            shown = self.render(data)
+        except Exception:  # a bug in drawing must not leave the spinner turning forever
+            log.exception("rendering %s failed", type(self).__name__)
+            shown = [ft.Text(self.app.t("render_failed"), color=ft.Colors.ERROR)]
+        self.body.controls = [self._title(), *shown]
         self.app.page.update()
 
     def _with_office(self, fn: Callable[[Office], Any]) -> Any:

@@ -211,7 +211,7 @@ class ReportDetailView(OnlineView):
     def _map(self, r: dict, place: dict) -> ft.Control:
         import flet_map as fm
 
-        from .map_view import tile_url
+        from .map_view import tile_layer
 
         markers = []
         if place:
@@ -223,8 +223,7 @@ class ReportDetailView(OnlineView):
                                      width=24, height=24,
                                      content=ft.Icon(ft.Icons.MY_LOCATION, color=ft.Colors.RED_700)))
         centre = place or r["fix"]
-        url = tile_url(self.app.device.store)
-        layers = ([fm.TileLayer(url_template=url)] if url else []) + [fm.MarkerLayer(markers=markers)]
+        layers = [*tile_layer(self.app.device), fm.MarkerLayer(markers=markers)]
         return ft.Container(fm.Map(initial_center=fm.MapLatitudeLongitude(centre["lat"], centre["lon"]),
                                    initial_zoom=16, layers=layers, bgcolor=ft.Colors.BLUE_GREY_50),
                             height=220, border_radius=8)

@@ -1,0 +1,295 @@
+"""Supervisor: the situation picture -- key figures, charts, weekday x hour grid, a map of places
+coloured by hotspot score, the top hotspots with their trend, open questions, missed checkpoints
+and the exports. Laid out in a ResponsiveRow: one column on a phone, two or three on a tablet
+or desktop."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+import flet_charts as fc
+
+import patrol_wire as wire
+from patrol_app.core.office import Office
+
+from .online import OnlineView
+
+if TYPE_CHECKING:
+    from ..app import PatrolApp
+
+WINDOWS = (7, 30, 90)
+TREND_LOOK = {
+    wire.Trend.UP: (ft.Icons.TRENDING_UP, ft.Colors.ERROR),
+    wire.Trend.DOWN: (ft.Icons.TRENDING_DOWN, ft.Colors.GREEN_700),
+    wire.Trend.FLAT: (ft.Icons.TRENDING_FLAT, ft.Colors.ON_SURFACE_VARIANT),
+    wire.Trend.NEW: (ft.Icons.FIBER_NEW, ft.Colors.PRIMARY),
+}
+EXPORTS = (("reports.geojson", {}, "export_reports_geojson"),
+           ("places.geojson", {}, "export_places_geojson"),
+           ("reports.csv", {}, "export_csv"),
+           ("reports.csv", {"dialect": "semicolon"}, "export_csv_de"))
+
+
+def short_name(name: str) -> str:
+    """A district name short enough for a chart axis on a phone ("Hamm-Mitte" -> "Mitte")."""
+    parts = [p for p in name.replace("-", " ").split() if p.lower() not in ("hamm", "stadt")]
+    word = parts[0] if parts else name
+    return word if len(word) <= 8 else word[:7] + "."
+
+
+def score_colour(score: float, city_rate: float) -> str:
+    """Green below the city-wide rate, amber around it, red well above."""
+    if city_rate <= 0:
+        return ft.Colors.GREEN_700 if score <= 0 else ft.Colors.RED_700
+    ratio = score / city_rate
+    if ratio < 0.8:
+        return ft.Colors.GREEN_700
+    if ratio < 1.2:
+        return ft.Colors.AMBER_700
+    return ft.Colors.RED_700 if ratio >= 1.5 else ft.Colors.ORANGE_800
+
+
+class SituationView(OnlineView):
+    title_key = "picture_title"
+    state: dict[str, Any] = {"days": 7}  # kept while switching tabs
+
+    def __init__(self, app: "PatrolApp") -> None:
+        super().__init__(app)
+        t = app.t
+        store = app.device.store
+
+        def dd(key: str, label: str, options: list[tuple[str, str]]) -> ft.Control:
+            return ft.Semantics(identifier=f"pic-{key}", expand=True, content=ft.Dropdown(
+                label=label, value=str(self.state.get(key, "")), dense=True, expand=True,
+                options=[*([] if key == "days" else [ft.DropdownOption(key="", text=t("all"))]),
+                         *[ft.DropdownOption(key=k, text=v) for k, v in options]],
+                on_select=lambda e, key=key: self._set(key, e.control.value)))
+
+        districts = sorted(store.ref_items("district"), key=lambda d: d.name)
+        self.controls_row = ft.ResponsiveRow([
+            ft.Container(dd("days", t("window"), [(str(n), t("last_days", n=n)) for n in WINDOWS]),
+                         col={"xs": 6, "md": 3}),
+            ft.Container(dd("district_id", t("district"), [(d.id, d.name) for d in districts]),
+                         col={"xs": 6, "md": 3}),
+            ft.Container(dd("place_type", t("place_type"),
+                            [(p.value, t("t_" + p.value)) for p in wire.PlaceType]), col={"xs": 6, "md": 3}),
+            ft.Container(dd("agency", t("agency"), [(a.value, t("agency_" + a.value)) for a in wire.Agency]),
+                         col={"xs": 6, "md": 3}),
+        ], spacing=8, run_spacing=8)
+
+    def _set(self, key: str, value: str) -> None:
+        type(self).state = {**self.state, key: int(value) if key == "days" else (value or "")}
+        self.app.page.run_task(self.reload)
+
+    def _title(self) -> ft.Control:
+        return ft.Column([super()._title(), self.controls_row], spacing=6)
+
+    def params(self) -> dict[str, str]:
+        until = datetime.now(timezone.utc)
+        since = until - timedelta(days=int(self.state.get("days", 7)))
+        out = {"since": wire.format_timestamp(since), "until": wire.format_timestamp(until)}
+        out.update({k: v for k, v in self.state.items() if k != "days" and v})
+        return out
+
+    def fetch(self, office: Office) -> wire.Situation:
+        return office.situation(**self.params())
+
+    # ------------------------------------------------------------ drawing
+
+    def render(self, pic: wire.Situation) -> list[ft.Control]:
+        t = self.app.t
+        cards = [
+            self._figures(pic),
+            self._box(t("findings_by_district"), self._district_chart(pic), "chart-districts"),
+            self._box(t("over_time"), self._timeline_chart(pic), "chart-timeline"),
+            self._box(t("weekday_hour"), self._grid(pic), "grid"),
+            self._box(t("hotspot_map"), self._map(pic), "pic-map"),
+            self._box(t("top_hotspots"), self._hotspots(pic), "hotspots"),
+            self._box(t("by_category"), self._categories(pic), "categories"),
+            self._box(t("open_questions_title", n=len(pic.open_questions)), self._questions(pic), "questions"),
+            self._box(t("missed_title", n=len(pic.missed)), self._missed(pic), "missed"),
+            self._box(t("exports"), self._exports(), "exports"),
+        ]
+        return [ft.ResponsiveRow(cards, spacing=10, run_spacing=10)]
+
+    def _box(self, title: str, content: ft.Control, ident: str) -> ft.Control:
+        return ft.Container(ft.Card(ft.Container(ft.Column([
+            ft.Text(title, size=16, weight=ft.FontWeight.BOLD), content], spacing=8), padding=12)),
+            col={"xs": 12, "md": 6, "xl": 4}, key=ident)
+
+    def _figures(self, pic: wire.Situation) -> ft.Control:
+        t = self.app.t
+
+        def figure(ident: str, value: int | str, label: str) -> ft.Control:
+            return ft.Container(ft.Column([
+                ft.Semantics(identifier=ident, content=ft.Text(
+                    t.number(value) if isinstance(value, (int, float)) else value,
+                    size=26, weight=ft.FontWeight.BOLD)),
+                ft.Text(label, size=12, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=0),
+                col={"xs": 6, "sm": 3})
+
+        coverage = [c for c in pic.coverage if c.district_id is None]
+        lines = [ft.Semantics(identifier=f"coverage-{c.place_type.value}", content=ft.Text(
+            t("coverage_line", type=t("t_" + c.place_type.value), checked=c.checked, total=c.total)))
+            for c in coverage]
+        return ft.Container(ft.Card(ft.Container(ft.Column([
+            ft.Text(t("picture_window", since=t.datetime(wire.parse_timestamp(pic.since)),
+                      until=t.datetime(wire.parse_timestamp(pic.until))), size=12,
+                    color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.ResponsiveRow([figure("fig-checks", pic.checks, t("fig_checks")),
+                              figure("fig-findings", pic.findings, t("fig_findings")),
+                              figure("fig-measures", pic.measures, t("fig_measures")),
+                              figure("fig-places", pic.places_checked, t("fig_places"))]),
+            ft.Text(t("city_rate", rate=t.number(pic.city_rate, 2)), size=13),
+            *lines], spacing=6), padding=12)), col={"xs": 12, "xl": 8})
+
+    def _district_chart(self, pic: wire.Situation) -> ft.Control:
+        areas = [a for a in pic.by_district if a.key]
+        if not areas:
+            return ft.Text(self.app.t("no_data"))
+        top = max(max(a.findings for a in areas), 1)
+        groups = [fc.BarChartGroup(x=i, rods=[
+            fc.BarChartRod(from_y=0, to_y=a.findings, width=16, color=ft.Colors.RED_400,
+                           tooltip=f"{a.name}: {a.findings}", border_radius=3),
+            fc.BarChartRod(from_y=0, to_y=a.checks, width=16, color=ft.Colors.BLUE_300,
+                           tooltip=f"{a.name}: {a.checks}", border_radius=3)])
+            for i, a in enumerate(areas)]
+        chart = fc.BarChart(
+            groups=groups, group_spacing=12,
+            max_y=math.ceil(max(top, max(a.checks for a in areas)) * 1.1),
+            bottom_axis=fc.ChartAxis(labels=[fc.ChartAxisLabel(value=i, label=ft.Text(
+                short_name(a.name), size=9)) for i, a in enumerate(areas)], label_size=24),
+            left_axis=fc.ChartAxis(label_size=32, show_max=False), height=220, interactive=True)
+        return ft.Column([chart, self._legend()], spacing=4)
+
+    def _legend(self) -> ft.Control:
+        t = self.app.t
+        dot = lambda colour: ft.Container(width=10, height=10, bgcolor=colour, border_radius=5)  # noqa: E731
+        return ft.Row([dot(ft.Colors.RED_400), ft.Text(t("fig_findings"), size=12),
+                       dot(ft.Colors.BLUE_300), ft.Text(t("fig_checks"), size=12)], spacing=6)
+
+    def _timeline_chart(self, pic: wire.Situation) -> ft.Control:
+        if not pic.timeline:
+            return ft.Text(self.app.t("no_data"))
+        n = len(pic.timeline)
+        step = max(1, n // 6)
+
+        def series(values: list[int], colour: str) -> fc.LineChartData:
+            return fc.LineChartData(points=[fc.LineChartDataPoint(i, v) for i, v in enumerate(values)],
+                                    color=colour, stroke_width=2, curved=False)
+
+        chart = fc.LineChart(
+            data_series=[series([d.findings for d in pic.timeline], ft.Colors.RED_400),
+                         series([d.checks for d in pic.timeline], ft.Colors.BLUE_300)],
+            min_y=0, max_y=math.ceil(max(max(d.checks for d in pic.timeline),
+                                         max(d.findings for d in pic.timeline), 1) * 1.1),
+            bottom_axis=fc.ChartAxis(labels=[fc.ChartAxisLabel(value=i, label=ft.Text(
+                f"{d.day[8:10]}.{d.day[5:7]}.", size=10)) for i, d in enumerate(pic.timeline)
+                if i % step == 0], label_size=24),
+            left_axis=fc.ChartAxis(label_size=32, show_max=False), height=200, interactive=True)
+        return ft.Column([chart, self._legend()], spacing=4)
+
+    def _grid(self, pic: wire.Situation) -> ft.Control:
+        t = self.app.t
+        top = max((v for row in pic.grid for v in row), default=0)
+        names = t("weekdays").split(",")
+        rows = [ft.Row([ft.Container(width=26)] + [
+            ft.Container(ft.Text(str(h) if h % 6 == 0 else "", size=9), width=11) for h in range(24)],
+            spacing=1)]
+        for wd in range(7):
+            cells = [ft.Container(ft.Text(names[wd], size=11), width=26)]
+            for h in range(24):
+                v = pic.grid[wd][h]
+                cells.append(ft.Container(
+                    width=11, height=14, border_radius=2, tooltip=f"{names[wd]} {h}:00 – {v}",
+                    bgcolor=ft.Colors.with_opacity(min(1.0, 0.08 + 0.92 * v / top), ft.Colors.RED_700)
+                    if v and top else ft.Colors.SURFACE_CONTAINER_HIGHEST))
+            rows.append(ft.Row(cells, spacing=1))
+        return ft.Column(rows, spacing=1)
+
+    def _map(self, pic: wire.Situation) -> ft.Control:
+        import flet_map as fm
+
+        from .map_view import tile_layer
+
+        spots = pic.hotspots
+        layers: list[Any] = [*tile_layer(self.app.device)]
+        layers.append(fm.CircleLayer(circles=[fm.CircleMarker(
+            radius=6 + min(10, s.checks), coordinates=fm.MapLatitudeLongitude(s.lat, s.lon),
+            color=ft.Colors.with_opacity(0.8, score_colour(s.score, pic.city_rate)),
+            border_color=ft.Colors.WHITE, border_stroke_width=1) for s in spots]))
+        centre = ((sum(s.lat for s in spots) / len(spots), sum(s.lon for s in spots) / len(spots))
+                  if spots else (51.68, 7.82))
+        return ft.Container(fm.Map(initial_center=fm.MapLatitudeLongitude(*centre), initial_zoom=11,
+                                   layers=layers, bgcolor=ft.Colors.BLUE_GREY_50),
+                            height=300, border_radius=8)
+
+    def _hotspots(self, pic: wire.Situation) -> ft.Control:
+        t = self.app.t
+        if not pic.hotspots:
+            return ft.Text(t("no_data"))
+        rows = []
+        for i, s in enumerate(pic.hotspots[:10]):
+            icon, colour = TREND_LOOK[s.trend]
+            rows.append(ft.Semantics(identifier=f"hotspot-{i + 1}", content=ft.Row([
+                ft.Container(width=12, height=12, border_radius=6,
+                             bgcolor=score_colour(s.score, pic.city_rate)),
+                ft.Column([ft.Text(f"{i + 1}. {s.name}", size=14, weight=ft.FontWeight.W_600,
+                                   max_lines=2),
+                           ft.Text(t("hotspot_line", score=t.number(s.score, 2), f=s.findings,
+                                     c=s.checks), size=12)], spacing=0, expand=True),
+                ft.Icon(icon, color=colour, tooltip=t("trend_" + s.trend.value))])))
+        rows.append(ft.Text(t("score_explained", m=t.number(pic.prior_checks)), size=11,
+                            color=ft.Colors.ON_SURFACE_VARIANT))
+        return ft.Column(rows, spacing=6)
+
+    def _categories(self, pic: wire.Situation) -> ft.Control:
+        t = self.app.t
+        if not pic.findings_by_category:
+            return ft.Text(t("no_data"))
+        top = max(pic.findings_by_category.values())
+        rows = []
+        for key, n in sorted(pic.findings_by_category.items(), key=lambda kv: -kv[1]):
+            rows.append(ft.Row([ft.Text(t("f_" + key), size=13, width=150, max_lines=1),
+                                ft.Container(width=max(4, 140 * n / top), height=12, border_radius=3,
+                                             bgcolor=ft.Colors.RED_300),
+                                ft.Text(str(n), size=12)], spacing=6))
+        return ft.Column(rows, spacing=4)
+
+    def _questions(self, pic: wire.Situation) -> ft.Control:
+        t = self.app.t
+        if not pic.open_questions:
+            return ft.Text(t("none_open"))
+        return ft.Column([ft.Text(f"{q.place_name or t('report')}: {q.question}", size=13)
+                          for q in pic.open_questions[:10]], spacing=4)
+
+    def _missed(self, pic: wire.Situation) -> ft.Control:
+        t = self.app.t
+        if not pic.missed:
+            return ft.Text(t("none_missed"))
+        return ft.Column([ft.Text(
+            f"{t.datetime(wire.parse_timestamp(m.window_start))} · {m.team_name} · {m.place_name}",
+            size=13, color=ft.Colors.ERROR) for m in pic.missed[:15]], spacing=4)
+
+    def _exports(self) -> ft.Control:
+        t = self.app.t
+        return ft.Column([ft.Semantics(identifier=f"export-{i}", content=ft.OutlinedButton(
+            t(label), icon=ft.Icons.DOWNLOAD, height=48,
+            on_click=lambda e, name=name, extra=extra: self._export(name, extra)))
+            for i, (name, extra, label) in enumerate(EXPORTS)]
+            + [ft.Text(t("export_note"), size=11, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=6)
+
+    def _export(self, name: str, extra: dict) -> None:
+        async def go() -> None:
+            data = await self.call(lambda o: o.export(name, **self.params(), **extra))
+            if not data or data is True:
+                return
+            saver = self.app.picker.saver()
+            stem, ext = name.rsplit(".", 1)
+            await saver.save_file(file_name=f"lagebild-{stem}-{datetime.now():%Y%m%d}.{ext}",
+                                  src_bytes=data)
+            self.app.toast(self.app.t("exported", name=name))
+        self.app.page.run_task(go)

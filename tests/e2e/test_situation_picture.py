@@ -1,0 +1,64 @@
+"""End to end in real headless Chromium: the supervisor opens the situation picture (on a phone
+and on a desktop-sized window) and the figures shown are the API's."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+from playwright.sync_api import sync_playwright
+
+import patrol_wire as wire
+from tests.e2e.browser import by_id, fill, open_app, phone_context
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def shown(page, identifier: str) -> str:
+    node = by_id(page, identifier)
+    node.wait_for(timeout=30_000)
+    return (node.get_attribute("aria-label") or node.inner_text()).strip()
+
+
+def test_supervisor_sees_the_apis_figures(stack, artifacts):
+    with sync_playwright() as pw:
+        with phone_context(pw) as ctx:
+            page = ctx.new_page()
+            open_app(page, stack.app_url)
+            fill(page, "Benutzername", "lagebild")
+            fill(page, "Passwort", "streife2026")
+            by_id(page, "login-submit").click()
+            page.get_by_role("tab", name="Lagebild").click()
+            by_id(page, "fig-checks").wait_for(timeout=30_000)  # the 7-day picture is there
+            page.wait_for_timeout(500)
+            by_id(page, "pic-days").click()
+            page.get_by_role("button", name="letzte 30 Tage").click()  # the open menu's entry
+            asked_at = datetime.now(timezone.utc)
+            page.wait_for_timeout(3000)  # reloaded; the charts and the map draw
+            figures = {k: shown(page, f"fig-{k}") for k in ("checks", "findings", "measures", "places")}
+            playgrounds = shown(page, "coverage-playground")
+            page.screenshot(path=artifacts / "30-picture-phone.png")
+            assert ctx.foreign_requests == []
+
+        token = httpx.post(f"{stack.server_url}/api/v1/auth/login",
+                           json={"username": "lagebild", "password": "streife2026"}).json()["token"]
+        pic = httpx.get(f"{stack.server_url}/api/v1/situation", headers={"Authorization": f"Bearer {token}"},
+                        params={"since": wire.format_timestamp(asked_at - timedelta(days=30)),
+                                "until": wire.format_timestamp(asked_at)}).json()
+        assert pic["checks"] > 0
+        assert figures == {"checks": str(pic["checks"]), "findings": str(pic["findings"]),
+                           "measures": str(pic["measures"]), "places": str(pic["places_checked"])}
+        (cov,) = [c for c in pic["coverage"] if c["place_type"] == "playground" and c["district_id"] is None]
+        assert f"{cov['checked']} von {cov['total']}" in playgrounds
+
+        with phone_context(pw, viewport=DESKTOP) as ctx:  # the same device, now on a desktop
+            page = ctx.new_page()
+            open_app(page, stack.app_url)
+            page.get_by_role("tab", name="Lagebild").click()
+            by_id(page, "hotspot-1").wait_for(timeout=30_000)
+            page.wait_for_timeout(2500)  # basemap tiles from the server
+            page.screenshot(path=artifacts / "31-picture-desktop.png")
+            assert ctx.foreign_requests == []
