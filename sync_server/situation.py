@@ -76,8 +76,7 @@ def place_scores(storage: Storage, f: PictureFilter, since: datetime, until: dat
     prev: dict[str | None, tuple[int, int, int]] = {}
     for place_id, is_cur, checks, findings, measures in rows:
         (cur if is_cur else prev)[place_id] = (checks, findings or 0, measures or 0)
-    places = {p.id: PlaceInfo(p) for p in
-              (wire.decode(wire.Place, json.loads(b)) for b in storage.picture_places())}
+    places = _places(storage)
 
     def rate(table: dict) -> float:
         checks = sum(c for pid, (c, _, _) in table.items() if pid is not None)
@@ -138,13 +137,21 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
     # hours -> local weekday x hour grid, local days, categories
     grid = [[0] * 24 for _ in range(7)]
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    categories: dict[str, int] = defaultdict(int)
+    per_hour: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_mask: dict[int, int] = defaultdict(int)
     for hour, mask, checks, findings in storage.picture_by_hour(f, since=s, until=u):
+        h = per_hour[hour]
+        h[0] += checks
+        h[1] += findings or 0
+        per_mask[mask] += checks
+    for hour, (checks, findings) in per_hour.items():  # one time-zone conversion per hour
         local = datetime.fromisoformat(hour + ":00:00+00:00").astimezone(zone)
-        grid[local.weekday()][local.hour] += findings or 0
+        grid[local.weekday()][local.hour] += findings
         d = days[local.date().isoformat()]
         d[0] += checks
-        d[1] += findings or 0
+        d[1] += findings
+    categories: dict[str, int] = defaultdict(int)
+    for mask, checks in per_mask.items():  # each distinct combination of findings once
         bit = 0
         while mask:
             if mask & 1:
@@ -192,6 +199,20 @@ def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, PlaceInfo
                                        st.stop.place_id, info.place.name, st.stop.window_start,
                                        st.stop.window_end))
     return out
+
+
+_PLACES_CACHE: dict[int, tuple[int, dict[str, PlaceInfo]]] = {}
+
+
+def _places(storage: Storage) -> dict[str, PlaceInfo]:
+    """Every place, decoded once per change of the places table (any process)."""
+    version = storage.places_version()
+    cached = _PLACES_CACHE.get(id(storage))
+    if cached is None or cached[0] != version:
+        places = {p.id: PlaceInfo(p) for p in
+                  (wire.decode(wire.Place, json.loads(b)) for b in storage.picture_places())}
+        _PLACES_CACHE[id(storage)] = cached = (version, places)
+    return cached[1]
 
 
 def _place_matches(p: wire.Place, f: PictureFilter) -> bool:

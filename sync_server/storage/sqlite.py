@@ -782,7 +782,8 @@ class SqliteStorage:
         """Query bodies still waiting for an answer, on reports in the window the viewer sees."""
         join, where, params = self._picture_where(f)
         return [row[0] for row in self._read().execute(
-            f"SELECT q.body FROM queries q JOIN reports r ON r.id = q.report_id{join}"
+            # CROSS JOIN: drive from the few open queries, not from the window's reports
+            f"SELECT q.body FROM queries q CROSS JOIN reports r ON r.id = q.report_id{join}"
             f" WHERE q.open = 1 AND r.observed_at >= ? AND r.observed_at < ? AND {where}"
             " ORDER BY q.seq DESC LIMIT ?", [since, until, *params, limit])]
 
