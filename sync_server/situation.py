@@ -65,17 +65,48 @@ def trend(score: float, prev_score: float, prev_checks: int) -> Trend:
     return Trend.UP if delta > 0 else Trend.DOWN
 
 
+def split(since: datetime, until: datetime) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
+    """A window as raw edge ranges (read from reports) and the whole UTC days between them
+    (read from day_stats): exact figures at the cost of days x places rows plus two partial
+    days of reports."""
+    first = since.astimezone(timezone.utc)
+    first_full = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    if first_full < first:
+        first_full += timedelta(days=1)
+    end_full = until.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    ts = wire.format_timestamp
+    if first_full >= end_full:
+        return [(ts(since), ts(until))], None
+    raw = []
+    if since < first_full:
+        raw.append((ts(since), ts(first_full)))
+    if end_full < until:
+        raw.append((ts(end_full), ts(until)))
+    return raw, (first_full.date().isoformat(), end_full.date().isoformat())
+
+
+def by_place(storage: Storage, f: PictureFilter, since: datetime, until: datetime
+             ) -> dict[str | None, tuple[int, int, int]]:
+    """(checks, findings, measures) per place id (None: reports without a place)."""
+    raw, days = split(since, until)
+    out: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = list(storage.stats_by_place(f, first_day=days[0], end_day=days[1])) if days else []
+    for a, b in raw:
+        rows += storage.picture_by_place(f, since=a, until=b)
+    for pid, checks, findings, measures in rows:
+        acc = out[pid or None]
+        acc[0] += checks
+        acc[1] += findings or 0
+        acc[2] += measures or 0
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def place_scores(storage: Storage, f: PictureFilter, since: datetime, until: datetime
                  ) -> tuple[list[wire.PlaceScore], dict, float, dict[str, PlaceInfo]]:
     """Scores of every place checked in the window, best first; also the per-place figures
     of the current window, the city-wide rate and the places."""
-    length = until - since
-    s_prev, s, u = (wire.format_timestamp(x) for x in (since - length, since, until))
-    rows = storage.picture_by_place(f, prev_since=s_prev, since=s, until=u)
-    cur: dict[str | None, tuple[int, int, int]] = {}
-    prev: dict[str | None, tuple[int, int, int]] = {}
-    for place_id, is_cur, checks, findings, measures in rows:
-        (cur if is_cur else prev)[place_id] = (checks, findings or 0, measures or 0)
+    cur = by_place(storage, f, since, until)
+    prev = by_place(storage, f, since - (until - since), since)
     places = _places(storage)
 
     def rate(table: dict) -> float:
@@ -138,19 +169,32 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
     grid = [[0] * 24 for _ in range(7)]
     days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_hour: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    categories: dict[str, int] = defaultdict(int)
+    raw, whole = split(since, until)
+    if whole:
+        for row in storage.stats_by_day(f, first_day=whole[0], end_day=whole[1]):
+            day = row[0]
+            for h in range(24):
+                if row[1 + h]:
+                    acc = per_hour[f"{day}T{h:02d}"]
+                    acc[0] += row[1 + h]
+                    acc[1] += row[25 + h] or 0
+            for bit in range(len(row) - 49):
+                if row[49 + bit]:
+                    categories[_BIT_NAMES.get(bit, "other")] += row[49 + bit]
     per_mask: dict[int, int] = defaultdict(int)
-    for hour, mask, checks, findings in storage.picture_by_hour(f, since=s, until=u):
-        h = per_hour[hour]
-        h[0] += checks
-        h[1] += findings or 0
-        per_mask[mask] += checks
+    for a, b in raw:
+        for hour, mask, checks, findings in storage.picture_by_hour(f, since=a, until=b):
+            h = per_hour[hour]
+            h[0] += checks
+            h[1] += findings or 0
+            per_mask[mask] += checks
     for hour, (checks, findings) in per_hour.items():  # one time-zone conversion per hour
         local = datetime.fromisoformat(hour + ":00:00+00:00").astimezone(zone)
         grid[local.weekday()][local.hour] += findings
         d = days[local.date().isoformat()]
         d[0] += checks
         d[1] += findings
-    categories: dict[str, int] = defaultdict(int)
     for mask, checks in per_mask.items():  # each distinct combination of findings once
         bit = 0
         while mask:

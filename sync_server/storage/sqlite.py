@@ -189,6 +189,49 @@ def m003_situation(db: Database) -> None:
         db.execute("UPDATE reports SET findings_mask = ? WHERE id = ?", [mask, rid])
 
 
+N_CATEGORIES = 16  # columns f0..f15: patrol_wire.FINDING_BITS (a 17th finding needs a migration)
+_F = [f"f{i}" for i in range(N_CATEGORIES)]
+_C = [f"c{h}" for h in range(24)]
+_H = [f"h{h}" for h in range(24)]
+STAT_COLUMNS = ["checks", "findings", "measures", *_F, *_C, *_H]
+
+
+def _stats_select(where: str) -> str:
+    """Aggregate reports into day_stats rows (used to fill the table from existing reports)."""
+    cols = ["count(*)", "sum(n_findings)", "sum(n_measures)",
+            *[f"sum((findings_mask >> {i}) & 1)" for i in range(N_CATEGORIES)],
+            *[f"sum(substr(observed_at, 12, 2) = '{h:02d}')" for h in range(24)],
+            *[f"sum(CASE WHEN substr(observed_at, 12, 2) = '{h:02d}' THEN n_findings ELSE 0 END)"
+              for h in range(24)]]
+    return (f"SELECT substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility,"
+            f" {', '.join(cols)} FROM reports {where}"
+            " GROUP BY substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility")
+
+
+@migrations()
+def m004_day_stats(db: Database) -> None:
+    """Derived figures: per UTC day, place, agency and visibility -- checks, findings,
+    measures, findings per category, checks and findings per UTC hour. Kept up to date by
+    ingest (added in the same transaction; reports never change), read by the situation
+    picture for whole days so a window costs days x places rows, not reports."""
+    cols = ", ".join(f"{c} INTEGER NOT NULL" for c in STAT_COLUMNS)
+    db.executescript(f"""
+        CREATE TABLE day_stats (
+            day TEXT NOT NULL, place_id TEXT NOT NULL, agency TEXT NOT NULL,
+            visibility TEXT NOT NULL, {cols},
+            PRIMARY KEY (day, place_id, agency, visibility)
+        ) WITHOUT ROWID;
+        INSERT INTO day_stats {_stats_select("")};
+    """)
+
+
+_UPSERT_STATS = (
+    f"INSERT INTO day_stats (day, place_id, agency, visibility, {', '.join(STAT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * (4 + len(STAT_COLUMNS)))})"
+    " ON CONFLICT (day, place_id, agency, visibility) DO UPDATE SET "
+    + ", ".join(f"{c} = {c} + excluded.{c}" for c in STAT_COLUMNS))
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -595,6 +638,9 @@ class SqliteStorage:
             for r in amendments:
                 self._answer_queries(c, r, author, received_at)
             if new_rows:
+                self._add_day_stats(c, [r for r, st in zip(reports, statuses) if st == "created"],
+                                    author.agency.value)
+            if new_rows:
                 _audit(c, author.username, "reports.submit", "batch", new_rows[0][0],
                        {"count": len(new_rows), "ids": [row[0] for row in new_rows]}, at=received_at)
             wanted = sorted({sha for r in reports for sha in r.photos})
@@ -607,6 +653,30 @@ class SqliteStorage:
             missing = [s for s in r.photos if s not in have] if status != "conflict" else []
             out.append(IngestOutcome(r.id, status, missing))
         return out
+
+    def _add_day_stats(self, c: sqlite3.Connection, reports: list[NewReport], agency: str) -> None:
+        """Add new reports to their day_stats rows: aggregated per key in Python, one upsert
+        per key (a device's batch touches a few places and days)."""
+        width = len(STAT_COLUMNS)
+        acc: dict[tuple, list[int]] = {}
+        for r in reports:
+            key = (r.observed_at[:10], r.place_id or "", agency, r.visibility)
+            row = acc.get(key)
+            if row is None:
+                row = acc[key] = [0] * width
+            row[0] += 1
+            row[1] += r.n_findings
+            row[2] += r.n_measures
+            mask, i = r.findings_mask, 3
+            while mask:
+                if mask & 1:
+                    row[i] += 1
+                mask >>= 1
+                i += 1
+            hour = int(r.observed_at[11:13])
+            row[3 + N_CATEGORIES + hour] += 1
+            row[3 + N_CATEGORIES + 24 + hour] += r.n_findings
+        c.executemany(_UPSERT_STATS, [(*k, *v) for k, v in acc.items()])
 
     def _answer_queries(self, c: sqlite3.Connection, amendment: NewReport, author: User,
                         at: str) -> None:
@@ -749,16 +819,15 @@ class SqliteStorage:
                     params.append(value)
         return join, " AND ".join(where), params
 
-    def picture_by_place(self, f: PictureFilter, *, prev_since: str, since: str, until: str
-                         ) -> list[tuple[str | None, int, int, int, int]]:
-        """(place_id, in_current_window, checks, findings, measures) over [prev_since, until),
-        split at ``since``: both windows in one scan of the covering index."""
+    def picture_by_place(self, f: PictureFilter, *, since: str, until: str
+                         ) -> list[tuple[str | None, int, int, int]]:
+        """(place_id, checks, findings, measures) of reports in [since, until): for the part
+        of a window that is not whole days (day_stats has those)."""
         join, where, params = self._picture_where(f)
         return self._read().execute(
-            "SELECT r.place_id, r.observed_at >= ? AS cur, count(*), sum(r.n_findings),"
-            f" sum(r.n_measures) FROM reports r{join} WHERE r.observed_at >= ?"
-            f" AND r.observed_at < ? AND {where} GROUP BY r.place_id, cur",
-            [since, prev_since, until, *params]).fetchall()
+            "SELECT r.place_id, count(*), sum(r.n_findings), sum(r.n_measures)"
+            f" FROM reports r{join} WHERE r.observed_at >= ? AND r.observed_at < ? AND {where}"
+            " GROUP BY r.place_id", [since, until, *params]).fetchall()
 
     def picture_by_hour(self, f: PictureFilter, *, since: str, until: str
                         ) -> list[tuple[str, int, int, int]]:
@@ -772,6 +841,40 @@ class SqliteStorage:
 
     def district_bodies(self) -> list[str]:
         return [r[0] for r in self._read().execute("SELECT body FROM districts ORDER BY id")]
+
+    def _stats_where(self, f: PictureFilter) -> tuple[str, str, list[Any]]:
+        where = ["(s.visibility = 'cooperation' OR s.agency = ?)"]
+        params: list[Any] = [f.viewer_agency]
+        if f.agency is not None:
+            where.append("s.agency = ?")
+            params.append(f.agency)
+        join = ""
+        place_filters = [("p.district_id", f.district_id), ("p.type", f.place_type),
+                         ("p.category", f.category)]
+        if any(v is not None for _, v in place_filters):
+            join = " JOIN places p ON p.id = s.place_id"
+            for column, value in place_filters:
+                if value is not None:
+                    where.append(f"{column} = ?")
+                    params.append(value)
+        return join, " AND ".join(where), params
+
+    def stats_by_place(self, f: PictureFilter, *, first_day: str, end_day: str
+                       ) -> list[tuple[str, int, int, int]]:
+        """(place_id or '', checks, findings, measures) over whole UTC days [first, end)."""
+        join, where, params = self._stats_where(f)
+        return self._read().execute(
+            f"SELECT s.place_id, sum(s.checks), sum(s.findings), sum(s.measures) FROM day_stats s{join}"
+            f" WHERE s.day >= ? AND s.day < ? AND {where} GROUP BY s.place_id",
+            [first_day, end_day, *params]).fetchall()
+
+    def stats_by_day(self, f: PictureFilter, *, first_day: str, end_day: str) -> list[tuple]:
+        """(day, c0..c23, h0..h23, f0..f15) summed per UTC day over [first, end)."""
+        join, where, params = self._stats_where(f)
+        cols = ", ".join(f"sum(s.{c})" for c in (*_C, *_H, *_F))
+        return self._read().execute(
+            f"SELECT s.day, {cols} FROM day_stats s{join} WHERE s.day >= ? AND s.day < ?"
+            f" AND {where} GROUP BY s.day", [first_day, end_day, *params]).fetchall()
 
     def picture_places(self) -> list[str]:
         """Bodies of all places (active or not: old reports may name retired places)."""

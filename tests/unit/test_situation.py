@@ -240,3 +240,38 @@ def test_basemap_tiles_are_served_from_mbtiles(settings, storage, tmp_path):
         assert r.headers["access-control-allow-origin"] == "*"
         assert c.get("/api/v1/tiles/3/0/0.png").json()["error"]["code"] == "not_found"
         assert c.get("/api/v1/tiles/12/99999/0.png").status_code == 404
+
+
+def test_whole_days_from_derived_figures_and_edges_from_reports_add_up(city):
+    """A window that starts and ends mid-day: whole days come from day_stats, the edges from
+    the reports; the figures equal a count done by hand over the same reports."""
+    import random
+    from zoneinfo import ZoneInfo
+
+    c = city
+    rng = random.Random(3)
+    kinds = ["litter", "syringes", "noise", "alcohol"]
+    sent = []
+    for i in range(60):
+        when = SINCE + timedelta(minutes=rng.randrange(7 * 24 * 60))
+        findings = sorted(set(rng.sample(kinds, rng.choice([0, 1, 2]))))
+        measures = ["talk"] if rng.random() < 0.3 else []
+        send(c, rng.choice(["pol", "kod"]), rng.choice(["a", "b", "c", "x"]), when, findings, measures)
+        sent.append((when, findings, measures))
+    since, until = SINCE + timedelta(days=1, hours=7, minutes=13), UNTIL - timedelta(hours=8, minutes=13)
+    inside = [s for s in sent if since <= s[0] < until]
+    pic = picture(c, since=ts(since), until=ts(until))
+    assert pic["checks"] == len(inside)
+    assert pic["findings"] == sum(len(f) for _, f, _ in inside)
+    assert pic["measures"] == sum(len(m) for _, _, m in inside)
+    expected_cat: dict[str, int] = {}
+    grid = [[0] * 24 for _ in range(7)]
+    for when, findings, _ in inside:
+        for f in findings:
+            expected_cat[f] = expected_cat.get(f, 0) + 1
+        local = when.astimezone(ZoneInfo("Europe/Berlin"))
+        grid[local.weekday()][local.hour] += len(findings)
+    assert pic["findings_by_category"] == dict(sorted(expected_cat.items()))
+    assert pic["grid"] == grid
+    assert sum(d["checks"] for d in pic["timeline"]) == len(inside)
+    assert situation.split(since, until)[1] is not None  # the test did use whole days
