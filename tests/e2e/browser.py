@@ -22,13 +22,16 @@ ALLOWED_FOREIGN = re.compile(r"rive")  # one known wasm fetch from a CDN that fa
 
 @contextlib.contextmanager
 def phone_context(playwright, *, geolocation: dict | None = None, viewport: dict = PHONE,
-                  color_scheme: str = "light") -> Iterator:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+                  color_scheme: str = "light", camera: bool = False) -> Iterator:
+    """``camera``: Chromium's fake camera (a test pattern) with the permission granted."""
+    args = ARGS + (["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+                   if camera else [])
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
     try:
+        permissions = (["geolocation"] if geolocation else []) + (["camera"] if camera else [])
         context = browser.new_context(
             viewport=viewport, device_scale_factor=2, locale="de-DE", timezone_id="Europe/Berlin",
-            color_scheme=color_scheme,
-            permissions=["geolocation"] if geolocation else [], geolocation=geolocation)
+            color_scheme=color_scheme, permissions=permissions, geolocation=geolocation)
         context.foreign_requests = []  # requests that left localhost: a test asserts none
 
         def record(request) -> None:

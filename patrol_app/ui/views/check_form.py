@@ -87,8 +87,12 @@ class CheckFormView:
         controls.append(ft.TextField(label=t("note"), multiline=True, min_lines=3, max_length=4000,
                                      on_change=lambda e: setattr(d, "note", e.control.value or "")))
         controls.append(section(t("photos")))
-        controls.append(big_button(t("add_photo"), self.add_photo, icon=ft.Icons.ADD_A_PHOTO,
-                                   identifier="add-photo", filled=False))
+        controls.append(ft.ResponsiveRow([
+            ft.Container(big_button(t("take_photo"), self.take_photo, icon=ft.Icons.PHOTO_CAMERA,
+                                    identifier="take-photo", filled=False), col={"xs": 6}),
+            ft.Container(big_button(t("add_photo"), self.add_photo, icon=ft.Icons.ADD_PHOTO_ALTERNATE,
+                                    identifier="add-photo", filled=False), col={"xs": 6}),
+        ], spacing=8))
         controls.append(self.photo_count)
         controls.append(self.photo_row)
         controls.append(ft.Switch(label=t("agency_only"), value=d.agency_only,
@@ -186,15 +190,52 @@ class CheckFormView:
 
     async def add_photo(self, _=None) -> None:
         for name, data in await self.app.picker.pick():
+            await self._attach(name, data)
+        self.app.page.update()
+
+    async def _attach(self, name: str, data: bytes) -> None:
+        try:
+            photo = await asyncio.to_thread(process_photo, data)
+            thumb = await asyncio.to_thread(make_thumbnail, photo.data)
+        except PhotoError:
+            self.app.toast(f"{name}: {self.app.t('photo_unreadable')}", error=True)
+            return
+        if self.draft.add_photo(photo):
+            self.photo_row.controls.append(self._thumb(photo.sha256, thumb))
+            self.photo_count.content.value = self.app.t("photos_attached", n=len(self.draft.photos))
+
+    async def take_photo(self, _=None) -> None:
+        """Live camera in a dialog; when there is none (or no permission) say why in words and
+        leave the picker, which works everywhere."""
+        from patrol_app.platform.camera import Camera, CameraUnavailable
+
+        t = self.app.t
+        cam = Camera()
+        status = ft.Text(t("camera_starting"))
+
+        async def shoot(_):
             try:
-                photo = await asyncio.to_thread(process_photo, data)
-                thumb = await asyncio.to_thread(make_thumbnail, photo.data)
-            except PhotoError:
-                self.app.toast(f"{name}: {self.app.t('photo_unreadable')}", error=True)
-                continue
-            if self.draft.add_photo(photo):
-                self.photo_row.controls.append(self._thumb(photo.sha256, thumb))
-                self.photo_count.content.value = self.app.t("photos_attached", n=len(self.draft.photos))
+                data = await cam.shoot()
+            except CameraUnavailable as exc:
+                status.value = t(exc.key)
+                self.app.page.update()
+                return
+            self.app.page.pop_dialog()
+            await self._attach("camera.jpg", data)
+            self.app.page.update()
+
+        self.app.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("take_photo")),
+            content=ft.Container(ft.Column([ft.Container(cam.control, height=320, width=320), status],
+                                           tight=True), width=340),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+                     ft.Semantics(identifier="shutter", content=ft.FilledButton(
+                         t("shutter"), icon=ft.Icons.CAMERA, on_click=shoot))]))
+        try:
+            await cam.start()
+            status.value = ""
+        except CameraUnavailable as exc:
+            status.value = t(exc.key) + (f" ({exc.reason})" if exc.reason and exc.key == "camera_failed" else "")
         self.app.page.update()
 
     def _thumb(self, sha: str, thumb: bytes) -> ft.Control:

@@ -69,15 +69,18 @@ class SituationView(OnlineView):
                 on_select=lambda e, key=key: self._set(key, e.control.value)))
 
         districts = sorted(store.ref_items("district"), key=lambda d: d.name)
+        categories = sorted({p.category for p in store.places(active_only=False) if p.category})
         self.controls_row = ft.ResponsiveRow([
             ft.Container(dd("days", t("window"), [(str(n), t("last_days", n=n)) for n in WINDOWS]),
                          col={"xs": 6, "md": 3}),
             ft.Container(dd("district_id", t("district"), [(d.id, d.name) for d in districts]),
                          col={"xs": 6, "md": 3}),
             ft.Container(dd("place_type", t("place_type"),
-                            [(p.value, t("t_" + p.value)) for p in wire.PlaceType]), col={"xs": 6, "md": 3}),
+                            [(p.value, t("t_" + p.value)) for p in wire.PlaceType]), col={"xs": 6, "md": 2}),
+            ft.Container(dd("category", t("category"), [(c, c) for c in categories]),
+                         col={"xs": 6, "md": 2}),
             ft.Container(dd("agency", t("agency"), [(a.value, t("agency_" + a.value)) for a in wire.Agency]),
-                         col={"xs": 6, "md": 3}),
+                         col={"xs": 6, "md": 2}),
         ], spacing=8, run_spacing=8)
 
     def _set(self, key: str, value: str) -> None:
