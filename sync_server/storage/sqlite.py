@@ -225,6 +225,38 @@ def m004_day_stats(db: Database) -> None:
     """)
 
 
+@migrations()
+def m005_day_totals(db: Database) -> None:
+    """Derived figures without the place: per UTC day, agency, visibility and the place's
+    district, type and category. The weekday x hour grid, the days and the categories read
+    these few rows per day instead of one per place."""
+    cols = ", ".join(f"{c} INTEGER NOT NULL" for c in STAT_COLUMNS)
+    select = _stats_select("").replace(
+        "FROM reports", "FROM reports LEFT JOIN places p ON p.id = reports.place_id")
+    select = select.replace(
+        "SELECT substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility,",
+        "SELECT substr(observed_at, 1, 10), agency, visibility, coalesce(p.district_id, ''),"
+        " coalesce(p.type, ''), coalesce(p.category, ''),")
+    select = select.replace(
+        "GROUP BY substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility",
+        "GROUP BY 1, 2, 3, 4, 5, 6")
+    db.executescript(f"""
+        CREATE TABLE day_totals (
+            day TEXT NOT NULL, agency TEXT NOT NULL, visibility TEXT NOT NULL,
+            district_id TEXT NOT NULL, place_type TEXT NOT NULL, category TEXT NOT NULL, {cols},
+            PRIMARY KEY (day, agency, visibility, district_id, place_type, category)
+        ) WITHOUT ROWID;
+        INSERT INTO day_totals {select};
+    """)
+
+
+_UPSERT_TOTALS = (
+    "INSERT INTO day_totals (day, agency, visibility, district_id, place_type, category,"
+    f" {', '.join(STAT_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(STAT_COLUMNS)))})"
+    " ON CONFLICT (day, agency, visibility, district_id, place_type, category) DO UPDATE SET "
+    + ", ".join(f"{c} = {c} + excluded.{c}" for c in STAT_COLUMNS))
+
+
 _UPSERT_STATS = (
     f"INSERT INTO day_stats (day, place_id, agency, visibility, {', '.join(STAT_COLUMNS)})"
     f" VALUES ({', '.join('?' * (4 + len(STAT_COLUMNS)))})"
@@ -655,15 +687,19 @@ class SqliteStorage:
         return out
 
     def _add_day_stats(self, c: sqlite3.Connection, reports: list[NewReport], agency: str) -> None:
-        """Add new reports to their day_stats rows: aggregated per key in Python, one upsert
-        per key (a device's batch touches a few places and days)."""
+        """Add new reports to the derived figures: aggregated per key in Python, one upsert per
+        key of day_stats (a device's batch touches a few places and days) and of day_totals
+        (each day_stats key falls into exactly one: its place's district, type, category)."""
         width = len(STAT_COLUMNS)
         acc: dict[tuple, list[int]] = {}
+        total_key: dict[tuple, tuple] = {}
         for r in reports:
             key = (r.observed_at[:10], r.place_id or "", agency, r.visibility)
             row = acc.get(key)
             if row is None:
                 row = acc[key] = [0] * width
+                total_key[key] = (key[0], agency, r.visibility, r.place_district or "",
+                                  r.place_type or "", r.place_category or "")
             row[0] += 1
             row[1] += r.n_findings
             row[2] += r.n_measures
@@ -676,7 +712,14 @@ class SqliteStorage:
             hour = int(r.observed_at[11:13])
             row[3 + N_CATEGORIES + hour] += 1
             row[3 + N_CATEGORIES + 24 + hour] += r.n_findings
+        totals: dict[tuple, list[int]] = {}
+        for key, row in acc.items():
+            t = totals.setdefault(total_key[key], [0] * width)
+            for i, v in enumerate(row):
+                if v:
+                    t[i] += v
         c.executemany(_UPSERT_STATS, [(*k, *v) for k, v in acc.items()])
+        c.executemany(_UPSERT_TOTALS, [(*k, *v) for k, v in totals.items()])
 
     def _answer_queries(self, c: sqlite3.Connection, amendment: NewReport, author: User,
                         at: str) -> None:
@@ -869,12 +912,19 @@ class SqliteStorage:
             [first_day, end_day, *params]).fetchall()
 
     def stats_by_day(self, f: PictureFilter, *, first_day: str, end_day: str) -> list[tuple]:
-        """(day, c0..c23, h0..h23, f0..f15) summed per UTC day over [first, end)."""
-        join, where, params = self._stats_where(f)
-        cols = ", ".join(f"sum(s.{c})" for c in (*_C, *_H, *_F))
+        """(day, c0..c23, h0..h23, f0..f15) summed per UTC day over [first, end), from the
+        place-less day_totals (a few rows per day)."""
+        where = ["(t.visibility = 'cooperation' OR t.agency = ?)"]
+        params: list[Any] = [f.viewer_agency]
+        for column, value in (("t.agency", f.agency), ("t.district_id", f.district_id),
+                              ("t.place_type", f.place_type), ("t.category", f.category)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        cols = ", ".join(f"sum(t.{c})" for c in (*_C, *_H, *_F))
         return self._read().execute(
-            f"SELECT s.day, {cols} FROM day_stats s{join} WHERE s.day >= ? AND s.day < ?"
-            f" AND {where} GROUP BY s.day", [first_day, end_day, *params]).fetchall()
+            f"SELECT t.day, {cols} FROM day_totals t WHERE t.day >= ? AND t.day < ?"
+            f" AND {' AND '.join(where)} GROUP BY t.day", [first_day, end_day, *params]).fetchall()
 
     def picture_places(self) -> list[str]:
         """Bodies of all places (active or not: old reports may name retired places)."""
