@@ -156,10 +156,10 @@ def m002_review_planning_audit(db: Database) -> None:
 
 @migrations()
 def m003_situation(db: Database) -> None:
-    """What the situation picture reads, kept beside each report at ingest so a 30-day window is
-    one scan of one covering index: findings as a bit mask (bit = Finding order, see
-    patrol_wire.FINDING_BITS), their count, the measures' count; places get their category and
-    event dates as columns."""
+    """What the situation picture reads of a report, kept beside it at ingest: findings as a
+    bit mask (bit = Finding order, see patrol_wire.FINDING_BITS), their count, the measures'
+    count; places get their category and event dates as columns. (Whole days are read from the
+    derived figures, m004/m005; only partial days come from here, by reports_observed.)"""
     db.executescript(
         """
         ALTER TABLE reports ADD COLUMN findings_mask INTEGER NOT NULL DEFAULT 0;
@@ -167,10 +167,6 @@ def m003_situation(db: Database) -> None:
         ALTER TABLE reports ADD COLUMN n_measures INTEGER NOT NULL DEFAULT 0;
         UPDATE reports SET n_findings = json_array_length(body, '$.findings'),
                            n_measures = json_array_length(body, '$.measures');
-        -- replaces reports_observed: same leading column, and covering for the picture
-        DROP INDEX reports_observed;
-        CREATE INDEX reports_picture ON reports(observed_at, place_id, n_findings, n_measures,
-                                                findings_mask, agency, visibility);
         ALTER TABLE places ADD COLUMN category TEXT;
         ALTER TABLE places ADD COLUMN active_from TEXT;
         ALTER TABLE places ADD COLUMN active_until TEXT;
