@@ -55,7 +55,7 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         fill(page, "Benutzername", "kod")
         fill(page, "Passwort", "streife2026")
         by_id(page, "login-submit").click()
-        by_id(page, "stop-1").wait_for(timeout=30_000)
+        by_id(page, "stop-1").wait_for(timeout=60_000)
 
         stack.stop_server()
         log_check(page, "westentor", sample_photo, "Spritzen")

@@ -34,7 +34,7 @@ def test_main_screens_fit_and_have_big_targets(stack, artifacts):
                     fill(page, "Passwort", "streife2026")
                     assert_fits(page, by_id(page, "login-submit"), viewport)
                     by_id(page, "login-submit").click()
-                by_id(page, "stop-1").wait_for(timeout=30_000)
+                by_id(page, "stop-1").wait_for(timeout=60_000)
                 assert_fits(page, by_id(page, "today-locate"), viewport)
                 assert_fits(page, by_id(page, "stop-1"), viewport)
                 for tab in ("Heute", "Orte", "Ausgang", "Karte", "Verlauf"):

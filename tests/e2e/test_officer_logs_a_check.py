@@ -50,7 +50,7 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
         page.screenshot(path=artifacts / "01-login.png")
         by_id(page, "login-submit").click()
 
-        by_id(page, "stop-1").wait_for(timeout=30_000)  # Today: team and route arrived by sync
+        by_id(page, "stop-1").wait_for(timeout=60_000)  # Today: team and route arrived by sync
         page.get_by_text("Streife Mitte 1").wait_for()
         page.wait_for_timeout(300)
         page.screenshot(path=artifacts / "02-today.png")
