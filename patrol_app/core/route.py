@@ -57,17 +57,24 @@ def next_stop(states: list[StopState]) -> StopState | None:
     return next((s for s in states if s.status is StopStatus.OPEN), None)
 
 
+NEAR = timedelta(hours=16)  # a shift this close ahead or behind is still "this shift"
+
+
 def current_assignment(assignments: list[Assignment], team_ids: list[str], now: datetime
                        ) -> Assignment | None:
-    """The active assignment of one of my teams whose shift contains ``now``, else the next one
-    starting today."""
+    """My team's assignment for this shift: the running one; else the next starting within
+    16 hours (a late shift seen in the morning, a night shift just before midnight); else the
+    one that ended within 16 hours (its missed stops stay visible after the shift)."""
     mine = [a for a in assignments if a.active and a.team_id in team_ids]
-    running = [a for a in mine if wire.parse_timestamp(a.shift_start) <= now <= wire.parse_timestamp(a.shift_end)]
+    spans = [(wire.parse_timestamp(a.shift_start), wire.parse_timestamp(a.shift_end), a) for a in mine]
+    running = [(s, a) for s, e, a in spans if s <= now <= e]
     if running:
-        return min(running, key=lambda a: a.shift_start)
-    upcoming = [a for a in mine if wire.parse_timestamp(a.shift_start) > now
-                and wire.parse_timestamp(a.shift_start).date() == now.date()]
-    return min(upcoming, key=lambda a: a.shift_start, default=None)
+        return min(running, key=lambda x: x[0])[1]
+    upcoming = [(s, a) for s, e, a in spans if now < s <= now + NEAR]
+    if upcoming:
+        return min(upcoming, key=lambda x: x[0])[1]
+    ended = [(e, a) for s, e, a in spans if now - NEAR <= e < now]
+    return max(ended, key=lambda x: x[0])[1] if ended else None
 
 
 _COMPASS_DE = ["N", "NO", "O", "SO", "S", "SW", "W", "NW"]

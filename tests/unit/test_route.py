@@ -61,8 +61,15 @@ def test_direction_and_distance():
 def test_current_assignment_is_the_running_shift_of_my_team():
     other = wire.Assignment("as2", "r2", "X", "other-team", ts(0), ts(480), [])
     assert route.current_assignment([other, ASSIGNMENT], ["team"], T0 + timedelta(hours=1)) == ASSIGNMENT
-    assert route.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=9)) is None
+    # ended an hour ago: still this shift (its missed stops stay visible); a day later: gone
+    assert route.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=9)) == ASSIGNMENT
+    assert route.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=30)) is None
+    # ahead: a late shift seen in the morning (or just after midnight), not one two days off
     assert route.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=1)) == ASSIGNMENT
+    assert route.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=15)) == ASSIGNMENT
+    assert route.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=40)) is None
+    later = wire.Assignment("as3", "r", "L", "team", ts(24 * 60), ts(32 * 60), [])
+    assert route.current_assignment([ASSIGNMENT, later], ["team"], T0 + timedelta(hours=4)) == ASSIGNMENT
 
 
 def test_device_route_today_uses_its_own_on_site_reports(tmp_path):
