@@ -29,6 +29,7 @@ class ErrorCode(str, enum.Enum):
     INVALID_CREDENTIALS = "invalid_credentials"
     TOKEN_EXPIRED = "token_expired"
     FORBIDDEN = "forbidden"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
     # domain
     REPORT_CONFLICT = "report_conflict"
     UNKNOWN_PLACE = "unknown_place"

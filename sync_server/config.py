@@ -31,6 +31,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     missed_grace: timedelta = timedelta(minutes=15)  # a stop is missed this long after its window
     max_import_body: int = 16 * 1024 * 1024
+    login_window: timedelta = timedelta(minutes=15)  # failed logins counted over this window
+    login_max_per_user: int = 5       # then that user waits (whoever tries)
+    login_max_per_address: int = 20   # then that address waits (whichever user it tries)
     timezone: str = "Europe/Berlin"  # the city's clock: weekday x hour, days in the picture
     tiles_path: Path | None = None  # an MBTiles file; None: the demo basemap in assets/
 

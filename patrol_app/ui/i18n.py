@@ -259,6 +259,7 @@ DE = {
     "error_user_exists": "Diesen Benutzernamen gibt es schon.",
     "error_version_conflict": "Diese Version gibt es schon. Bitte neu laden.",
     "error_forbidden": "Dafür fehlt die Berechtigung.",
+    "error_too_many_attempts": "Zu viele Fehlversuche. Bitte in einer Viertelstunde erneut versuchen.",
     "error_unknown_user": "Unbekannter oder gesperrter Benutzer.",
     "error_unknown_team": "Unbekanntes Team.",
 
@@ -518,6 +519,7 @@ EN = {
     "error_user_exists": "This username is taken.",
     "error_version_conflict": "This version exists already. Please reload.",
     "error_forbidden": "You are not allowed to do this.",
+    "error_too_many_attempts": "Too many failed attempts. Please try again in a quarter of an hour.",
     "error_unknown_user": "Unknown or disabled user.",
     "error_unknown_team": "Unknown team.",
 

@@ -246,6 +246,15 @@ def m005_day_totals(db: Database) -> None:
     """)
 
 
+@migrations()
+def m006_login_failures(db: Database) -> None:
+    """Failed logins per user and per address, for throttling across worker processes."""
+    db.executescript("""
+        CREATE TABLE login_failures (key TEXT NOT NULL, at REAL NOT NULL);
+        CREATE INDEX login_failures_key ON login_failures(key, at);
+    """)
+
+
 _UPSERT_TOTALS = (
     "INSERT INTO day_totals (day, agency, visibility, district_id, place_type, category,"
     f" {', '.join(STAT_COLUMNS)}) VALUES ({', '.join('?' * (6 + len(STAT_COLUMNS)))})"
@@ -403,6 +412,22 @@ class SqliteStorage:
             "SELECT id, username, display_name, role, agency, disabled, password_hash"
             " FROM users WHERE username = ?", [username]).fetchone()
         return None if row is None else (_user(row[:6]), row[6])
+
+    def login_failures(self, keys: list[str], *, since: float) -> dict[str, tuple[int, float]]:
+        """Per key: failed logins since ``since`` and the oldest of them."""
+        rows = self._read().execute(
+            f"SELECT key, count(*), min(at) FROM login_failures WHERE key IN"
+            f" ({','.join('?' * len(keys))}) AND at >= ? GROUP BY key", [*keys, since]).fetchall()
+        return {k: (n, oldest) for k, n, oldest in rows}
+
+    def record_login_failure(self, keys: list[str], *, at: float, forget_before: float) -> None:
+        with self._tx() as c:
+            c.executemany("INSERT INTO login_failures (key, at) VALUES (?, ?)", [(k, at) for k in keys])
+            c.execute("DELETE FROM login_failures WHERE at < ?", [forget_before])
+
+    def clear_login_failures(self, key: str) -> None:
+        with self._tx() as c:
+            c.execute("DELETE FROM login_failures WHERE key = ?", [key])
 
     def store_token(self, *, token_hash: str, user_id: int, expires_at: float) -> None:
         with self._tx() as c:

@@ -260,3 +260,32 @@ def test_places_added_while_serving_are_accepted_at_once(client):
     assert_error(put(client, body), 422, "unknown_place")
     add_place(client.app_storage, "pg-new")  # as the import-places command would, from outside
     assert put(client, body).status_code == 201
+
+
+def test_login_throttling_per_user_and_per_address(settings, storage):
+    """Five wrong passwords lock that user for the window (even the right password waits);
+    twenty from one address lock the address for every user; a success clears the user."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from sync_server.app import create_app
+    from tests.conftest import PASSWORD, add_user
+
+    for name in ("anna", "ben", "carl"):
+        add_user(storage, name)
+    app = create_app(replace(settings, login_max_per_user=3, login_max_per_address=5), storage)
+    with TestClient(app) as c:
+        def attempt(user, pw="wrong password"):
+            return c.post("/api/v1/auth/login", json={"username": user, "password": pw})
+
+        assert attempt("ben").status_code == 401
+        assert attempt("ben", PASSWORD).status_code == 200  # success clears ben's failures
+        for _ in range(3):
+            assert attempt("anna").status_code == 401
+        locked = attempt("anna", PASSWORD)
+        assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_attempts"
+        assert int(locked.headers["retry-after"]) > 0
+        assert attempt("ben", PASSWORD).status_code == 200  # other users still get in
+        assert attempt("ghost").status_code == 401  # address: 5th failure
+        assert attempt("carl", PASSWORD).status_code == 429  # the address now waits

@@ -60,7 +60,7 @@ class LoginView:
             self._fail(t("login_failed"))
             return
         except ClientError as exc:
-            self._fail(str(exc))
+            self._fail(t.error(exc.code, t("sync_server_error")))
             return
         finally:
             self.busy.visible = False
