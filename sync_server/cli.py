@@ -1,5 +1,6 @@
 """``patrol-server``: serve, init, seed-demo, users (create, disable, update, reset password),
-import-places, import-districts, import-checklist, audit. Every change is in the audit log."""
+import-places, import-districts, import-checklist, purge (retention), audit. Every change is
+in the audit log."""
 
 from __future__ import annotations
 
@@ -196,6 +197,43 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete reports past their retention period (per place type), their photos and derived
+    figures; the audit log records what was done."""
+    from datetime import datetime, timedelta, timezone
+
+    from .storage import PhotoFiles
+
+    try:
+        per_type = {k: int(v) for k, v in (item.split("=", 1) for item in args.days)}
+    except ValueError:
+        print("error: --days takes TYPE=DAYS, e.g. drug_scene=365", file=sys.stderr)
+        return 2
+    unknown = set(per_type) - {t.value for t in wire.PlaceType}
+    if unknown or args.default_days < 1 or any(v < 1 for v in per_type.values()):
+        print(f"error: unknown place types {sorted(unknown)} or a period below one day",
+              file=sys.stderr)
+        return 2
+    now = datetime.now(timezone.utc)
+    cut = lambda d: wire.format_timestamp(now - timedelta(days=d))  # noqa: E731
+    s = _settings(args)
+    storage = SqliteStorage(s.db_path)
+    try:
+        counts, photos = storage.purge_reports({k: cut(v) for k, v in per_type.items()},
+                                               cut(args.default_days), actor="cli",
+                                               dry_run=args.dry_run)
+    finally:
+        storage.close()
+    files = PhotoFiles(s.photo_dir)
+    for sha in photos:  # after the commit: a crash before this leaves orphan files, not holes
+        files.path(sha).unlink(missing_ok=True)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb}: {counts['reports']} reports, {counts['photos']} photos"
+          f" (derived figures of {counts['days']} days rebuilt)" if not args.dry_run else
+          f"{verb}: {counts['reports']} reports, {counts['photos']} photos")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -256,6 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     au = sub.add_parser("audit", help="print the newest audit log entries")
     au.add_argument("--limit", type=int, default=50)
     au.set_defaults(fn=cmd_audit)
+    pg = sub.add_parser("purge", help="delete reports past their retention period")
+    pg.add_argument("--default-days", type=int, default=730,
+                    help="retention for place types not named and reports without a place")
+    pg.add_argument("--days", action="append", default=[], metavar="TYPE=DAYS",
+                    help="retention per place type, e.g. drug_scene=365 (repeatable)")
+    pg.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
+    pg.set_defaults(fn=cmd_purge)
     ip = sub.add_parser("import-places", help="import places from CSV or GeoJSON")
     ip.add_argument("file")
     ip.set_defaults(fn=cmd_import_places)

@@ -221,21 +221,26 @@ def m004_day_stats(db: Database) -> None:
     """)
 
 
+def _totals_select(where: str) -> str:
+    """Aggregate reports into day_totals rows (the place's district, type and category)."""
+    select = _stats_select(where).replace(
+        "FROM reports", "FROM reports LEFT JOIN places p ON p.id = reports.place_id")
+    select = select.replace(
+        "SELECT substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility,",
+        "SELECT substr(observed_at, 1, 10), agency, visibility, coalesce(p.district_id, ''),"
+        " coalesce(p.type, ''), coalesce(p.category, ''),")
+    return select.replace(
+        "GROUP BY substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility",
+        "GROUP BY 1, 2, 3, 4, 5, 6")
+
+
 @migrations()
 def m005_day_totals(db: Database) -> None:
     """Derived figures without the place: per UTC day, agency, visibility and the place's
     district, type and category. The weekday x hour grid, the days and the categories read
     these few rows per day instead of one per place."""
     cols = ", ".join(f"{c} INTEGER NOT NULL" for c in STAT_COLUMNS)
-    select = _stats_select("").replace(
-        "FROM reports", "FROM reports LEFT JOIN places p ON p.id = reports.place_id")
-    select = select.replace(
-        "SELECT substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility,",
-        "SELECT substr(observed_at, 1, 10), agency, visibility, coalesce(p.district_id, ''),"
-        " coalesce(p.type, ''), coalesce(p.category, ''),")
-    select = select.replace(
-        "GROUP BY substr(observed_at, 1, 10), coalesce(place_id, ''), agency, visibility",
-        "GROUP BY 1, 2, 3, 4, 5, 6")
+    select = _totals_select("")
     db.executescript(f"""
         CREATE TABLE day_totals (
             day TEXT NOT NULL, agency TEXT NOT NULL, visibility TEXT NOT NULL,
@@ -862,6 +867,56 @@ class SqliteStorage:
 
     def report_count(self) -> int:
         return self._read().execute("SELECT count(*) FROM reports").fetchone()[0]
+
+    # ------------------------------------------------------------ retention
+
+    def purge_reports(self, cutoffs: dict[str, str], default_cutoff: str, *, actor: str,
+                      dry_run: bool = False) -> tuple[dict[str, int], list[str]]:
+        """Delete reports observed before their place type's cutoff (``default_cutoff`` for
+        other types and reports without a place), with their amendments, questions, photo links
+        and photos no other report uses; rebuild the derived figures of the days touched; write
+        what was done to the audit log -- one transaction. Returns (counts, photo hashes whose
+        files the caller deletes after the commit)."""
+        case = " ".join("WHEN ? THEN ?" for _ in cutoffs)
+        params: list[Any] = [x for kv in cutoffs.items() for x in kv]
+        with self._tx() as c:
+            c.execute("DROP TABLE IF EXISTS temp.doomed")
+            c.execute("CREATE TEMP TABLE doomed (id TEXT PRIMARY KEY, day TEXT NOT NULL)")
+            cutoff = f"CASE coalesce(p.type, '') {case} ELSE ? END" if cutoffs else "?"
+            c.execute(
+                "INSERT INTO doomed SELECT r.id, substr(r.observed_at, 1, 10) FROM reports r"
+                " LEFT JOIN places p ON p.id = r.place_id"
+                f" WHERE r.amends IS NULL AND r.observed_at < {cutoff}", [*params, default_cutoff])
+            c.execute("INSERT OR IGNORE INTO doomed SELECT id, substr(observed_at, 1, 10)"
+                      " FROM reports WHERE amends IN (SELECT id FROM doomed)")
+            photos = [r[0] for r in c.execute(
+                "SELECT DISTINCT sha256 FROM report_photos WHERE report_id IN (SELECT id FROM doomed)"
+                " EXCEPT SELECT sha256 FROM report_photos WHERE report_id NOT IN (SELECT id FROM doomed)")]
+            days = [r[0] for r in c.execute("SELECT DISTINCT day FROM doomed ORDER BY day")]
+            counts = {"reports": c.execute("SELECT count(*) FROM doomed").fetchone()[0],
+                      "photos": len(photos), "days": len(days)}
+            if dry_run or not counts["reports"]:
+                c.execute("DROP TABLE temp.doomed")
+                return counts, []
+            counts["queries"] = c.execute("DELETE FROM queries WHERE report_id IN"
+                                          " (SELECT id FROM doomed)").rowcount
+            c.execute("DELETE FROM report_photos WHERE report_id IN (SELECT id FROM doomed)")
+            c.execute("DELETE FROM reports WHERE id IN (SELECT id FROM doomed)")
+            for chunk in _chunks(photos, 900):
+                c.execute(f"DELETE FROM photos WHERE sha256 IN ({','.join('?' * len(chunk))})", chunk)
+            for chunk in _chunks(days, 200):  # derived figures: recomputed from what is left
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"DELETE FROM day_stats WHERE day IN ({marks})", chunk)
+                c.execute(f"DELETE FROM day_totals WHERE day IN ({marks})", chunk)
+                c.execute("INSERT INTO day_stats " + _stats_select(
+                    f"WHERE substr(observed_at, 1, 10) IN ({marks})"), chunk)
+                c.execute("INSERT INTO day_totals " + _totals_select(
+                    f"WHERE substr(observed_at, 1, 10) IN ({marks})"), chunk)
+            c.execute("DROP TABLE temp.doomed")
+            _audit(c, actor, "retention.purge", "reports", "*",
+                   {**counts, "cutoffs": cutoffs, "default_cutoff": default_cutoff,
+                    "first_day": days[0], "last_day": days[-1]})
+            return counts, photos
 
     # ------------------------------------------------------------ situation picture
 
