@@ -65,6 +65,8 @@ def parse_json(raw: bytes | str) -> Any:
         raise
     except (ValueError, UnicodeDecodeError) as exc:
         raise WireError(ErrorCode.MALFORMED_JSON, "", f"body is not valid JSON: {exc}") from None
+    except RecursionError:  # [[[[...]]]]: the decoder gives up cleanly; so do we
+        raise WireError(ErrorCode.MALFORMED_JSON, "", "body is nested too deeply") from None
 
 
 __all__ = [

@@ -34,7 +34,15 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def rows_from_csv(text: str) -> Iterable[tuple[str, dict[str, Any]]]:
+def rows_from_csv(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """Rows with their line labels; ValueError when the file is not readable CSV at all."""
+    try:
+        return list(_csv_rows(text))
+    except csv.Error as exc:
+        raise ValueError(f"not readable as CSV: {exc}") from None
+
+
+def _csv_rows(text: str) -> Iterable[tuple[str, dict[str, Any]]]:
     for n, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         item: dict[str, Any] = {k.strip(): (v or "").strip() for k, v in row.items() if k}
         for key in _FLOATS:

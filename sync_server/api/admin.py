@@ -131,13 +131,13 @@ async def import_places_file(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ApiError(400, ErrorCode.INVALID_VALUE, "the file must be UTF-8 text") from None
-    if format == "geojson":
-        try:
-            rows = list(rows_from_geojson(wire.parse_json(raw)))
-        except ValueError as exc:
-            raise ApiError(422, ErrorCode.INVALID_VALUE, str(exc)) from None
-    else:
-        rows = list(rows_from_csv(text))
+    try:
+        rows = (list(rows_from_geojson(wire.parse_json(raw))) if format == "geojson"
+                else rows_from_csv(text))
+    except wire.WireError:
+        raise
+    except ValueError as exc:
+        raise ApiError(422, ErrorCode.INVALID_VALUE, str(exc)) from None
     report = await run_in_threadpool(import_places, storage, rows,
                                      known_districts=storage.district_ids(), actor=admin.username)
     return {"imported": report.imported,
