@@ -1,21 +1,44 @@
-"""A TCP proxy on loopback that can lose answers: the request reaches the server, the reply never
-reaches the client. That is the case idempotent uploads exist for.
+"""A TCP proxy on loopback between device and server that misbehaves on purpose.
 
-Runs its own asyncio loop in a thread; ``drop_responses`` counts how many answers to swallow.
+``drop_responses`` swallows that many answers (the request reached the server, the reply never
+reaches the client: the case idempotent uploads exist for). With ``fault_rate`` each new
+connection is, with that probability, one of:
+
+    reset       closed before anything reaches the server
+    cut_request the request is cut off halfway (the server sees a partial body)
+    drop        the server answers, the client hears nothing
+    truncate    the client gets the first part of the answer, then the connection closes
+    stall       the answer is held back longer than the client waits, then dropped
+    delay       the answer comes, late (not a failure: slow mobile networks)
+
+Use it with a client that opens one connection per request (no keep-alive) so that faults hit
+requests, not just the first request of a long-lived connection. Runs its own asyncio loop in a
+thread; every connection ends by itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
+from collections import Counter
+
+FAULTS = ("reset", "cut_request", "drop", "truncate", "stall", "delay")
 
 
 class FaultProxy:
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, *, fault_rate: float = 0.0, seed: int = 1,
+                 stall_s: float = 3.0, delay_s: float = 0.5) -> None:
         self.target_port = target_port
         self.port = 0
         self.drop_responses = 0
         self.dropped = 0
+        self.fault_rate = fault_rate
+        self.stall_s = stall_s
+        self.delay_s = delay_s
+        self.faults: Counter[str] = Counter()
+        self.connections = 0
+        self._rng = random.Random(seed)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -43,27 +66,73 @@ class FaultProxy:
         self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self._loop.close()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-        drop = self.drop_responses > 0
-        if drop:
+    def _choose(self) -> str | None:
+        if self.drop_responses > 0:
             self.drop_responses -= 1
+            return "drop"
+        if self.fault_rate and self._rng.random() < self.fault_rate:
+            return self._rng.choice(FAULTS)
+        return None
 
-        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter, swallow: bool) -> None:
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        fault = self._choose()
+        if fault:
+            self.faults[fault] += 1
+        if fault == "reset":
+            writer.close()
+            return
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+
+        async def upstream() -> None:
             try:
-                while data := await src.read(65536):
-                    if swallow:
-                        self.dropped += 1
-                        break  # the server answered; the client never hears it
-                    dst.write(data)
-                    await dst.drain()
+                while data := await reader.read(65536):
+                    if fault == "cut_request":
+                        up_w.write(data[: max(1, len(data) // 2)])
+                        await up_w.drain()
+                        break
+                    up_w.write(data)
+                    await up_w.drain()
             except (ConnectionError, asyncio.IncompleteReadError):
                 pass
             finally:
-                for w in (dst, writer if swallow else dst):
-                    try:
-                        w.close()
-                    except Exception:
-                        pass
+                if fault == "cut_request":
+                    _close(up_w, writer)
 
-        await asyncio.gather(pump(reader, up_w, False), pump(up_r, writer, drop))
+        async def downstream() -> None:
+            try:
+                first = True
+                while data := await up_r.read(65536):
+                    if fault == "drop":
+                        self.dropped += 1
+                        break  # the server answered; the client never hears it
+                    if fault == "stall":
+                        await asyncio.sleep(self.stall_s)
+                        break
+                    if fault == "delay" and first:
+                        await asyncio.sleep(self.delay_s)
+                    if fault == "truncate":
+                        writer.write(data[: max(1, len(data) // 3)])
+                        await writer.drain()
+                        break
+                    first = False
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                _close(writer, up_w)
+
+        await asyncio.gather(upstream(), downstream())
+
+
+def _close(*writers: asyncio.StreamWriter) -> None:
+    for w in writers:
+        try:
+            w.close()
+        except Exception:
+            pass
