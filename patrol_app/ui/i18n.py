@@ -215,6 +215,9 @@ DE = {
     "audit_checklist_upsert": "Checkliste gespeichert", "audit_checklist_version": "Neue Checklisten-Version",
     "audit_team_upsert": "Team gespeichert", "audit_assignment_upsert": "Route zugewiesen",
     "audit_assignment_reassign": "Route übergeben", "audit_route_upsert": "Route gespeichert",
+    "audit_auth_login": "Anmeldung", "audit_auth_logout": "Abmeldung", "audit_photo_upload": "Foto empfangen",
+    "audit_retention_purge": "Aufbewahrungsfrist: gelöscht", "audit_export_reports_geojson": "Export Berichte (GeoJSON)",
+    "audit_export_places_geojson": "Export Orte (GeoJSON)", "audit_export_reports_csv": "Export Berichte (CSV)",
     # --- admin
     "users_title": "Benutzer", "new_user": "Neuer Benutzer", "display_name": "Anzeigename",
     "password_min": "Passwort (mindestens 10 Zeichen)", "new_password": "Neues Passwort",
@@ -475,6 +478,9 @@ EN = {
     "audit_checklist_upsert": "checklist saved", "audit_checklist_version": "new checklist version",
     "audit_team_upsert": "team saved", "audit_assignment_upsert": "route assigned",
     "audit_assignment_reassign": "route handed over", "audit_route_upsert": "route saved",
+    "audit_auth_login": "login", "audit_auth_logout": "logout", "audit_photo_upload": "photo received",
+    "audit_retention_purge": "retention: deleted", "audit_export_reports_geojson": "export reports (GeoJSON)",
+    "audit_export_places_geojson": "export places (GeoJSON)", "audit_export_reports_csv": "export reports (CSV)",
     # --- admin
     "users_title": "Users", "new_user": "New user", "display_name": "Display name",
     "password_min": "Password (at least 10 characters)", "new_password": "New password",

@@ -438,6 +438,9 @@ class SqliteStorage:
         with self._tx() as c:
             c.execute("INSERT INTO tokens (token_hash, user_id, created_at, expires_at)"
                       " VALUES (?, ?, ?, ?)", [token_hash, user_id, time.time(), expires_at])
+            name = c.execute("SELECT username FROM users WHERE id = ?", [user_id]).fetchone()
+            _audit(c, name[0] if name else str(user_id), "auth.login", "user",
+                   name[0] if name else str(user_id))
 
     def user_for_token(self, token_hash: str, *, now: float) -> tuple[User, float] | None:
         """The token's user and expiry, if the token exists, is not revoked and the user active."""
@@ -450,6 +453,10 @@ class SqliteStorage:
     def revoke_token(self, token_hash: str) -> None:
         with self._tx() as c:
             c.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", [token_hash])
+            row = c.execute("SELECT u.username FROM tokens t JOIN users u ON u.id = t.user_id"
+                            " WHERE t.token_hash = ?", [token_hash]).fetchone()
+            if row:
+                _audit(c, row[0], "auth.logout", "user", row[0])
 
     def team_ids_of(self, user_id: int) -> list[str]:
         rows = self._read().execute(
@@ -860,6 +867,10 @@ class SqliteStorage:
                 "INSERT OR IGNORE INTO photos (sha256, size, width, height, format, uploaded_by,"
                 " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [sha256, size, width, height, fmt, uploaded_by, received_at])
+            if cur.rowcount == 1:
+                name = c.execute("SELECT username FROM users WHERE id = ?", [uploaded_by]).fetchone()
+                _audit(c, name[0] if name else str(uploaded_by), "photo.upload", "photo", sha256,
+                       {"size": size}, at=received_at)
             return cur.rowcount == 1
 
     def photo_count(self) -> int:

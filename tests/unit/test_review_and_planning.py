@@ -284,3 +284,21 @@ def test_admin_imports_places_with_a_row_report_and_versions_checklists(office):
     assert c.post("/api/v1/admin/checklists", headers=h,
                   json={**checklist, "version": 2}).status_code == 201
     assert [x["version"] for x in c.get("/api/v1/admin/checklists", headers=h).json()] == [2]
+
+
+def test_audit_log_records_logins_photos_and_logout(office):
+    import hashlib
+
+    from tests.conftest import jpeg_bytes
+
+    c = office
+    data = jpeg_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    submit(c, photos=[sha])
+    assert c.put(f"/api/v1/photos/{sha}", content=data,
+                 headers={**auth(c.tok["pol"]), "Content-Type": "image/jpeg"}).status_code == 201
+    assert c.post("/api/v1/auth/logout", headers=auth(c.tok["kod"])).status_code == 204
+    entries = [(e["actor"], e["action"]) for e in c.get("/api/v1/admin/audit", params={"limit": 500},
+                                                         headers=auth(c.tok["adm"])).json()["items"]]
+    assert ("pol", "auth.login") in entries and ("pol", "photo.upload") in entries
+    assert ("kod", "auth.logout") in entries and ("pol", "reports.submit") in entries
