@@ -156,7 +156,7 @@ DE = {
     "reload": "Neu laden", "retry": "Erneut versuchen", "back": "Zurück", "edit": "Bearbeiten",
     "send": "Senden", "up": "Nach oben", "down": "Nach unten", "saved_ok": "Gespeichert.",
     "text_required": "Bitte einen Text eingeben.",
-    "nav_progress": "Lage", "nav_teams": "Teams", "nav_routes": "Routen", "nav_review": "Prüfung",
+    "nav_progress": "Streifen", "nav_teams": "Teams", "nav_routes": "Routen", "nav_review": "Prüfung",
     "nav_users": "Benutzer", "nav_checklists": "Checklisten", "nav_audit": "Protokoll",
     # --- shift lead
     "progress_title": "Streifen im Dienst",
@@ -419,7 +419,7 @@ EN = {
     "reload": "Reload", "retry": "Try again", "back": "Back", "edit": "Edit",
     "send": "Send", "up": "Move up", "down": "Move down", "saved_ok": "Saved.",
     "text_required": "Please enter a text.",
-    "nav_progress": "Status", "nav_teams": "Teams", "nav_routes": "Routes", "nav_review": "Review",
+    "nav_progress": "Patrols", "nav_teams": "Teams", "nav_routes": "Routes", "nav_review": "Review",
     "nav_users": "Users", "nav_checklists": "Checklists", "nav_audit": "Audit log",
     # --- shift lead
     "progress_title": "Patrols on duty",

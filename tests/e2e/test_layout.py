@@ -56,3 +56,50 @@ def test_main_screens_fit_and_have_big_targets(stack, artifacts):
                     assert_fits(page, by_id(page, ident), viewport)
                 page.wait_for_timeout(300)
                 page.screenshot(path=artifacts / f"layout-check-{name}.png")
+
+
+def test_office_screens_fit_at_phone_size_in_the_dark(stack, artifacts):
+    """The supervisor's and the shift lead's screens on a phone at night: nothing sticks out,
+    the buttons are big enough."""
+    viewport = {"width": 390, "height": 844}
+    with sync_playwright() as pw, phone_context(pw, viewport=viewport, color_scheme="dark") as ctx:
+        page = ctx.new_page()
+        open_app(page, stack.another_device("supervisor"))
+        fill(page, "Benutzername", "lagebild")
+        fill(page, "Passwort", "streife2026")
+        by_id(page, "login-submit").click()
+        card = page.locator('[flt-semantics-identifier^="review-"]').first
+        card.wait_for(timeout=60_000)
+        assert_fits(page, card, viewport)
+        for tab in ("Prüfung", "Lagebild", "Streifen"):
+            assert_fits(page, page.get_by_role("tab", name=tab), viewport)
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "layout-review-dark.png")
+        card.click()
+        by_id(page, "review-start").wait_for(timeout=30_000)
+        assert_fits(page, by_id(page, "review-start"), viewport)
+        page.wait_for_timeout(2000)  # the basemap tiles
+        page.screenshot(path=artifacts / "layout-report-detail-dark.png")
+        by_id(page, "detail-back").click()
+        page.get_by_role("tab", name="Lagebild").click()
+        by_id(page, "fig-checks").wait_for(timeout=30_000)
+        for ident in ("pic-days", "pic-agency", "fig-checks"):
+            assert_fits(page, by_id(page, ident), viewport, min_height=20)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=artifacts / "layout-picture-dark.png")
+
+    with sync_playwright() as pw, phone_context(pw, viewport=viewport, color_scheme="dark") as ctx:
+        page = ctx.new_page()
+        open_app(page, stack.another_device("lead"))
+        fill(page, "Benutzername", "schichtleitung")
+        fill(page, "Passwort", "streife2026")
+        by_id(page, "login-submit").click()
+        page.get_by_role("tab", name="Routen").click()
+        by_id(page, "new-route").wait_for(timeout=60_000)
+        assert_fits(page, by_id(page, "new-route"), viewport)
+        assert_fits(page, by_id(page, "assign-route-innenstadt"), viewport)
+        page.get_by_role("tab", name="Teams").click()
+        by_id(page, "new-team").wait_for(timeout=30_000)
+        assert_fits(page, by_id(page, "new-team"), viewport)
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "layout-teams-dark.png")

@@ -71,7 +71,7 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
         lead.screenshot(path=artifacts / "20-lead-assign.png")
         by_id(lead, "confirm-assign").click()  # the first team: Streife Heessen 1
         lead.get_by_text("Zugewiesen.", exact=False).first.wait_for(timeout=20_000)
-        lead.get_by_role("tab", name="Lage").click()
+        lead.get_by_role("tab", name="Streifen").click()
         counts = by_id(lead, "counts-team-heessen-1")
         counts.wait_for(timeout=20_000)
         assert "verpasst 1" in counts.inner_text()

@@ -378,7 +378,7 @@ class RouteEditor:
 
             layers = [*tile_layer(self.app.device), fm.MarkerLayer(markers=markers)]
             self.map_box.content = fm.Map(initial_center=fm.MapLatitudeLongitude(lat, lon),
-                                          initial_zoom=12, layers=layers, bgcolor=ft.Colors.BLUE_GREY_50)
+                                          initial_zoom=12, layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST)
         else:
             self.map_box.content = None
 

@@ -85,5 +85,5 @@ class MapView:
                                      content=ft.Icon(ft.Icons.MY_LOCATION, color=ft.Colors.RED_700)))
         layers.append(fm.MarkerLayer(markers=markers))
         the_map = fm.Map(expand=True, initial_center=fm.MapLatitudeLongitude(*centre),
-                         initial_zoom=15 if fix else 13, layers=layers, bgcolor=ft.Colors.BLUE_GREY_50)
+                         initial_zoom=15 if fix else 13, layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST)
         return ft.Semantics(identifier="map", content=ft.Container(the_map, expand=True), expand=True)

@@ -227,7 +227,7 @@ class SituationView(OnlineView):
         centre = ((sum(s.lat for s in spots) / len(spots), sum(s.lon for s in spots) / len(spots))
                   if spots else (51.68, 7.82))
         return ft.Container(fm.Map(initial_center=fm.MapLatitudeLongitude(*centre), initial_zoom=11,
-                                   layers=layers, bgcolor=ft.Colors.BLUE_GREY_50),
+                                   layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST),
                             height=300, border_radius=8)
 
     def _hotspots(self, pic: wire.Situation) -> ft.Control:

@@ -119,8 +119,9 @@ class ReportDetailView(OnlineView):
         self.report_id = report_id
 
     def _title(self) -> ft.Control:
-        return ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=self.app.t("back"),
-                                     on_click=lambda e: self.app.show_main()),
+        return ft.Row([ft.Semantics(identifier="detail-back", content=ft.IconButton(
+                           ft.Icons.ARROW_BACK, tooltip=self.app.t("back"),
+                           on_click=lambda e: self.app.show_main())),
                        ft.Text(self.app.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
                                expand=True),
                        ft.Semantics(identifier="detail-reload", content=ft.IconButton(
@@ -225,7 +226,7 @@ class ReportDetailView(OnlineView):
         centre = place or r["fix"]
         layers = [*tile_layer(self.app.device), fm.MarkerLayer(markers=markers)]
         return ft.Container(fm.Map(initial_center=fm.MapLatitudeLongitude(centre["lat"], centre["lon"]),
-                                   initial_zoom=16, layers=layers, bgcolor=ft.Colors.BLUE_GREY_50),
+                                   initial_zoom=15, layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST),
                             height=220, border_radius=8)
 
     def _actions(self, state: str) -> list[ft.Control]:
