@@ -49,10 +49,3 @@ class MBTiles:
         finally:
             conn.close()
         return None if row is None else row[0]
-
-    def metadata(self) -> dict[str, str]:
-        conn = sqlite3.connect(self._uri, uri=True)
-        try:
-            return dict(conn.execute("SELECT name, value FROM metadata").fetchall())
-        finally:
-            conn.close()

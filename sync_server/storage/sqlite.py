@@ -931,18 +931,20 @@ class SqliteStorage:
 
     # ------------------------------------------------------------ situation picture
 
-    def _picture_where(self, f: PictureFilter) -> tuple[str, str, list[Any]]:
-        """(join, where, params) for the viewer's agency rule and the picture's filters."""
-        where = ["(r.visibility = 'cooperation' OR r.agency = ?)"]
+    @staticmethod
+    def _picture_where(f: PictureFilter, a: str = "r") -> tuple[str, str, list[Any]]:
+        """(join, where, params) for the viewer's agency rule and the picture's filters, on
+        the table aliased ``a`` (reports, or day_stats) that has agency, visibility, place_id."""
+        where = [f"({a}.visibility = 'cooperation' OR {a}.agency = ?)"]
         params: list[Any] = [f.viewer_agency]
         if f.agency is not None:
-            where.append("r.agency = ?")
+            where.append(f"{a}.agency = ?")
             params.append(f.agency)
         join = ""
         place_filters = [("p.district_id", f.district_id), ("p.type", f.place_type),
                          ("p.category", f.category)]
         if any(v is not None for _, v in place_filters):
-            join = " JOIN places p ON p.id = r.place_id"
+            join = f" JOIN places p ON p.id = {a}.place_id"
             for column, value in place_filters:
                 if value is not None:
                     where.append(f"{column} = ?")
@@ -972,27 +974,10 @@ class SqliteStorage:
     def district_bodies(self) -> list[str]:
         return [r[0] for r in self._read().execute("SELECT body FROM districts ORDER BY id")]
 
-    def _stats_where(self, f: PictureFilter) -> tuple[str, str, list[Any]]:
-        where = ["(s.visibility = 'cooperation' OR s.agency = ?)"]
-        params: list[Any] = [f.viewer_agency]
-        if f.agency is not None:
-            where.append("s.agency = ?")
-            params.append(f.agency)
-        join = ""
-        place_filters = [("p.district_id", f.district_id), ("p.type", f.place_type),
-                         ("p.category", f.category)]
-        if any(v is not None for _, v in place_filters):
-            join = " JOIN places p ON p.id = s.place_id"
-            for column, value in place_filters:
-                if value is not None:
-                    where.append(f"{column} = ?")
-                    params.append(value)
-        return join, " AND ".join(where), params
-
     def stats_by_place(self, f: PictureFilter, *, first_day: str, end_day: str
                        ) -> list[tuple[str, int, int, int]]:
         """(place_id or '', checks, findings, measures) over whole UTC days [first, end)."""
-        join, where, params = self._stats_where(f)
+        join, where, params = self._picture_where(f, "s")
         return self._read().execute(
             f"SELECT s.place_id, sum(s.checks), sum(s.findings), sum(s.measures) FROM day_stats s{join}"
             f" WHERE s.day >= ? AND s.day < ? AND {where} GROUP BY s.place_id",

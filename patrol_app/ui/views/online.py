@@ -34,6 +34,18 @@ def problem_text(app: "PatrolApp", exc: ClientError) -> str:
     return t("sync_server_error")
 
 
+def filter_dropdown(app: "PatrolApp", identifier: str, label: str, value: str,
+                    options: list[tuple[str, str]], on_select: Callable[[str], None], *,
+                    with_all: bool = True) -> ft.Control:
+    """A filter for an online list: "all" first (unless ``with_all`` is False), expands in a
+    Row, tagged for tests."""
+    return ft.Semantics(identifier=identifier, expand=True, content=ft.Dropdown(
+        label=label, value=value, dense=True, expand=True,
+        options=[*([ft.DropdownOption(key="", text=app.t("all"))] if with_all else []),
+                 *[ft.DropdownOption(key=k, text=v) for k, v in options]],
+        on_select=lambda e: on_select(e.control.value or "")))
+
+
 class OnlineView:
     title_key = ""
 

@@ -15,7 +15,7 @@ import flet_charts as fc
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
-from .online import OnlineView
+from .online import OnlineView, filter_dropdown
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -62,11 +62,8 @@ class SituationView(OnlineView):
         store = app.device.store
 
         def dd(key: str, label: str, options: list[tuple[str, str]]) -> ft.Control:
-            return ft.Semantics(identifier=f"pic-{key}", expand=True, content=ft.Dropdown(
-                label=label, value=str(self.state.get(key, "")), dense=True, expand=True,
-                options=[*([] if key == "days" else [ft.DropdownOption(key="", text=t("all"))]),
-                         *[ft.DropdownOption(key=k, text=v) for k, v in options]],
-                on_select=lambda e, key=key: self._set(key, e.control.value)))
+            return filter_dropdown(app, f"pic-{key}", label, str(self.state.get(key, "")), options,
+                                   lambda v, key=key: self._set(key, v), with_all=key != "days")
 
         districts = sorted(store.ref_items("district"), key=lambda d: d.name)
         categories = sorted({p.category for p in store.places(active_only=False) if p.category})

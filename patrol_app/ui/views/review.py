@@ -17,7 +17,7 @@ from patrol_app.core.office import Office
 from patrol_app.core.photos import make_thumbnail
 
 from ..theme import big_button, section
-from .online import OnlineView
+from .online import OnlineView, filter_dropdown
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -47,11 +47,8 @@ class ReviewView(OnlineView):
         store = app.device.store
 
         def dd(key: str, label: str, options: list[tuple[str, str]]) -> ft.Control:
-            return ft.Semantics(identifier=f"filter-{key}", expand=True, content=ft.Dropdown(
-                label=label, value=self.filters.get(key, ""), dense=True, expand=True,
-                options=[ft.DropdownOption(key="", text=t("all")),
-                         *[ft.DropdownOption(key=k, text=v) for k, v in options]],
-                on_select=lambda e, key=key: self._set(key, e.control.value)))
+            return filter_dropdown(app, f"filter-{key}", label, self.filters.get(key, ""), options,
+                                   lambda v, key=key: self._set(key, v))
 
         districts = sorted(store.ref_items("district"), key=lambda d: d.name)
         today = date.today()
