@@ -26,8 +26,8 @@ cat <<MSG
     polizei          officer, police   (team "Streife Mitte 1")
     kod              officer, KOD      (same team)
     polizei2, kod2   officers          (team "Streife Heessen 1", no route yet)
-    schichtleitung   shift lead        (progress, teams, routes)
-    lagebild         supervisor        (review queue, missed checkpoints)
+    schichtleitung   shift lead        (patrols on duty, teams, routes)
+    lagebild         supervisor        (review queue, situation picture, missed checkpoints)
     admin            admin             (users, place import, checklists, audit log)
 
   One app process is one device: log out before logging in as someone else.
