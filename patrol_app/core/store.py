@@ -116,6 +116,12 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_photo_lookup(db: Database) -> None:
+    """Which reports list a photo: a photo may travel with any of them."""
+    db.execute("CREATE INDEX IF NOT EXISTS report_photos_sha ON report_photos(sha256)")
+
+
 _REF_KINDS: dict[str, type] = {
     "district": District,
     "place": Place,
@@ -303,9 +309,10 @@ class LocalStore:
         """
         now = time.time() if now is None else now
         sql = f"SELECT o.* FROM outbox o WHERE o.kind = ? AND {self._DUE}"
-        if report_sent:
-            sql += (" AND EXISTS (SELECT 1 FROM outbox r WHERE r.kind = 'report'"
-                    " AND r.ref = o.report_id AND r.state = 'sent')")
+        if report_sent:  # any report that lists the photo will do (one picture, two checks)
+            sql += (" AND EXISTS (SELECT 1 FROM report_photos rp JOIN outbox r"
+                    " ON r.kind = 'report' AND r.ref = rp.report_id"
+                    " WHERE rp.sha256 = o.ref AND r.state = 'sent')")
         with self._lock:
             rows = self.db.execute(
                 sql + " ORDER BY o.seq LIMIT ?",
@@ -386,6 +393,17 @@ class LocalStore:
                     for ref in refs
                 ],
             )
+
+    def photos_without_live_report(self, shas: list[str]) -> list[str]:
+        """Those of ``shas`` that no report other than rejected ones lists any more."""
+        if not shas:
+            return []
+        with self._lock:
+            alive = {r[0] for r in self.db.execute(
+                "SELECT DISTINCT rp.sha256 FROM report_photos rp JOIN outbox r ON r.kind = 'report'"
+                f" AND r.ref = rp.report_id WHERE rp.sha256 IN ({','.join('?' * len(shas))})"
+                " AND r.state != 'rejected'", shas)}
+        return [s for s in shas if s not in alive]
 
     def photo_refs_by_report(self, report_ids: list[str]) -> dict[str, list[str]]:
         """The photos each report lists, for many reports in one query."""

@@ -141,7 +141,9 @@ class SyncEngine:
                 msg = res.error.message if res.error else res.status.value
                 self.store.mark(ItemKind.REPORT, [rid], OutboxState.REJECTED,
                                 error_code=code, error=msg, count_attempt=True)
-                self.store.mark(ItemKind.PHOTO, photos_of.get(rid, []), OutboxState.REJECTED,
+                # its photos go with it -- unless another report still carries them
+                orphaned = self.store.photos_without_live_report(photos_of.get(rid, []))
+                self.store.mark(ItemKind.PHOTO, orphaned, OutboxState.REJECTED,
                                 error_code="report_rejected", error=msg)
                 result.rejected += 1
                 result.rejected_ids.append(rid)

@@ -118,3 +118,27 @@ def test_batches_are_oldest_first(store, net, client):
     listed = client.get("/api/v1/reports", params={"limit": 10},
                         headers={"Authorization": f"Bearer {client.token}"}).json()["items"]
     assert [x["report"]["id"] for x in listed] == sorted(ids, reverse=True)
+
+
+def test_a_photo_shared_with_a_rejected_report_still_goes_with_the_good_one(store, engine, client, photo):
+    """The same picture on two checks; the first is refused by the server (an unknown place),
+    the second is fine: the photo belongs to the second as much as to the first."""
+    bad = wire.decode(wire.Report, make_report(1, place_id="nowhere", photos=[photo.sha256]))
+    store.save_report(bad, [photo])
+    good = save(store, 2, photo)
+    result = engine.run()
+    assert result.outcome is Outcome.OK
+    assert (result.reports_sent, result.photos_sent, result.rejected) == (1, 1, 1)
+    states = {(i.kind.value, i.ref): i.state for i in store.outbox()}
+    assert states[("report", bad.id)] is OutboxState.REJECTED
+    assert states[("report", good.id)] is OutboxState.SENT
+    assert states[("photo", photo.sha256)] is OutboxState.SENT
+    assert client.app_storage.photo_count() == 1
+
+
+def test_a_photo_only_rejected_reports_carry_is_rejected_with_them(store, engine, photo):
+    bad = wire.decode(wire.Report, make_report(1, place_id="nowhere", photos=[photo.sha256]))
+    store.save_report(bad, [photo])
+    engine.run()
+    states = {(i.kind.value, i.ref): (i.state, i.error_code) for i in store.outbox()}
+    assert states[("photo", photo.sha256)] == (OutboxState.REJECTED, "report_rejected")
