@@ -27,3 +27,27 @@ def big_button(text: str, on_click, *, icon=None, identifier: str | None = None,
 def section(title: str) -> ft.Control:
     return ft.Container(ft.Text(title, size=16, weight=ft.FontWeight.BOLD),
                         padding=ft.Padding.only(top=12, bottom=4))
+
+
+# Signal colours that must read on both backgrounds: (by day, at night). Dark green or orange
+# on a dark surface is too dim for a glance at night; light ones wash out in sunlight.
+OK = "ok"      # done, confirmed, on site
+WARN = "warn"  # off site, too inaccurate, will retry
+_SIGNALS = {OK: (ft.Colors.GREEN_800, ft.Colors.GREEN_300),
+            WARN: (ft.Colors.ORANGE_900, ft.Colors.ORANGE_300)}
+
+
+def is_dark(page: ft.Page) -> bool:
+    if page.theme_mode == ft.ThemeMode.DARK:
+        return True
+    if page.theme_mode == ft.ThemeMode.LIGHT:
+        return False
+    return page.platform_brightness == ft.Brightness.DARK
+
+
+def colour(page: ft.Page, value: str) -> str:
+    """A signal colour (``OK``, ``WARN``) for the current theme; any other colour as it is."""
+    pair = _SIGNALS.get(value)
+    if pair is None:
+        return value
+    return pair[1] if is_dark(page) else pair[0]

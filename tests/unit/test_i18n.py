@@ -32,3 +32,21 @@ def test_error_codes_in_words_with_fallback():
     t = Translator("de")
     assert "Kennung" in t.error("report_conflict", "x")
     assert t.error("something_new", "server text") == "server text"
+
+
+def test_signal_colours_follow_the_theme():
+    import flet as ft
+
+    from patrol_app.ui.theme import OK, WARN, colour
+
+    class Page:
+        theme_mode = ft.ThemeMode.SYSTEM
+        platform_brightness = ft.Brightness.DARK
+
+    night, day = Page(), Page()
+    day.platform_brightness = ft.Brightness.LIGHT
+    assert colour(night, OK) == ft.Colors.GREEN_300 and colour(day, OK) == ft.Colors.GREEN_800
+    assert colour(night, WARN) == ft.Colors.ORANGE_300 and colour(day, WARN) == ft.Colors.ORANGE_900
+    day.theme_mode = ft.ThemeMode.DARK  # an explicit choice beats the system
+    assert colour(day, OK) == ft.Colors.GREEN_300
+    assert colour(night, ft.Colors.ERROR) == ft.Colors.ERROR

@@ -16,7 +16,7 @@ from patrol_app.core.photos import PhotoError, make_thumbnail, process_photo
 from patrol_app.core.store import StoreError
 from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
-from ..theme import TOUCH, big_button, section
+from ..theme import OK, TOUCH, WARN, big_button, colour, section
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -34,8 +34,8 @@ def verdict_text(t, result) -> str:
     return t(f"verdict_{v.value}", d=d, acc=acc, age=age)
 
 
-_VERDICT_COLOURS = {Verdict.ON_SITE: ft.Colors.GREEN_800, Verdict.OFF_SITE: ft.Colors.ORANGE_900,
-                    Verdict.INACCURATE: ft.Colors.ORANGE_900, Verdict.STALE: ft.Colors.ORANGE_900}
+_VERDICT_COLOURS = {Verdict.ON_SITE: OK, Verdict.OFF_SITE: WARN, Verdict.INACCURATE: WARN,
+                    Verdict.STALE: WARN}
 
 
 class CheckFormView:
@@ -169,7 +169,8 @@ class CheckFormView:
             return
         result = self.draft.presence(datetime.now(timezone.utc))
         self.verdict.value = verdict_text(t, result)
-        self.verdict.color = _VERDICT_COLOURS.get(result.verdict)
+        tint = _VERDICT_COLOURS.get(result.verdict)
+        self.verdict.color = colour(self.app.page, tint) if tint else None
         self.no_fix.visible = False
 
     async def locate(self, _=None) -> None:

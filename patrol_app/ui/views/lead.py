@@ -14,14 +14,14 @@ import patrol_wire as wire
 from patrol_app.core import planning
 from patrol_app.core.office import Office
 
-from ..theme import big_button, section
+from ..theme import OK, big_button, colour, section
 from .online import OnlineView
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
 
 STATUS_LOOK = {
-    wire.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN_700),
+    wire.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, OK),
     wire.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
     wire.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
 }
@@ -78,13 +78,13 @@ class ProgressView(OnlineView):
                     color=ft.Colors.ON_SURFACE_VARIANT),
         ]
         for s in p.stops:
-            icon, colour = STATUS_LOOK[s.status]
+            icon, tint = STATUS_LOOK[s.status]
             line = f"{s.seq}. {s.place_name} · {_hhmm(self.app, s.window_start)}–{_hhmm(self.app, s.window_end)}"
             status = t("stop_" + s.status.value)
             if s.checked_at:
                 status += " " + _hhmm(self.app, s.checked_at)
             rows.append(ft.Semantics(identifier=f"pstop-{p.team_id}-{s.seq}", content=ft.Row([
-                ft.Icon(icon, color=colour, size=20),
+                ft.Icon(icon, color=colour(self.app.page, tint), size=20),
                 ft.Text(f"{line} · {status}", expand=True, size=14,
                         color=ft.Colors.ERROR if s.status is wire.StopStatus.MISSED else None)])))
         others = [tm for tm in teams if tm["id"] != p.team_id]
@@ -187,7 +187,7 @@ class TeamEditor:
     def _update_mixed(self) -> None:
         ok = planning.is_mixed(sorted(self.chosen), self.people)
         self.mixed.value = self.app.t("team_mixed") if ok else self.app.t("team_not_mixed")
-        self.mixed.color = ft.Colors.GREEN_800 if ok else ft.Colors.ERROR
+        self.mixed.color = colour(self.app.page, OK) if ok else ft.Colors.ERROR
 
     async def _save(self, _=None) -> None:
         t = self.app.t

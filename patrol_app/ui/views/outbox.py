@@ -10,7 +10,7 @@ import patrol_wire as wire
 
 from patrol_app.core.store import ItemKind, OutboxState
 
-from ..theme import big_button
+from ..theme import OK, WARN, big_button, colour
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 _STATE_ICONS = {
     OutboxState.PENDING: (ft.Icons.SCHEDULE, ft.Colors.ON_SURFACE_VARIANT),
     OutboxState.SENDING: (ft.Icons.SYNC, ft.Colors.PRIMARY),
-    OutboxState.SENT: (ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN_800),
-    OutboxState.FAILED: (ft.Icons.ERROR_OUTLINE, ft.Colors.ORANGE_900),
+    OutboxState.SENT: (ft.Icons.CHECK_CIRCLE, OK),
+    OutboxState.FAILED: (ft.Icons.ERROR_OUTLINE, WARN),
     OutboxState.REJECTED: (ft.Icons.BLOCK, ft.Colors.ERROR),
 }
 
@@ -33,7 +33,7 @@ class OutboxView:
 
     def _row(self, item, title: str, body: dict | None, receipts: dict) -> ft.Control:
         t = self.app.t
-        icon, colour = _STATE_ICONS[item.state]
+        icon, tint = _STATE_ICONS[item.state]
         lines = [t("state_" + item.state.value)]
         if body is not None:
             lines[0] += " · " + t.datetime(wire.parse_timestamp(body["observed_at"]))
@@ -46,7 +46,7 @@ class OutboxView:
                          if item.state is OutboxState.REJECTED else t("failed_reason", reason=reason))
         is_report = item.kind is ItemKind.REPORT
         return ft.Semantics(identifier=f"outbox-{item.ref}", content=ft.ListTile(
-            leading=ft.Icon(icon, color=colour),
+            leading=ft.Icon(icon, color=colour(self.app.page, tint)),
             title=ft.Text(title, max_lines=1, weight=ft.FontWeight.W_600 if is_report else None),
             subtitle=ft.Text("\n".join(lines)), min_height=56,
             content_padding=ft.Padding.only(left=16 if is_report else 40, right=16)))

@@ -11,14 +11,14 @@ import flet as ft
 import patrol_wire as wire
 from patrol_app.core import geo, route
 
-from ..theme import big_button, section
+from ..theme import OK, big_button, colour, section
 from . import queries
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
 
 _STATUS = {
-    route.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN_800),
+    route.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, OK),
     route.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
     route.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
 }
@@ -85,12 +85,12 @@ class TodayView:
                 t("next_stop", place=nxt.place.name, d=t.distance(dist), dir=compass),
                 size=16, weight=ft.FontWeight.BOLD)))
         for st in states:
-            icon, colour = _STATUS[st.status]
+            icon, tint = _STATUS[st.status]
             name = st.place.name if st.place else st.stop.place_id
             window = (f"{t.time(wire.parse_timestamp(st.stop.window_start))}–"
                       f"{t.time(wire.parse_timestamp(st.stop.window_end))}")
             out.append(ft.Semantics(identifier=f"stop-{st.stop.seq}", content=ft.ListTile(
-                leading=ft.Icon(icon, color=colour), title=ft.Text(name, max_lines=2),
+                leading=ft.Icon(icon, color=colour(self.app.page, tint)), title=ft.Text(name, max_lines=2),
                 subtitle=ft.Text(f"{window} · {t('stop_' + st.status.value)}"), min_height=56,
                 on_click=(lambda e, p=st.place: self.app.show_check(p)) if st.place else None)))
         return out
