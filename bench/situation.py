@@ -84,8 +84,7 @@ def generate(storage: SqliteStorage, settings: Settings, n: int, now: datetime) 
                 lat=place.lat, lon=place.lon, accuracy_m=8.0, device_verdict="on_site",
                 server_verdict="on_site", server_distance_m=5.0, severity="low" if findings else "none",
                 visibility="cooperation", photos=[], findings_mask=mask, n_findings=len(findings),
-                n_measures=len(measures), place_district=place.district_id,
-                place_type=place.type.value, place_category=place.category))
+                n_measures=len(measures)))
         for user in users:
             items = by_author.get(user.id)
             if items:

@@ -69,10 +69,7 @@ class Ingestor:
             server_distance_m=verdict.distance_m, severity=data["severity"],
             visibility=data["visibility"], photos=data["photos"], amends=data["amends"],
             findings_mask=_mask(data["findings"]), n_findings=len(data["findings"]),
-            n_measures=len(data["measures"]),
-            place_district=place.district_id if place else None,
-            place_type=place.type.value if place else None,
-            place_category=place.category if place else None)
+            n_measures=len(data["measures"]))
 
     def ingest(self, items: list[object], *, author: User) -> list[wire.ReportResult]:
         """One result per item, in order; valid items are stored in one transaction."""

@@ -46,10 +46,6 @@ class NewReport:
     findings_mask: int = 0  # bit i = patrol_wire.FINDING_BITS order
     n_findings: int = 0
     n_measures: int = 0
-    # the place's district, type and category when the report arrived (derived figures)
-    place_district: str | None = None
-    place_type: str | None = None
-    place_category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
