@@ -14,6 +14,7 @@ from .api.docs import install_openapi
 from .api.errors import BodyLimit, install_error_handlers
 from .config import Settings
 from .ingest import Ingestor
+from .places import PlaceBook
 from .storage import PhotoFiles, SqliteStorage, Storage
 
 _SECURITY_HEADERS = [
@@ -51,7 +52,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.storage = storage
-    app.state.ingestor = Ingestor(storage, settings)
+    app.state.places = PlaceBook(storage)  # one decoded copy for ingest and the picture
+    app.state.ingestor = Ingestor(storage, settings, app.state.places)
     app.state.photo_files = PhotoFiles(settings.photo_dir)
 
     @app.get("/healthz", tags=["health"])

@@ -11,10 +11,11 @@ from datetime import datetime, timezone
 
 import patrol_wire as wire
 from patrol_app.core import geo
-from patrol_wire import ErrorCode, ItemStatus, Place, WireError
+from patrol_wire import ErrorCode, ItemStatus, WireError
 
 from .access import can_amend
 from .config import Settings
+from .places import PlaceBook
 from .storage import NewReport, Storage, User
 
 
@@ -26,12 +27,11 @@ class ItemError:
 
 
 class Ingestor:
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings, places: PlaceBook | None = None) -> None:
         self.storage = storage
+        self.places = places or PlaceBook(storage)
         self.settings = settings
         self.rules = geo.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
-        self._places: dict[str, Place | None] = {}  # None: known not to exist
-        self._places_version = -1
 
     def prepare(self, item: object, *, now: datetime) -> NewReport | ItemError:
         """Validate one report; an ItemError says why it cannot be stored."""
@@ -51,7 +51,7 @@ class Ingestor:
                              "lies in the future; check the device clock", "fix.fixed_at")
         place = None
         if data["place_id"] is not None:
-            place = self._place(data["place_id"])
+            place = self.places.get(data["place_id"])
             if place is None:
                 return ItemError(ErrorCode.UNKNOWN_PLACE, "no such place", "place_id")
         if fix is None:
@@ -119,17 +119,8 @@ class Ingestor:
         return out
 
     def refresh_places(self) -> None:
-        """Drop cached places when any changed (e.g. an import from the command line)."""
-        version = self.storage.places_version()
-        if version != self._places_version:
-            self._places.clear()
-            self._places_version = version
-
-    def _place(self, place_id: str) -> Place | None:
-        if place_id not in self._places:
-            body = self.storage.place_bodies([place_id]).get(place_id)
-            self._places[place_id] = None if body is None else wire.decode(Place, wire.parse_json(body))
-        return self._places[place_id]
+        """See places changed since the last request (e.g. an import from the command line)."""
+        self.places.refresh()
 
 
 _BITS = wire.FINDING_BITS

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import patrol_wire as wire
 from patrol_wire import FINDING_BITS, PlaceType, Trend
 
+from .places import PlaceBook, active_during
 from .storage import PictureFilter, Storage
 
 PRIOR_CHECKS = 5.0
@@ -37,19 +37,6 @@ TREND_MIN_CHANGE = 0.10
 TREND_MIN_DELTA = 0.05
 TOP_HOTSPOTS = 20
 _BIT_NAMES = {bit: name for name, bit in FINDING_BITS.items()}
-
-
-@dataclass(frozen=True)
-class PlaceInfo:
-    place: wire.Place
-
-    def active_during(self, since: str, until: str) -> bool:
-        p = self.place
-        if not p.active:
-            return False
-        if p.active_from and _utc(p.active_from) >= until:
-            return False
-        return not (p.active_until and _utc(p.active_until) < since)
 
 
 def smoothed(findings: int, checks: int, city_rate: float, prior: float = PRIOR_CHECKS) -> float:
@@ -101,13 +88,16 @@ def by_place(storage: Storage, f: PictureFilter, since: datetime, until: datetim
     return {k: tuple(v) for k, v in out.items()}
 
 
-def place_scores(storage: Storage, f: PictureFilter, since: datetime, until: datetime
-                 ) -> tuple[list[wire.PlaceScore], dict, float, dict[str, PlaceInfo]]:
+def place_scores(storage: Storage, f: PictureFilter, since: datetime, until: datetime,
+                 places: PlaceBook | None = None
+                 ) -> tuple[list[wire.PlaceScore], dict, float, dict[str, wire.Place]]:
     """Scores of every place checked in the window, best first; also the per-place figures
     of the current window, the city-wide rate and the places."""
     cur = by_place(storage, f, since, until)
     prev = by_place(storage, f, since - (until - since), since)
-    places = _places(storage)
+    book = places or PlaceBook(storage)
+    book.refresh()
+    places = book.all()
 
     def rate(table: dict) -> float:
         checks = sum(c for pid, (c, _, _) in table.items() if pid is not None)
@@ -117,13 +107,12 @@ def place_scores(storage: Storage, f: PictureFilter, since: datetime, until: dat
     r_now, r_prev = rate(cur), rate(prev)
     scores = []
     for pid, (checks, findings, _) in cur.items():
-        info = places.get(pid) if pid is not None else None
-        if info is None:
+        p = places.get(pid) if pid is not None else None
+        if p is None:
             continue
         pc, pf, _ = prev.get(pid, (0, 0, 0))
         score = smoothed(findings, checks, r_now)
         prev_score = smoothed(pf, pc, r_prev) if pc else r_prev
-        p = info.place
         scores.append(wire.PlaceScore(
             p.id, p.name, p.type, p.district_id, p.category, p.lat, p.lon, checks, findings,
             round(score, 4), pc, pf, round(prev_score, 4), trend(score, prev_score, pc)))
@@ -133,17 +122,18 @@ def place_scores(storage: Storage, f: PictureFilter, since: datetime, until: dat
 
 def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datetime,
             tz: str = "Europe/Berlin", grace: timedelta = timedelta(minutes=15),
-            now: datetime | None = None) -> wire.Situation:
+            now: datetime | None = None, places: PlaceBook | None = None) -> wire.Situation:
+    """The picture; ``places`` a long-lived PlaceBook (the server's), else places are read."""
     zone = ZoneInfo(tz)
     s, u = wire.format_timestamp(since), wire.format_timestamp(until)
-    scores, cur, r_now, places = place_scores(storage, f, since, until)
+    scores, cur, r_now, places = place_scores(storage, f, since, until, places)
 
     # per district (and reports without a place)
     districts = {d["id"]: d["name"] for d in _districts(storage)}
     area: dict[str | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     for pid, (checks, findings, measures) in cur.items():
-        info = places.get(pid) if pid is not None else None
-        key = info.place.district_id if info else None
+        p = places.get(pid) if pid is not None else None
+        key = p.district_id if p else None
         a = area[key]
         a[0] += checks
         a[1] += findings
@@ -155,9 +145,8 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
     checked_ids = {pid for pid in cur if pid is not None}
     cov_total: dict[tuple[str, str | None], int] = defaultdict(int)
     cov_checked: dict[tuple[str, str | None], int] = defaultdict(int)
-    for info in places.values():
-        p = info.place
-        if not _place_matches(p, f) or not info.active_during(s, u):
+    for p in places.values():
+        if not place_matches(p, f) or not active_during(p, s, u):
             continue
         for key in ((p.type.value, None), (p.type.value, p.district_id)):
             cov_total[key] += 1
@@ -207,8 +196,8 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
     questions = []
     for body in storage.open_questions(f, since=s, until=u):
         q = json.loads(body)
-        info = places.get(q.get("place_id")) if q.get("place_id") else None
-        questions.append(wire.OpenQuestion(q["report_id"], info.place.name if info else None,
+        p = places.get(q.get("place_id")) if q.get("place_id") else None
+        questions.append(wire.OpenQuestion(q["report_id"], p.name if p else None,
                                            q["question"], q["asked_at"]))
 
     totals = [sum(v[i] for v in cur.values()) for i in range(3)]
@@ -222,7 +211,7 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
                             now=now or datetime.now(timezone.utc)))
 
 
-def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, PlaceInfo], *, since: str,
+def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Place], *, since: str,
                  until: str, grace: timedelta, now: datetime) -> list[wire.MissedStop]:
     """Route stops whose window (plus grace) ended inside the window without an on-site check."""
     from .planning import stop_states, team_of
@@ -235,31 +224,17 @@ def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, PlaceInfo
         for st in states:
             if st.status is not wire.StopStatus.MISSED or not (since <= _utc(st.stop.window_end) < until):
                 continue
-            info = places.get(st.stop.place_id)
-            if info is None or not _place_matches(info.place, f):
+            p = places.get(st.stop.place_id)
+            if p is None or not place_matches(p, f):
                 continue
             team = team or team_of(storage, a.team_id)
             out.append(wire.MissedStop(a.id, a.team_id, team.name if team else a.team_id,
-                                       st.stop.place_id, info.place.name, st.stop.window_start,
+                                       st.stop.place_id, p.name, st.stop.window_start,
                                        st.stop.window_end))
     return out
 
 
-_PLACES_CACHE: dict[int, tuple[int, dict[str, PlaceInfo]]] = {}
-
-
-def _places(storage: Storage) -> dict[str, PlaceInfo]:
-    """Every place, decoded once per change of the places table (any process)."""
-    version = storage.places_version()
-    cached = _PLACES_CACHE.get(id(storage))
-    if cached is None or cached[0] != version:
-        places = {p.id: PlaceInfo(p) for p in
-                  (wire.decode(wire.Place, json.loads(b)) for b in storage.picture_places())}
-        _PLACES_CACHE[id(storage)] = cached = (version, places)
-    return cached[1]
-
-
-def _place_matches(p: wire.Place, f: PictureFilter) -> bool:
+def place_matches(p: wire.Place, f: PictureFilter) -> bool:
     return ((f.district_id is None or p.district_id == f.district_id)
             and (f.place_type is None or p.type.value == f.place_type)
             and (f.category is None or p.category == f.category))

@@ -12,6 +12,7 @@ from patrol_wire import ErrorCode
 from ..access import Perm, allowed
 from ..config import Settings
 from ..ingest import Ingestor
+from ..places import PlaceBook
 from ..security import token_digest
 from ..storage import PhotoFiles, Storage, User
 from .errors import ApiError
@@ -27,6 +28,10 @@ def get_settings(request: Request) -> Settings:
 
 def get_ingestor(request: Request) -> Ingestor:
     return request.app.state.ingestor
+
+
+def get_places(request: Request) -> PlaceBook:
+    return request.app.state.places
 
 
 def get_photo_files(request: Request) -> PhotoFiles:
@@ -65,6 +70,7 @@ StorageDep = Annotated[Storage, Depends(get_storage)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 PhotoFilesDep = Annotated[PhotoFiles, Depends(get_photo_files)]
+PlacesDep = Annotated[PlaceBook, Depends(get_places)]
 UserDep = Annotated[User, Depends(current_user)]
 Syncer = Annotated[User, Depends(_needs(Perm.SYNC))]
 Submitter = Annotated[User, Depends(_needs(Perm.SUBMIT))]

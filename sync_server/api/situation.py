@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Iterator, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 import patrol_wire as wire
@@ -22,7 +23,7 @@ from patrol_wire import ErrorCode
 from .. import situation
 from ..storage import PictureFilter, User
 from . import docs
-from .deps import Analyst, SettingsDep, StorageDep
+from .deps import Analyst, PlacesDep, SettingsDep, StorageDep
 from .errors import ApiError
 from .reports import utc_param
 
@@ -32,7 +33,40 @@ DEFAULT_DAYS = 7
 MAX_DAYS = 400
 
 
-def _window(since: str | None, until: str | None) -> tuple[datetime, datetime]:
+Since = Annotated[str | None, Query(description="window start, ISO 8601 (default: until - 7 days)")]
+Until = Annotated[str | None, Query(description="window end, ISO 8601 (default: now)")]
+District = Annotated[str | None, Query(max_length=64)]
+Category = Annotated[str | None, Query(max_length=8, description="place category, e.g. A")]
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Who asks, for which window, with which filters: what every picture endpoint takes."""
+
+    user: User
+    start: datetime
+    end: datetime
+    filter: PictureFilter
+
+    @property
+    def since(self) -> str:
+        return wire.format_timestamp(self.start)
+
+    @property
+    def until(self) -> str:
+        return wire.format_timestamp(self.end)
+
+    def audit(self, storage, action: str, name: str, **extra) -> None:
+        f = self.filter
+        storage.record(self.user.username, action, "export", name, {
+            "since": self.since, "until": self.until, **extra,
+            **{k: v for k, v in (("district_id", f.district_id), ("place_type", f.place_type),
+                                 ("category", f.category), ("agency", f.agency)) if v}})
+
+
+def picture_slice(user: Analyst, since: Since = None, until: Until = None,
+                  district_id: District = None, place_type: wire.PlaceType | None = None,
+                  category: Category = None, agency: wire.Agency | None = None) -> Slice:
     end = wire.parse_timestamp(utc_param("until", until)) if until else datetime.now(timezone.utc)
     start = wire.parse_timestamp(utc_param("since", since)) if since else end - timedelta(days=DEFAULT_DAYS)
     if start >= end:
@@ -40,32 +74,22 @@ def _window(since: str | None, until: str | None) -> tuple[datetime, datetime]:
     if end - start > timedelta(days=MAX_DAYS):
         raise ApiError(422, ErrorCode.INVALID_VALUE, f"at most {MAX_DAYS} days per window",
                        {"field": "since"})
-    return start, end
+    return Slice(user, start, end, PictureFilter(
+        user.agency.value, district_id, place_type.value if place_type else None, category,
+        agency.value if agency else None))
 
 
-def _filter(user: User, district_id, place_type, category, agency) -> PictureFilter:
-    return PictureFilter(user.agency.value, district_id,
-                         place_type.value if place_type else None, category,
-                         agency.value if agency else None)
-
-
-Since = Annotated[str | None, Query(description="window start, ISO 8601 (default: until - 7 days)")]
-Until = Annotated[str | None, Query(description="window end, ISO 8601 (default: now)")]
-District = Annotated[str | None, Query(max_length=64)]
-Category = Annotated[str | None, Query(max_length=8, description="place category, e.g. A")]
+SliceDep = Annotated[Slice, Depends(picture_slice)]
 
 
 @router.get("/situation", responses=docs.answers({200: "Situation"}, 401, 403, 422))
-def get_situation(user: Analyst, storage: StorageDep, settings: SettingsDep,
-                  since: Since = None, until: Until = None, district_id: District = None,
-                  place_type: wire.PlaceType | None = None, category: Category = None,
-                  agency: wire.Agency | None = None) -> dict:
+def get_situation(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
+                  places: PlacesDep) -> dict:
     """Checks, findings by category, measures, coverage, effort-normalised hotspot scores with
     their trend, the weekday x hour grid, open questions and missed checkpoints."""
-    start, end = _window(since, until)
-    pic = situation.compute(storage, _filter(user, district_id, place_type, category, agency),
-                            since=start, until=end, tz=settings.timezone, grace=settings.missed_grace)
-    return wire.encode(pic)
+    return wire.encode(situation.compute(storage, sl.filter, since=sl.start, until=sl.end,
+                                         tz=settings.timezone, grace=settings.missed_grace,
+                                         places=places))
 
 
 def _stream(chunks: Iterator[str], media: str, filename: str) -> StreamingResponse:
@@ -76,24 +100,17 @@ def _stream(chunks: Iterator[str], media: str, filename: str) -> StreamingRespon
 @router.get("/export/reports.geojson",
             responses={200: {"description": "RFC 7946 FeatureCollection",
                              "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
-def export_reports_geojson(user: Analyst, storage: StorageDep, since: Since = None,
-                           until: Until = None, district_id: District = None,
-                           place_type: wire.PlaceType | None = None, category: Category = None,
-                           agency: wire.Agency | None = None) -> StreamingResponse:
+def export_reports_geojson(sl: SliceDep, storage: StorageDep) -> StreamingResponse:
     """Reports as GeoJSON points at the device's fix ([lon, lat], WGS84); a report without a
     fix has a null geometry. No author names or notes: this is for maps, not casework."""
-    start, end = _window(since, until)
-    f = _filter(user, district_id, place_type, category, agency)
-    storage.record(user.username, "export.reports_geojson", "export", "reports.geojson",
-                   _export_detail(f, start, end))
-    s, u = wire.format_timestamp(start), wire.format_timestamp(end)
+    sl.audit(storage, "export.reports_geojson", "reports.geojson")
 
     def chunks() -> Iterator[str]:
         yield '{"type":"FeatureCollection","features":['
         first = True
         buf: list[str] = []
         for body, _author, ag, _rec, verdict, _dist, state, place_name, district in \
-                storage.export_rows(f, since=s, until=u):
+                storage.export_rows(sl.filter, since=sl.since, until=sl.until):
             r = json.loads(body)
             fix = r.get("fix")
             geometry = ({"type": "Point", "coordinates": [fix["lon"], fix["lat"]]} if fix else None)
@@ -117,24 +134,19 @@ def export_reports_geojson(user: Analyst, storage: StorageDep, since: Since = No
 @router.get("/export/places.geojson",
             responses={200: {"description": "RFC 7946 FeatureCollection",
                              "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
-def export_places_geojson(user: Analyst, storage: StorageDep, since: Since = None,
-                          until: Until = None, district_id: District = None,
-                          place_type: wire.PlaceType | None = None, category: Category = None,
-                          agency: wire.Agency | None = None) -> StreamingResponse:
+def export_places_geojson(sl: SliceDep, storage: StorageDep, places: PlacesDep) -> StreamingResponse:
     """Every place (polygon or point) with its checks, findings and hotspot score in the window."""
-    start, end = _window(since, until)
-    f = _filter(user, district_id, place_type, category, agency)
-    storage.record(user.username, "export.places_geojson", "export", "places.geojson",
-                   _export_detail(f, start, end))
-    scores, _cur, r_now, places = situation.place_scores(storage, f, start, end)
+    sl.audit(storage, "export.places_geojson", "places.geojson")
+    scores, _cur, r_now, all_places = situation.place_scores(storage, sl.filter, sl.start, sl.end,
+                                                             places)
     by_id = {sc.place_id: sc for sc in scores}
 
     def chunks() -> Iterator[str]:
         yield '{"type":"FeatureCollection","features":['
         first = True
-        for pid in sorted(places):
-            p = places[pid].place
-            if not situation._place_matches(p, f):
+        for pid in sorted(all_places):
+            p = all_places[pid]
+            if not situation.place_matches(p, sl.filter):
                 continue
             sc = by_id.get(pid)
             ring = p.polygon
@@ -166,20 +178,13 @@ CSV_COLUMNS = ["id", "observed_at", "observed_local", "place_id", "place_name", 
 @router.get("/export/reports.csv",
             responses={200: {"description": "CSV, UTF-8", "content": {"text/csv": {}}},
                        **docs.answers({}, 401, 403, 422)})
-def export_reports_csv(user: Analyst, storage: StorageDep, settings: SettingsDep,
-                       since: Since = None, until: Until = None, district_id: District = None,
-                       place_type: wire.PlaceType | None = None, category: Category = None,
-                       agency: wire.Agency | None = None,
+def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
                        dialect: Annotated[Literal["comma", "semicolon"], Query(
                            description="'semicolon': ';' separator, decimal comma and a BOM, as "
                                        "German spreadsheet programs expect")] = "comma",
                        ) -> StreamingResponse:
     """Reports as CSV, one row each, oldest first; lists inside a cell are joined with ' | '."""
-    start, end = _window(since, until)
-    f = _filter(user, district_id, place_type, category, agency)
-    storage.record(user.username, "export.reports_csv", "export", "reports.csv",
-                   {**_export_detail(f, start, end), "dialect": dialect})
-    s, u = wire.format_timestamp(start), wire.format_timestamp(end)
+    sl.audit(storage, "export.reports_csv", "reports.csv", dialect=dialect)
     german = dialect == "semicolon"
     zone = ZoneInfo(settings.timezone)
 
@@ -197,7 +202,7 @@ def export_reports_csv(user: Analyst, storage: StorageDep, settings: SettingsDep
         writer.writerow(CSV_COLUMNS)
         n = 0
         for body, author, ag, _rec, verdict, dist, state, place_name, district in \
-                storage.export_rows(f, since=s, until=u):
+                storage.export_rows(sl.filter, since=sl.since, until=sl.until):
             r = json.loads(body)
             fix = r.get("fix") or {}
             local = wire.parse_timestamp(r["observed_at"]).astimezone(zone)
@@ -215,9 +220,3 @@ def export_reports_csv(user: Analyst, storage: StorageDep, settings: SettingsDep
         yield out.getvalue()
 
     return _stream(chunks(), "text/csv; charset=utf-8", "reports.csv")
-
-
-def _export_detail(f: PictureFilter, start: datetime, end: datetime) -> dict:
-    return {"since": wire.format_timestamp(start), "until": wire.format_timestamp(end),
-            **{k: v for k, v in (("district_id", f.district_id), ("place_type", f.place_type),
-                                 ("category", f.category), ("agency", f.agency)) if v}}
