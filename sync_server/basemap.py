@@ -11,6 +11,7 @@ The file format is in ``storage/mbtiles.py``.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from pathlib import Path
@@ -88,35 +89,50 @@ def district_outlines(districts: list[dict]) -> dict[str, list[tuple[float, floa
     return out
 
 
-def render_tile(z: int, x: int, y: int, city, outlines, districts) -> bytes:
+def render_tile(z: int, x: int, y: int, rings: "ProjectedRings") -> bytes:
+    """One tile; ``rings`` are the outlines already in pixels at zoom ``z``."""
     im = Image.new("RGB", (TILE, TILE), OUTSIDE)
     draw = ImageDraw.Draw(im)
     ox, oy = x * TILE, y * TILE
 
-    def px(ring):
-        return [(_xy(lat, lon, z)[0] - ox, _xy(lat, lon, z)[1] - oy) for lat, lon in ring]
+    def shift(ring):
+        return [(px - ox, py - oy) for px, py in ring]
 
-    draw.polygon(px(city), fill=BACKGROUND)
-    for i, d in enumerate(districts):
-        ring = outlines[d["id"]]
+    city = shift(rings.city)
+    draw.polygon(city, fill=BACKGROUND)
+    for i, ring in enumerate(rings.districts):
         if len(ring) >= 3:
-            draw.polygon(px(ring), fill=FILLS[i % len(FILLS)], outline=BORDER)
-    draw.line(px(city) + px(city)[:1], fill=BORDER, width=3 if z >= 12 else 2)
+            draw.polygon(shift(ring), fill=FILLS[i % len(FILLS)], outline=BORDER)
+    draw.line(city + city[:1], fill=BORDER, width=3 if z >= 12 else 2)
     if z >= 11:
         font = _font(12 + 2 * (z - 11))
-        for d in districts:
-            cx, cy = _xy(d["lat"], d["lon"], z)
-            draw.text((cx - ox, cy - oy), d["name"], fill=TEXT, font=font, anchor="mm",
+        for name, (cx, cy) in rings.labels:
+            if not (ox - 200 < cx < ox + TILE + 200 and oy - 40 < cy < oy + TILE + 40):
+                continue  # a name this far off cannot reach into the tile
+            draw.text((cx - ox, cy - oy), name, fill=TEXT, font=font, anchor="mm",
                       stroke_width=2, stroke_fill=(255, 255, 255))
     out = io.BytesIO()
-    im.convert("P", palette=Image.Palette.ADAPTIVE, colors=64).save(out, "PNG", optimize=True)
+    im.quantize(64, method=Image.Quantize.FASTOCTREE).save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+class ProjectedRings:
+    """City, districts and label points in pixels at one zoom: projected once per zoom, not
+    once per tile."""
+
+    def __init__(self, z: int, city, outlines, districts) -> None:
+        def project(ring):
+            return [_xy(lat, lon, z) for lat, lon in ring]
+        self.city = project(city)
+        self.districts = [project(outlines[d["id"]]) for d in districts]
+        self.labels = [(d["name"], _xy(d["lat"], d["lon"], z)) for d in districts]
 
 
 _FONTS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
           "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"]
 
 
+@functools.lru_cache(maxsize=None)  # loaded once per size, not once per tile
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A system sans with umlauts when there is one; Pillow's own font otherwise."""
     for candidate in _FONTS:
@@ -143,6 +159,7 @@ def build_mbtiles(path: Path, districts: list[dict], name: str = "basemap") -> i
             "minzoom": str(MIN_ZOOM), "maxzoom": str(MAX_ZOOM),
             "bounds": f"{min(lons):.5f},{min(lats):.5f},{max(lons):.5f},{max(lats):.5f}",
             "description": "Synthetic demo basemap: city and district outlines, names"}
-    tiles = ((z, x, y, render_tile(z, x, y, city, outlines, districts))
+    rings = {z: ProjectedRings(z, city, outlines, districts) for z in range(MIN_ZOOM, MAX_ZOOM + 1)}
+    tiles = ((z, x, y, render_tile(z, x, y, rings[z]))
              for z in range(MIN_ZOOM, MAX_ZOOM + 1) for x, y in tiles_for(city, z))
     return write_mbtiles(path, meta, tiles)
