@@ -33,11 +33,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     from .demo import seed_demo
 
     s = _settings(args)
-    storage = SqliteStorage(s.db_path)
-    try:
+    with SqliteStorage(s.db_path) as storage:
         counts = seed_demo(storage, s)
-    finally:
-        storage.close()
     print("demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return 0
 
@@ -47,27 +44,22 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     password = _new_password(args)
     if password is None:
         return 2
-    storage = SqliteStorage(s.db_path)
-    try:
-        if storage.user_by_name(args.username) is not None:
-            print(f"error: user {args.username!r} exists", file=sys.stderr)
-            return 1
-        storage.create_user(username=args.username, display_name=args.display_name or args.username,
-                            password_hash=hash_password(password, s.kdf), role=wire.Role(args.role),
-                            agency=wire.Agency(args.agency))
-    finally:
-        storage.close()
+    with SqliteStorage(s.db_path) as storage:
+        user = storage.create_user(username=args.username,
+                                   display_name=args.display_name or args.username,
+                                   password_hash=hash_password(password, s.kdf),
+                                   role=wire.Role(args.role), agency=wire.Agency(args.agency))
+    if user is None:
+        print(f"error: user {args.username!r} exists", file=sys.stderr)
+        return 1
     print(f"created {args.role} {args.username} ({args.agency})")
     return 0
 
 
 def cmd_disable_user(args: argparse.Namespace) -> int:
     """Cut a user off at once: their tokens stop working on the next request."""
-    storage = SqliteStorage(_settings(args).db_path)
-    try:
+    with SqliteStorage(_settings(args).db_path) as storage:
         found = storage.set_disabled(args.username, not args.enable)
-    finally:
-        storage.close()
     if not found:
         print(f"error: no user {args.username!r}", file=sys.stderr)
         return 1
@@ -79,16 +71,13 @@ def cmd_import_places(args: argparse.Namespace) -> int:
     from .places_import import import_places, read_rows
 
     s = _settings(args)
-    storage = SqliteStorage(s.db_path)
-    try:
+    with SqliteStorage(s.db_path) as storage:
         try:
             rows = read_rows(Path(args.file))
         except (OSError, ValueError) as exc:
             print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
             return 1
         report = import_places(storage, rows, known_districts=storage.district_ids())
-    finally:
-        storage.close()
     print(report.summary())
     return 0 if not report.rejected else 3
 
@@ -103,14 +92,11 @@ def _new_password(args: argparse.Namespace) -> str | None:
 
 def cmd_update_user(args: argparse.Namespace) -> int:
     """Change role, agency or display name; a role or agency change ends the user's sessions."""
-    storage = SqliteStorage(_settings(args).db_path)
-    try:
+    with SqliteStorage(_settings(args).db_path) as storage:
         user = storage.update_user(
             args.username, actor="cli", display_name=args.display_name,
             role=wire.Role(args.role) if args.role else None,
             agency=wire.Agency(args.agency) if args.agency else None)
-    finally:
-        storage.close()
     if user is None:
         print(f"error: no user {args.username!r}", file=sys.stderr)
         return 1
@@ -123,11 +109,8 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
     password = _new_password(args)
     if password is None:
         return 2
-    storage = SqliteStorage(s.db_path)
-    try:
+    with SqliteStorage(s.db_path) as storage:
         found = storage.set_password(args.username, hash_password(password, s.kdf), actor="cli")
-    finally:
-        storage.close()
     if not found:
         print(f"error: no user {args.username!r}", file=sys.stderr)
         return 1
@@ -154,12 +137,9 @@ def cmd_import_districts(args: argparse.Namespace) -> int:
     except wire.WireError as err:
         print(f"error: {err.path}: {err.message}", file=sys.stderr)
         return 3
-    storage = SqliteStorage(_settings(args).db_path)
-    try:
+    with SqliteStorage(_settings(args).db_path) as storage:
         for d in districts:
             storage.upsert_district(d.id, wire.canonical_json(d).decode(), actor="cli")
-    finally:
-        storage.close()
     print(f"imported {len(districts)} districts")
     return 0
 
@@ -174,12 +154,9 @@ def cmd_import_checklist(args: argparse.Namespace) -> int:
     except wire.WireError as err:
         print(f"error: {err.path}: {err.message}", file=sys.stderr)
         return 3
-    storage = SqliteStorage(_settings(args).db_path)
-    try:
+    with SqliteStorage(_settings(args).db_path) as storage:
         added = storage.add_checklist_version(cl.id, cl.version, cl.place_type.value,
                                               wire.canonical_json(cl).decode(), actor="cli")
-    finally:
-        storage.close()
     if added is None:
         print(f"error: {cl.id} version {cl.version} is not above the latest", file=sys.stderr)
         return 1
@@ -188,12 +165,9 @@ def cmd_import_checklist(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    storage = SqliteStorage(_settings(args).db_path)
-    try:
+    with SqliteStorage(_settings(args).db_path) as storage:
         for e in storage.audit_log(limit=args.limit):
             print(f"{e['at']}  {e['actor']:<16} {e['action']:<22} {e['object_type']}:{e['object_id']}")
-    finally:
-        storage.close()
     return 0
 
 
@@ -217,13 +191,10 @@ def cmd_purge(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     cut = lambda d: wire.format_timestamp(now - timedelta(days=d))  # noqa: E731
     s = _settings(args)
-    storage = SqliteStorage(s.db_path)
-    try:
+    with SqliteStorage(s.db_path) as storage:
         counts, photos = storage.purge_reports({k: cut(v) for k, v in per_type.items()},
                                                cut(args.default_days), actor="cli",
                                                dry_run=args.dry_run)
-    finally:
-        storage.close()
     files = PhotoFiles(s.photo_dir)
     for sha in photos:  # after the commit: a crash before this leaves orphan files, not holes
         files.path(sha).unlink(missing_ok=True)

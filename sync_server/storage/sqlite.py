@@ -335,6 +335,12 @@ class SqliteStorage:
         migrations.apply(db)
         db.close()
 
+    def __enter__(self) -> "SqliteStorage":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         with self._readers_lock:
             for conn in self._readers:
