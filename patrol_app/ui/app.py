@@ -80,6 +80,7 @@ class PatrolApp:
         self.progress_text = ft.Text("")
         self.progress = ft.Column([self.progress_bar, self.progress_text], visible=False)
         self.tab = 0
+        self.view_state: dict[str, dict] = {}  # screens' filters, kept across tab switches
         self.pin = PinLock(device.store)
         self._auto_sync_running = False
         self._chrome_key: tuple = ()

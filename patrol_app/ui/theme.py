@@ -24,6 +24,15 @@ def big_button(text: str, on_click, *, icon=None, identifier: str | None = None,
     return ft.Semantics(identifier=identifier, content=btn) if identifier else btn
 
 
+def sub_header(title: str, on_back, back_tooltip: str, *, trailing: list[ft.Control] | None = None,
+               back_id: str | None = None) -> ft.Control:
+    """The top row of a screen above the tabs (a form, a detail): back arrow, title, extras."""
+    back = ft.IconButton(ft.Icons.ARROW_BACK, tooltip=back_tooltip, on_click=on_back)
+    return ft.Row([ft.Semantics(identifier=back_id, content=back) if back_id else back,
+                   ft.Text(title, size=20, weight=ft.FontWeight.BOLD, expand=True, max_lines=2),
+                   *(trailing or [])])
+
+
 def section(title: str) -> ft.Control:
     return ft.Container(ft.Text(title, size=16, weight=ft.FontWeight.BOLD),
                         padding=ft.Padding.only(top=12, bottom=4))

@@ -14,9 +14,10 @@ import flet as ft
 from patrol_app.core.checks import CheckDraft
 from patrol_app.core.photos import PhotoError, make_thumbnail, process_photo
 from patrol_app.core.store import StoreError
+from patrol_app.platform.camera import Camera, CameraUnavailable
 from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
-from ..theme import OK, TOUCH, WARN, big_button, colour, section
+from ..theme import OK, TOUCH, WARN, big_button, colour, section, sub_header
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -60,10 +61,7 @@ class CheckFormView:
         d = self.draft
         title = d.place.name if d.place else "—"
         controls: list[ft.Control] = [
-            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda e: self.app.show_main(),
-                                  tooltip=t("cancel")),
-                    ft.Text(t("check_title", place=title), size=18, weight=ft.FontWeight.BOLD,
-                            expand=True, max_lines=2)]),
+            sub_header(t("check_title", place=title), lambda e: self.app.show_main(), t("cancel")),
             section(t("gps")),
             big_button(t("locate"), self.locate, icon=ft.Icons.MY_LOCATION, identifier="check-locate",
                        filled=False),
@@ -208,8 +206,6 @@ class CheckFormView:
     async def take_photo(self, _=None) -> None:
         """Live camera in a dialog; when there is none (or no permission) say why in words and
         leave the picker, which works everywhere."""
-        from patrol_app.platform.camera import Camera, CameraUnavailable
-
         t = self.app.t
         cam = Camera()
         status = ft.Text(t("camera_starting"))

@@ -9,12 +9,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
+import flet_map as fm
 
 import patrol_wire as wire
 from patrol_app.core import planning
 from patrol_app.core.office import Office
 
-from ..theme import OK, big_button, colour, section
+from ..theme import OK, big_button, colour, section, sub_header
+from .map_view import tile_layer
 from .online import OnlineView
 
 if TYPE_CHECKING:
@@ -169,10 +171,8 @@ class TeamEditor:
                     on_change=lambda e, u=p.username: self._toggle(u, e.control.value))))
         self._update_mixed()
         return ft.Container(ft.Column([
-            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("cancel"),
-                                  on_click=lambda e: self.app.show_main()),
-                    ft.Text(t("edit_team") if self.team else t("new_team"), size=20,
-                            weight=ft.FontWeight.BOLD)]),
+            sub_header(t("edit_team") if self.team else t("new_team"),
+                       lambda e: self.app.show_main(), t("cancel")),
             ft.Semantics(identifier="team-name", content=self.name), self.day, self.mixed,
             *boxes, self.error,
             big_button(t("save"), self._save, icon=ft.Icons.SAVE, identifier="save-team"),
@@ -314,10 +314,8 @@ class RouteEditor:
         self._draw_stops()
         self._draw_candidates()
         return ft.Container(ft.Column([
-            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("cancel"),
-                                  on_click=lambda e: self.app.show_main()),
-                    ft.Text(t("edit_route") if self.draft.route_id else t("new_route"), size=20,
-                            weight=ft.FontWeight.BOLD)]),
+            sub_header(t("edit_route") if self.draft.route_id else t("new_route"),
+                       lambda e: self.app.show_main(), t("cancel")),
             ft.Semantics(identifier="route-name", content=self.name),
             section(t("route_stops_title")), self.stops_col, self.error,
             big_button(t("save_route"), self._save, icon=ft.Icons.SAVE, identifier="save-route"),
@@ -353,8 +351,6 @@ class RouteEditor:
         self.stops_col.controls = rows
 
     def _draw_candidates(self) -> None:
-        import flet_map as fm
-
         t = self.app.t
         found = planning.candidates(self.places, self.query.value or "", self.district.value or None,
                                     self.ptype.value or None)
@@ -374,8 +370,6 @@ class RouteEditor:
         if found:
             lat = sum(p.lat for p in found) / len(found)
             lon = sum(p.lon for p in found) / len(found)
-            from .map_view import tile_layer
-
             layers = [*tile_layer(self.app.device), fm.MarkerLayer(markers=markers)]
             self.map_box.content = fm.Map(initial_center=fm.MapLatitudeLongitude(lat, lon),
                                           initial_zoom=12, layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST)

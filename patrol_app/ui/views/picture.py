@@ -10,11 +10,13 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
+import flet_map as fm
 import flet_charts as fc
 
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
+from .map_view import tile_layer
 from .online import OnlineView, filter_dropdown
 
 if TYPE_CHECKING:
@@ -54,10 +56,9 @@ def score_colour(score: float, city_rate: float) -> str:
 
 class SituationView(OnlineView):
     title_key = "picture_title"
-    state: dict[str, Any] = {"days": 7}  # kept while switching tabs
-
     def __init__(self, app: "PatrolApp") -> None:
         super().__init__(app)
+        self.state: dict[str, Any] = app.view_state.setdefault("picture", {"days": 7})
         t = app.t
         store = app.device.store
 
@@ -81,7 +82,7 @@ class SituationView(OnlineView):
         ], spacing=8, run_spacing=8)
 
     def _set(self, key: str, value: str) -> None:
-        type(self).state = {**self.state, key: int(value) if key == "days" else (value or "")}
+        self.state[key] = int(value) if key == "days" else (value or "")
         self.app.page.run_task(self.reload)
 
     def _title(self) -> ft.Control:
@@ -211,10 +212,6 @@ class SituationView(OnlineView):
         return ft.Column(rows, spacing=1)
 
     def _map(self, pic: wire.Situation) -> ft.Control:
-        import flet_map as fm
-
-        from .map_view import tile_layer
-
         spots = pic.hotspots
         layers: list[Any] = [*tile_layer(self.app.device)]
         layers.append(fm.CircleLayer(circles=[fm.CircleMarker(

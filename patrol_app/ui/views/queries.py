@@ -13,7 +13,7 @@ import flet as ft
 import patrol_wire as wire
 from patrol_app.core.store import StoreError
 
-from ..theme import big_button, section
+from ..theme import big_button, section, sub_header
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -56,9 +56,7 @@ class AnswerView:
         original = self.app.device.store.get_report(q.report_id)
         place = self.app.device.store.place(q.place_id) if q.place_id else None
         rows: list[ft.Control] = [
-            ft.Row([ft.IconButton(ft.Icons.ARROW_BACK, tooltip=t("cancel"),
-                                  on_click=lambda e: self.app.show_main()),
-                    ft.Text(t("answer_title"), size=20, weight=ft.FontWeight.BOLD, expand=True)]),
+            sub_header(t("answer_title"), lambda e: self.app.show_main(), t("cancel")),
             ft.Text(place.name if place else t("report"), weight=ft.FontWeight.W_600),
         ]
         if original is not None:

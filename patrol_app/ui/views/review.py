@@ -10,13 +10,15 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
+import flet_map as fm
 
 import patrol_wire as wire
 from patrol_app.core.client import Rejected
 from patrol_app.core.office import Office
 from patrol_app.core.photos import make_thumbnail
 
-from ..theme import big_button, section
+from ..theme import big_button, section, sub_header
+from .map_view import tile_layer
 from .online import OnlineView, filter_dropdown
 
 if TYPE_CHECKING:
@@ -39,10 +41,10 @@ def state_chip(app: "PatrolApp", state: str) -> ft.Control:
 
 class ReviewView(OnlineView):
     title_key = "review_title"
-    filters: dict[str, str] = {"state": "submitted"}  # kept while switching screens
-
     def __init__(self, app: "PatrolApp") -> None:
         super().__init__(app)
+        # kept on the app while the supervisor opens reports and switches tabs
+        self.filters: dict[str, str] = app.view_state.setdefault("review", {"state": "submitted"})
         t = app.t
         store = app.device.store
 
@@ -69,8 +71,7 @@ class ReviewView(OnlineView):
         ]
 
     def _set(self, key: str, value: str) -> None:
-        self.filters = {**self.filters, key: value or ""}
-        type(self).filters = self.filters
+        self.filters[key] = value or ""
         self.app.page.run_task(self.reload)
 
     def _title(self) -> ft.Control:
@@ -116,13 +117,11 @@ class ReportDetailView(OnlineView):
         self.report_id = report_id
 
     def _title(self) -> ft.Control:
-        return ft.Row([ft.Semantics(identifier="detail-back", content=ft.IconButton(
-                           ft.Icons.ARROW_BACK, tooltip=self.app.t("back"),
-                           on_click=lambda e: self.app.show_main())),
-                       ft.Text(self.app.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
-                               expand=True),
-                       ft.Semantics(identifier="detail-reload", content=ft.IconButton(
-                           ft.Icons.REFRESH, tooltip=self.app.t("reload"), on_click=self.reload))])
+        return sub_header(self.app.t(self.title_key), lambda e: self.app.show_main(),
+                          self.app.t("back"), back_id="detail-back", trailing=[
+                              ft.Semantics(identifier="detail-reload", content=ft.IconButton(
+                                  ft.Icons.REFRESH, tooltip=self.app.t("reload"),
+                                  on_click=self.reload))])
 
     def fetch(self, office: Office) -> tuple[dict, dict[str, bytes]]:
         detail = office.report(self.report_id)
@@ -207,10 +206,6 @@ class ReportDetailView(OnlineView):
         return t("v_" + v) + (f" ({t.distance(dist)})" if dist is not None else "")
 
     def _map(self, r: dict, place: dict) -> ft.Control:
-        import flet_map as fm
-
-        from .map_view import tile_layer
-
         markers = []
         if place:
             markers.append(fm.Marker(coordinates=fm.MapLatitudeLongitude(place["lat"], place["lon"]),
