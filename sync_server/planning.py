@@ -91,8 +91,7 @@ def current_assignments(storage: Storage, now: datetime) -> list[wire.Assignment
 
 
 def directory(storage: Storage) -> list[wire.UserRecord]:
-    return [wire.UserRecord(u.username, u.display_name, u.role, u.agency, u.disabled)
-            for u in storage.list_users()]
+    return [user_record(u) for u in storage.list_users()]
 
 
 def user_record(u: User) -> wire.UserRecord:

@@ -32,7 +32,7 @@ router = APIRouter(prefix=f"{wire.API_PREFIX}/admin", tags=["admin"])
 
 @router.get("/users", responses=docs.answers({200: {"type": "array"}}, 401, 403))
 def list_users(_: Admin, storage: StorageDep) -> list[dict]:
-    return [wire.encode(planning.user_record(u)) for u in storage.list_users()]
+    return [wire.encode(u) for u in planning.directory(storage)]
 
 
 @router.post("/users", status_code=201, openapi_extra=docs.body("UserCreate"),
