@@ -74,3 +74,14 @@ def replace(page, label: str, value: str) -> None:
     page.keyboard.press("Control+A")
     page.keyboard.press("Backspace")
     box.fill(value)
+
+
+DEMO_PASSWORD = "streife2026"
+
+
+def log_in(page, url: str, username: str) -> None:
+    """Open the app on a fresh device and log in as a demo user."""
+    open_app(page, url)
+    fill(page, "Benutzername", username)
+    fill(page, "Passwort", DEMO_PASSWORD)
+    by_id(page, "login-submit").click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.browser import by_id, fill, log_in, open_app, phone_context
 from tests.e2e.test_officer_logs_a_check import WESTENTOR
 
 pytestmark = pytest.mark.e2e
@@ -64,10 +64,7 @@ def test_office_screens_fit_at_phone_size_in_the_dark(stack, artifacts):
     viewport = {"width": 390, "height": 844}
     with sync_playwright() as pw, phone_context(pw, viewport=viewport, color_scheme="dark") as ctx:
         page = ctx.new_page()
-        open_app(page, stack.another_device("supervisor"))
-        fill(page, "Benutzername", "lagebild")
-        fill(page, "Passwort", "streife2026")
-        by_id(page, "login-submit").click()
+        log_in(page, stack.another_device("supervisor"), "lagebild")
         card = page.locator('[flt-semantics-identifier^="review-"]').first
         card.wait_for(timeout=60_000)
         assert_fits(page, card, viewport)
@@ -90,10 +87,7 @@ def test_office_screens_fit_at_phone_size_in_the_dark(stack, artifacts):
 
     with sync_playwright() as pw, phone_context(pw, viewport=viewport, color_scheme="dark") as ctx:
         page = ctx.new_page()
-        open_app(page, stack.another_device("lead"))
-        fill(page, "Benutzername", "schichtleitung")
-        fill(page, "Passwort", "streife2026")
-        by_id(page, "login-submit").click()
+        log_in(page, stack.another_device("lead"), "schichtleitung")
         page.get_by_role("tab", name="Routen").click()
         by_id(page, "new-route").wait_for(timeout=60_000)
         assert_fits(page, by_id(page, "new-route"), viewport)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, open_app, phone_context, replace
+from tests.e2e.browser import by_id, fill, log_in, phone_context, replace
 from tests.e2e.test_officer_logs_a_check import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -19,13 +19,6 @@ pytestmark = pytest.mark.e2e
 SUEDSTRASSE = {"latitude": 51.67690, "longitude": 7.81690, "accuracy": 6}
 QUESTION = "Wie viele Personen standen vor der Kneipe?"
 ANSWER = "Etwa 15 Personen, friedlich."
-
-
-def login(page, url: str, username: str) -> None:
-    open_app(page, url)
-    fill(page, "Benutzername", username)
-    fill(page, "Passwort", "streife2026")
-    by_id(page, "login-submit").click()
 
 
 def api(server_url: str, username: str) -> httpx.Client:
@@ -61,7 +54,7 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
             phone_context(pw, geolocation=SUEDSTRASSE) as officer_ctx, \
             phone_context(pw) as sup_ctx:
         lead = lead_ctx.new_page()
-        login(lead, lead_url, "schichtleitung")
+        log_in(lead, lead_url, "schichtleitung")
         lead.get_by_role("tab", name="Routen").click()
         by_id(lead, "assign-route-innenstadt").click()
         replace(lead, "Tag (JJJJ-MM-TT)", start.date().isoformat())
@@ -79,7 +72,7 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
         lead.screenshot(path=artifacts / "21-lead-progress.png")
 
         officer = officer_ctx.new_page()
-        login(officer, stack.app_url, "polizei2")
+        log_in(officer, stack.app_url, "polizei2")
         by_id(officer, "stop-1").wait_for(timeout=30_000)  # the route arrived at the next sync
         assert "verpasst" in by_id(officer, "stop-1").inner_text()
         officer.get_by_text("Innenstadt Spätdienst", exact=False).first.wait_for()
@@ -95,7 +88,7 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
         officer.get_by_text("bestätigt", exact=False).first.wait_for(timeout=30_000)
 
         sup = sup_ctx.new_page()
-        login(sup, sup_url, "lagebild")
+        log_in(sup, sup_url, "lagebild")
         first = sup.locator('[flt-semantics-identifier^="review-"]').first
         first.wait_for(timeout=30_000)
         assert "Südstraße" in first.inner_text() and "PK Lena Hoffmann" in first.inner_text()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import patrol_wire as wire
-from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.browser import by_id, log_in, open_app, phone_context
 
 pytestmark = pytest.mark.e2e
 
@@ -27,10 +27,7 @@ def test_supervisor_sees_the_apis_figures(stack, artifacts):
     with sync_playwright() as pw:
         with phone_context(pw) as ctx:
             page = ctx.new_page()
-            open_app(page, stack.app_url)
-            fill(page, "Benutzername", "lagebild")
-            fill(page, "Passwort", "streife2026")
-            by_id(page, "login-submit").click()
+            log_in(page, stack.app_url, "lagebild")
             page.get_by_role("tab", name="Lagebild").click()
             by_id(page, "fig-checks").wait_for(timeout=30_000)  # the 7-day picture is there
             page.wait_for_timeout(500)
