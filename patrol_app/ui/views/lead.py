@@ -17,7 +17,7 @@ from patrol_app.core.office import Office
 
 from ..theme import OK, big_button, colour, section, sub_header
 from .map_view import tile_layer
-from .online import OnlineView
+from .online import OnlineView, call
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -198,8 +198,7 @@ class TeamEditor:
             return
         team_id = self.team["id"] if self.team else _free_id(planning.slug("team-" + name), self.taken)
         req = wire.TeamRequest(name, sorted(self.chosen), (self.day.value or "").strip() or None)
-        view = OnlineView(self.app)
-        if await view.call(lambda o: o.save_team(team_id, req), done_key="team_saved"):
+        if await call(self.app, lambda o: o.save_team(team_id, req), done_key="team_saved"):
             self.app.show_main()
 
 
@@ -416,7 +415,7 @@ class RouteEditor:
         if self.draft.route_id is None:
             self.draft.route_id = _free_id(planning.slug("route-" + self.draft.name), self.taken)
         template = self.draft.template()
-        if await OnlineView(self.app).call(lambda o: o.save_route(template), done_key="route_saved"):
+        if await call(self.app, lambda o: o.save_route(template), done_key="route_saved"):
             self.app.show_main()
 
 

@@ -91,19 +91,29 @@ class OnlineView:
         self.app.page.update()
 
     def _with_office(self, fn: Callable[[Office], Any]) -> Any:
-        office = self.app.device.office()
-        try:
-            return fn(office)
-        finally:
-            office.close()
+        return with_office(self.app, fn)
 
     async def call(self, fn: Callable[[Office], Any], *, done_key: str | None = None) -> Any:
-        """Run one server call; a toast says how it went. None when it failed."""
-        try:
-            result = await asyncio.to_thread(self._with_office, fn)
-        except ClientError as exc:
-            self.app.toast(problem_text(self.app, exc), error=True)
-            return None
-        if done_key:
-            self.app.toast(self.app.t(done_key))
-        return result if result is not None else True
+        return await call(self.app, fn, done_key=done_key)
+
+
+def with_office(app: "PatrolApp", fn: Callable[[Office], Any]) -> Any:
+    """Run ``fn`` with a fresh Office client (blocking: call from a worker thread)."""
+    office = app.device.office()
+    try:
+        return fn(office)
+    finally:
+        office.close()
+
+
+async def call(app: "PatrolApp", fn: Callable[[Office], Any], *, done_key: str | None = None) -> Any:
+    """One server call from any screen (lists and forms alike); a toast says how it went.
+    None when it failed."""
+    try:
+        result = await asyncio.to_thread(with_office, app, fn)
+    except ClientError as exc:
+        app.toast(problem_text(app, exc), error=True)
+        return None
+    if done_key:
+        app.toast(app.t(done_key))
+    return result if result is not None else True
