@@ -96,10 +96,12 @@ class Device:
     def open_queries(self) -> list[wire.Query]:
         """Questions from review still waiting for my answer, oldest first. Answered on this
         device but not yet synced counts as answered."""
+        unanswered = [q for q in self.store.ref_items("query") if q.answered_at is None]
+        if not unanswered:  # the usual case: Today is drawn without reading the reports
+            return []
         answered_here = self.store.amended_at()
-        return sorted((q for q in self.store.ref_items("query")
-                       if q.answered_at is None
-                       and answered_here.get(q.report_id, "") < _utc_text(q.asked_at)),
+        return sorted((q for q in unanswered
+                       if answered_here.get(q.report_id, "") < _utc_text(q.asked_at)),
                       key=lambda q: q.asked_at)
 
     def answer_query(self, query: wire.Query, text: str, *, fix: wire.GpsFix | None = None,
