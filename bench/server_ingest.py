@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -26,6 +27,8 @@ from uuid6 import uuid7
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import patrol_wire as wire  # noqa: E402
+from load import children_cpu, cpu_seconds  # noqa: E402  (bench/load.py)
 from tests.support.servers import free_port, start_server  # noqa: E402
 
 BATCH = 500
@@ -34,7 +37,7 @@ CHUNK = 100_000
 
 def report_template() -> str:
     body = {
-        "id": "@ID@", "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
+        "id": "00000000-0000-7000-8000-000000000000", "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
         "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 5.0},
         "place_id": "westentor",
         "fix": {"lat": 51.6807, "lon": 7.8105, "accuracy_m": 8.0,
@@ -42,7 +45,14 @@ def report_template() -> str:
         "findings": ["litter", "syringes"], "measures": ["talk"],
         "answers": {"persons_present": 3, "known_group_present": True}, "note": "Kontrolle ohne Befund",
     }
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    # what a device sends: the canonical spelling its store keeps (every field, maps sorted)
+    return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
+
+
+def stolen_seconds() -> float:
+    """CPU time the hypervisor gave to other guests (a VM's noisy neighbours), all cores."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 def batches(total: int, ids: str):
@@ -50,7 +60,7 @@ def batches(total: int, ids: str):
     make = (lambda: str(uuid7())) if ids == "uuid7" else (lambda: str(uuid.uuid4()))
     for start in range(0, total, BATCH):
         n = min(BATCH, total - start)
-        items = ",".join(tpl.replace("@ID@", make()) for _ in range(n))
+        items = ",".join(tpl.replace("00000000-0000-7000-8000-000000000000", make()) for _ in range(n))
         yield n, ('{"reports":[' + items + "]}").encode()
 
 
@@ -81,13 +91,24 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
                 for _ in range(clients):
                     work.put(None)
 
-            def sender() -> None:
+            # Each client keeps its connection, and a connection stays with the worker that
+            # accepted it. Clients that connect in the same instant all land on the first
+            # worker to wake (it accepts every waiting connection), leaving the other idle:
+            # measured, two clients on one worker of two. So they connect one after another,
+            # each once the previous one has its first answer, as devices do not all connect in
+            # the same millisecond.
+            turns = [threading.Event() for _ in range(clients + 1)]
+            turns[0].set()
+
+            def sender(i: int) -> None:
                 nonlocal done
+                turns[i].wait()
                 with httpx.Client(base_url=url, timeout=120, headers={
                         "Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as c:
                     while (item := work.get()) is not None:
                         n, body = item
                         r = c.post("/api/v1/reports/batch", content=body)
+                        turns[i + 1].set()
                         if r.status_code != 200 or any(x["status"] != "created" for x in r.json()["results"]):
                             errors.append(r.text[:300])
                         with lock:
@@ -96,19 +117,30 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
                             if done // CHUNK > before:
                                 marks.append(time.perf_counter())
 
-            threads = [threading.Thread(target=producer)] + [threading.Thread(target=sender) for _ in range(clients)]
+            threads = [threading.Thread(target=producer)] + [threading.Thread(target=sender, args=(i,))
+                                                            for i in range(clients)]
+            server_cpu0, client_cpu0 = children_cpu(server.proc.pid), cpu_seconds(os.getpid())
+            steal0 = stolen_seconds()
             start = time.perf_counter()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            elapsed = time.perf_counter() - start
+            server_cpu = children_cpu(server.proc.pid) - server_cpu0
+            client_cpu = cpu_seconds(os.getpid()) - client_cpu0
+            steal = stolen_seconds() - steal0
             if errors:
                 raise SystemExit(f"{len(errors)} failed batches, first: {errors[0]}")
             edges = [start, *marks]
             rates = [CHUNK / (b - a) for a, b in zip(edges, edges[1:])]
             stored = httpx.get(f"{url}/healthz").json()["reports"]
-            print(f"[{ids}, {workers} worker(s)] stored {stored:,} reports in {time.perf_counter() - start:.1f} s "
-                  f"({total / (time.perf_counter() - start):,.0f}/s overall)")
+            print(f"[{ids}, {workers} worker(s)] stored {stored:,} reports in {elapsed:.1f} s "
+                  f"({total / elapsed:,.0f}/s overall)")
+            print(f"  CPU: server {server_cpu:.0f} s ({server_cpu / elapsed:.2f} cores,"
+                  f" {server_cpu / total * 1e6:.0f} µs per report), client {client_cpu:.0f} s"
+                  f" ({client_cpu / elapsed:.2f} cores) on {os.cpu_count()} cores;"
+                  f" {steal:.0f} s stolen by the hypervisor ({steal / elapsed:.2f} cores)")
             return rates
         finally:
             server.stop()

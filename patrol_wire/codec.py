@@ -103,6 +103,14 @@ def format_timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _is_timestamp(text: str) -> bool:
+    try:
+        parse_timestamp(text)
+    except ValueError:
+        return False
+    return True
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -346,7 +354,8 @@ def _fast_guard(hint: Any, var: str, env: dict[str, Any], key: str) -> str | Non
         sub = _fast_guard(typing.Annotated[(inner, *extras)] if extras else inner, var, env, key)
         return None if sub is None else f"({var} is None or ({sub}))"
     if any(isinstance(e, Timestamp) for e in extras):
-        return None
+        env["_is_timestamp"] = _is_timestamp
+        return f"type({var}) is str and _is_timestamp({var})"
     max_len = next((e.value for e in extras if isinstance(e, MaxLen)), None)
     min_len = next((e.value for e in extras if isinstance(e, MinLen)), 0)
     rng = next((e for e in extras if isinstance(e, Range)), None)
@@ -362,8 +371,12 @@ def _fast_guard(hint: Any, var: str, env: dict[str, Any], key: str) -> str | Non
         return " and ".join(parts)
     if base is bool:
         return f"type({var}) is bool"
+    if base is dict:
+        return f"type({var}) is dict"
     if base in (int, float) and rng is not None:
         return f"type({var}) is {base.__name__} and {rng.lo!r} <= {var} <= {rng.hi!r}"
+    if base is int:
+        return f"type({var}) is int"
     if isinstance(base, type) and issubclass(base, enum.Enum):
         env[f"values_{key}"] = frozenset(m.value for m in base)
         return f"type({var}) is str and {var} in values_{key}"
@@ -375,7 +388,25 @@ def _fast_guard(hint: Any, var: str, env: dict[str, Any], key: str) -> str | Non
         check = f"{min_len} <= len({var}) <= {max_len} and all({item} for x in {var})"
         if unique:
             check += f" and len(set({var})) == len({var})"
+        if min_len == 0:
+            check = f"not {var} or ({check})"  # most lists are empty: skip the generator
         return f"type({var}) is list and ({check})"
+    if typing.get_origin(base) is dict and max_len is not None:
+        # checklist answers and counts: valid and already in key order (devices send them
+        # sorted), so the normalizer keeps the object as it came
+        key_hint, val_hint = typing.get_args(base)
+        k = _fast_guard(key_hint, "k", env, f"{key}_key")
+        v = _fast_guard(val_hint, "x", env, f"{key}_val")
+        if k is None or v is None:
+            return None
+        env["_sorted"] = sorted
+        return (f"type({var}) is dict and (not {var} or len({var}) <= {max_len} and all(({k}) and ({v})"
+                f" for k, x in {var}.items()) and list({var}) == _sorted({var}))")
+    if typing.get_origin(base) in (typing.Union, types.UnionType):
+        alts = [_fast_guard(a, var, env, f"{key}_{i}") for i, a in enumerate(typing.get_args(base))]
+        if any(a is None for a in alts) or not all(_scalar_type(a) for a in typing.get_args(base)):
+            return None
+        return " or ".join(f"({a})" for a in alts)
     return None
 
 

@@ -208,7 +208,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
+    from .app import create_app, settle_heap
 
     settings = _settings(args)
     if args.workers > 1:
@@ -218,7 +218,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     host=args.host, port=args.port, log_level=args.log_level,
                     timeout_graceful_shutdown=5)
         return 0
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+    app = create_app(settings)
+    settle_heap()
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 timeout_graceful_shutdown=5)
     return 0
 

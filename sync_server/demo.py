@@ -197,5 +197,5 @@ def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day
     created = 0
     for name, items in sorted(batches.items()):
         results = ingestor.ingest(items, author=authors[name][0])
-        created += sum(1 for r in results if r.status is wire.ItemStatus.CREATED)
+        created += sum(1 for r in results if r["status"] == wire.ItemStatus.CREATED.value)
     return created

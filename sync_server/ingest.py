@@ -40,12 +40,12 @@ class Ingestor:
         except WireError as err:
             return ItemError(err.code, err.message, err.path or None)
         horizon = now + self.settings.future_slack
-        observed = wire.parse_timestamp(data["observed_at"])
+        observed = _instant(data["observed_at"])  # normalize checked the spelling
         if observed > horizon:
             return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
                              "lies in the future; check the device clock", "observed_at")
         fix = data["fix"]
-        fixed_at = None if fix is None else wire.parse_timestamp(fix["fixed_at"])
+        fixed_at = None if fix is None else _instant(fix["fixed_at"])
         if fixed_at is not None and fixed_at > horizon:
             return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
                              "lies in the future; check the device clock", "fix.fixed_at")
@@ -71,15 +71,17 @@ class Ingestor:
             findings_mask=_mask(data["findings"]), n_findings=len(data["findings"]),
             n_measures=len(data["measures"]))
 
-    def ingest(self, items: list[object], *, author: User) -> list[wire.ReportResult]:
-        """One result per item, in order; valid items are stored in one transaction."""
+    def ingest(self, items: list[object], *, author: User) -> list[dict]:
+        """One receipt per item, in order; valid items are stored in one transaction."""
         now = datetime.now(timezone.utc)
         self.refresh_places()
         return self.store(items, [self.prepare(item, now=now) for item in items], author=author,
                           now=now)
 
     def store(self, items: list[object], prepared: list[NewReport | ItemError], *, author: User,
-              now: datetime) -> list[wire.ReportResult]:
+              now: datetime) -> list[dict]:
+        """Store the valid items; a receipt per item: a ``wire.ReportResult`` in its plain JSON
+        form (built as dicts: the batch answer is on the ingest hot path; a test pins the shape)."""
         prepared = self._check_amendments(prepared, author)
         valid = [p for p in prepared if isinstance(p, NewReport)]
         outcomes = iter(self.storage.ingest_reports(
@@ -88,16 +90,16 @@ class Ingestor:
         for item, p in zip(items, prepared):
             if isinstance(p, ItemError):
                 rid = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
-                results.append(wire.ReportResult(
-                    id=rid, status=ItemStatus.INVALID,
-                    error=wire.ErrorInfo(p.code.value, f"{p.field}: {p.message}" if p.field else p.message)))
+                results.append(receipt(rid, ItemStatus.INVALID, [], p.code,
+                                       f"{p.field}: {p.message}" if p.field else p.message))
             else:
                 o = next(outcomes)
-                status = ItemStatus(o.status)
-                error = (wire.ErrorInfo(ErrorCode.REPORT_CONFLICT.value,
-                                        "a different report with this id exists")
-                         if status is ItemStatus.CONFLICT else None)
-                results.append(wire.ReportResult(o.id, status, o.missing_photos, error))
+                if o.status == "conflict":
+                    results.append(receipt(o.id, ItemStatus.CONFLICT, [], ErrorCode.REPORT_CONFLICT,
+                                           "a different report with this id exists"))
+                else:
+                    results.append({"id": o.id, "status": o.status,
+                                    "missing_photos": o.missing_photos, "error": None})
         return results
 
     def _check_amendments(self, prepared: list[NewReport | ItemError], author: User
@@ -131,6 +133,18 @@ def _mask(findings: list[str]) -> int:
     for f in findings:
         mask |= 1 << _BITS[f]
     return mask
+
+
+def receipt(report_id: str | None, status: ItemStatus, missing_photos: list[str],
+            code: ErrorCode | None = None, message: str = "") -> dict:
+    """A ``wire.ReportResult`` as the JSON the client decodes."""
+    return {"id": report_id, "status": status.value, "missing_photos": missing_photos,
+            "error": None if code is None else {"code": code.value, "message": message}}
+
+
+def _instant(text: str) -> datetime:
+    """A timestamp ``normalize`` already accepted (so no second spelling check)."""
+    return datetime.fromisoformat(text)
 
 
 def _utc(text: str, moment: datetime) -> str:

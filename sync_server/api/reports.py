@@ -53,12 +53,14 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
         raise ApiError(422, prepared.code, prepared.message,
                        {"field": prepared.field} if prepared.field else {})
     (res,) = await run_in_threadpool(ingestor.store, [item], [prepared], author=user, now=now)
-    if res.status is ItemStatus.INVALID:
-        raise ApiError(422, ErrorCode(res.error.code), res.error.message, {"field": "amends"})
-    if res.status is ItemStatus.CONFLICT:
+    status = ItemStatus(res["status"])
+    if status is ItemStatus.INVALID:
+        raise ApiError(422, ErrorCode(res["error"]["code"]), res["error"]["message"],
+                       {"field": "amends"})
+    if status is ItemStatus.CONFLICT:
         raise ApiError(409, ErrorCode.REPORT_CONFLICT,
                        "a different report with this id already exists", {"id": report_id})
-    return JSONResponse(wire.encode(res), status_code=_STATUS[res.status])
+    return JSONResponse(res, status_code=_STATUS[status])
 
 
 @router.post("/batch", openapi_extra=docs.body("BatchRequest"),
@@ -72,7 +74,7 @@ async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep) -
         raise ApiError(413, ErrorCode.BATCH_TOO_LARGE, f"at most {wire.MAX_BATCH} reports per batch")
     batch = wire.decode(wire.BatchRequest, data)
     results = await run_in_threadpool(ingestor.ingest, batch.reports, author=user)
-    return JSONResponse({"results": [wire.encode(r) for r in results]})
+    return JSONResponse({"results": results})
 
 
 @router.get("", responses=docs.answers({200: {"type": "object"}}, 401, 403, 422))

@@ -108,6 +108,13 @@ def test_batch_answers_each_item_and_stores_the_good_ones(client):
     assert statuses == ["created", "identical", "invalid", "conflict", "invalid"]
     assert r.json()["results"][2]["error"]["code"] == "invalid_value"
     assert client.app_storage.report_count() == 2
+    # the receipts are built as plain dicts on the hot path: they must be exactly the wire's
+    # ReportResult, every status, as the device decodes them
+    answer = wire.decode(wire.BatchResponse, r.json())
+    assert [wire.encode(x) for x in answer.results] == r.json()["results"]
+    assert answer.results[3].error.code == "report_conflict"
+    assert answer.results[4].id is None  # its id was not a string
+    assert answer.results[0] == wire.ReportResult(good["id"], wire.ItemStatus.CREATED, [], None)
 
 
 def test_batch_limits(client):

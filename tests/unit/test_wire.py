@@ -68,6 +68,74 @@ def test_parse_json_refuses_ambiguous_or_broken_json(raw):
     assert err.value.code is ErrorCode.MALFORMED_JSON
 
 
+@pytest.mark.parametrize("raw", [
+    b'{"a":1,"a":2}',                          # compact: the shortcut's own case
+    b'{"a" :1,"a":2}',                         # a space before the colon hides one key end
+    b'{"a"\t:1,"a":2}', b'{"a":1,\n"a":2}',      # tabs and line breaks between tokens
+    b'{"n":"\\":","a":1,"a":2}',               # an escaped quote + colon inside a string
+    b'{"x":{"a":1,"b":{"c":1,"c":2}}}',         # deep
+    b'[{"a":1},{"a":1,"b":2,"a":3}]',           # in a later list item
+    '{"\u00e4":1,"\u00e4":2}'.encode(), '{"ä":1,"\\u00e4":2}'.encode(),  # one key, two spellings
+    b'{"reports":[{"id":"x","id":"x"}]}',
+])
+def test_parse_json_finds_duplicate_keys_however_they_are_spelled(raw):
+    with pytest.raises(WireError) as err:
+        wire.parse_json(raw)
+    assert err.value.message == "duplicate key"
+    with pytest.raises(WireError):
+        wire.parse_json(raw.decode())  # the same text as str
+
+
+def test_parse_json_agrees_with_the_pairs_hook_on_random_documents():
+    """The shortcut (count key ends instead of hooking every object) must refuse exactly what
+    the exact check refuses: random documents with and without repeated keys, compact and not,
+    with strings that hold quotes, colons and escapes."""
+    import random
+
+    rng = random.Random(7)
+    keys = ["a", "b", 'q"', "x:", "\\", "ä", "a b"]
+    texts = ["", "x", '":', '\\":', ' : ', '"', "ü", "\\"]
+
+    def value(depth: int) -> str:
+        kind = rng.random()
+        if depth < 3 and kind < 0.3:
+            return obj(depth + 1)
+        if depth < 3 and kind < 0.4:
+            return "[" + ",".join(value(depth + 1) for _ in range(rng.randint(0, 3))) + "]"
+        if kind < 0.7:
+            return json.dumps(rng.choice(texts), ensure_ascii=rng.random() < 0.5)
+        return str(rng.randint(-5, 5))
+
+    def obj(depth: int) -> str:
+        ks = [rng.choice(keys) for _ in range(rng.randint(0, 4))]
+        sep = rng.choice([":", ":", ":", " :", ": ", "\n:"])
+        return "{" + ",".join(json.dumps(k, ensure_ascii=rng.random() < 0.5) + sep + value(depth)
+                              for k in ks) + "}"
+
+    def exact(raw: bytes) -> bool:
+        def hook(pairs):
+            if len({k for k, _ in pairs}) != len(pairs):
+                raise KeyError("dup")
+            return dict(pairs)
+        try:
+            json.loads(raw, object_pairs_hook=hook)
+            return True
+        except KeyError:
+            return False
+
+    refused = 0
+    for _ in range(3000):
+        raw = obj(0).encode()
+        try:
+            wire.parse_json(raw)
+            ok = True
+        except WireError:
+            ok = False
+        assert ok == exact(raw), raw
+        refused += not ok
+    assert 300 < refused < 2700  # both kinds were tried
+
+
 def test_json_schema_lists_required_fields_and_forbids_extras():
     defs = {}
     schema = wire.json_schema(wire.Report, defs)
