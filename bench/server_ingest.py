@@ -49,6 +49,52 @@ def report_template() -> str:
     return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
 
 
+def worker_cpu(server_pid: int) -> dict[int, float]:
+    """CPU seconds of each of the server's worker processes, by pid (itself if it has none)."""
+    out = {}
+    for child in Path("/proc").iterdir():
+        if child.name.isdigit():
+            try:
+                if int((child / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server_pid \
+                        and b"spawn_main" in (child / "cmdline").read_bytes():
+                    out[int(child.name)] = cpu_seconds(int(child.name))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out or {server_pid: cpu_seconds(server_pid)}
+
+
+def spread_connections(url: str, token: str, clients: int, server_pid: int, make_body
+                       ) -> list[httpx.Client]:
+    """Client connections that keep every server worker busy, as a fleet of devices does.
+
+    A kept-alive connection stays with the worker that accepted it, and which worker accepts
+    is a race: with two clients on two workers, both landed on one worker in about one run of
+    four (the other idle, the figure halved). So warm up: each client sends a few small batches
+    and the workers' CPU is compared; when a worker did (almost) nothing, reconnect and retry.
+    """
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for attempt in range(20):
+        conns = [httpx.Client(base_url=url, timeout=120, headers=headers) for _ in range(clients)]
+        before = worker_cpu(server_pid)
+
+        def warm(c: httpx.Client) -> None:
+            for _ in range(4):
+                c.post("/api/v1/reports/batch", content=make_body(100)).raise_for_status()
+
+        threads = [threading.Thread(target=warm, args=(c,)) for c in conns]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        used = [v - before.get(k, 0) for k, v in worker_cpu(server_pid).items()]
+        if clients < len(used) or min(used) >= 0.6 * max(used):
+            return conns
+        for c in conns:
+            c.close()
+    print("  (could not spread the clients over the workers; figures are for an uneven split)")
+    return [httpx.Client(base_url=url, timeout=120, headers=headers) for _ in range(clients)]
+
+
 def stolen_seconds() -> float:
     """CPU time the hypervisor gave to other guests (a VM's noisy neighbours), all cores."""
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
@@ -82,6 +128,12 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
             marks: list[float] = []
             errors: list[str] = []
 
+            tpl = report_template()
+
+            def tpl_batch(n: int) -> bytes:
+                return ('{"reports":[' + ",".join(tpl.replace("00000000-0000-7000-8000-000000000000",
+                                                              str(uuid7())) for _ in range(n)) + "]}").encode()
+
             prepared = list(batches(total, ids))  # made before the clock starts: the client
             # shares this machine's two cores with the server and must not eat into them
 
@@ -91,24 +143,14 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
                 for _ in range(clients):
                     work.put(None)
 
-            # Each client keeps its connection, and a connection stays with the worker that
-            # accepted it. Clients that connect in the same instant all land on the first
-            # worker to wake (it accepts every waiting connection), leaving the other idle:
-            # measured, two clients on one worker of two. So they connect one after another,
-            # each once the previous one has its first answer, as devices do not all connect in
-            # the same millisecond.
-            turns = [threading.Event() for _ in range(clients + 1)]
-            turns[0].set()
+            conns = spread_connections(url, token, clients, server.proc.pid, tpl_batch)
 
-            def sender(i: int) -> None:
+            def sender(c: httpx.Client) -> None:
                 nonlocal done
-                turns[i].wait()
-                with httpx.Client(base_url=url, timeout=120, headers={
-                        "Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as c:
+                try:
                     while (item := work.get()) is not None:
                         n, body = item
                         r = c.post("/api/v1/reports/batch", content=body)
-                        turns[i + 1].set()
                         if r.status_code != 200 or any(x["status"] != "created" for x in r.json()["results"]):
                             errors.append(r.text[:300])
                         with lock:
@@ -116,10 +158,17 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
                             done += n
                             if done // CHUNK > before:
                                 marks.append(time.perf_counter())
+                except Exception as exc:  # noqa: BLE001  (said below, and the run goes on)
+                    errors.append(repr(exc))
+                    while work.get() is not None:  # so that the producer is not left waiting
+                        pass
+                finally:
+                    c.close()
 
-            threads = [threading.Thread(target=producer)] + [threading.Thread(target=sender, args=(i,))
-                                                            for i in range(clients)]
+            threads = [threading.Thread(target=producer)] + [threading.Thread(target=sender, args=(c,))
+                                                            for c in conns]
             server_cpu0, client_cpu0 = children_cpu(server.proc.pid), cpu_seconds(os.getpid())
+            workers0 = worker_cpu(server.proc.pid)
             steal0 = stolen_seconds()
             start = time.perf_counter()
             for t in threads:
@@ -128,6 +177,7 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
                 t.join()
             elapsed = time.perf_counter() - start
             server_cpu = children_cpu(server.proc.pid) - server_cpu0
+            per_worker = [round(v - workers0.get(k, 0), 1) for k, v in worker_cpu(server.proc.pid).items()]
             client_cpu = cpu_seconds(os.getpid()) - client_cpu0
             steal = stolen_seconds() - steal0
             if errors:
@@ -140,6 +190,7 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
             print(f"  CPU: server {server_cpu:.0f} s ({server_cpu / elapsed:.2f} cores,"
                   f" {server_cpu / total * 1e6:.0f} µs per report), client {client_cpu:.0f} s"
                   f" ({client_cpu / elapsed:.2f} cores) on {os.cpu_count()} cores;"
+                  f" per worker {per_worker} s;"
                   f" {steal:.0f} s stolen by the hypervisor ({steal / elapsed:.2f} cores)")
             return rates
         finally:

@@ -770,74 +770,94 @@ class SqliteStorage:
 
         An amendment (``amends`` set) answers the open queries on the report it amends and sends
         that report back to review. The batch is one audit entry listing the new ids.
+
+        Other workers wait while this one holds the write lock, so the rows and the derived
+        figures are made before it, for the usual case that every report is new; replays are
+        sorted out under the lock.
         """
-        out: list[IngestOutcome] = []
+        agency = author.agency.value
+        rows = [(r.id, r.content_hash, r.body, author.id, agency, r.team_id, r.place_id,
+                 r.observed_at, received_at, r.lat, r.lon, r.accuracy_m, r.device_verdict,
+                 r.server_verdict, r.server_distance_m, r.severity, r.visibility, r.amends,
+                 r.findings_mask, r.n_findings, r.n_measures) for r in reports]
+        figure_rows: list[FigureRow] = [
+            (r.observed_at, r.place_id, agency, r.visibility, r.findings_mask, r.n_findings,
+             r.n_measures) for r in reports]
+        places = self._figure_places({r.place_id for r in reports if r.place_id})
+        ids = [r.id for r in reports]
+        all_new = day_figures(figure_rows, places) if len(set(ids)) == len(ids) else None
         with self._tx() as c:
-            ids = [r.id for r in reports]
             existing: dict[str, tuple[str, int]] = {}
             for chunk in _chunks(ids, 900):
                 for rid, h, a in c.execute(
                         f"SELECT id, content_hash, author_id FROM reports WHERE id IN"
                         f" ({','.join('?' * len(chunk))})", chunk):
                     existing[rid] = (h, a)
-            new_rows = []
-            figure_rows: list[FigureRow] = []
-            photo_rows = []
-            statuses = []
-            amendments = []
-            for r in reports:
-                prior = existing.get(r.id)
-                if prior is None:
-                    existing[r.id] = (r.content_hash, author.id)
-                    new_rows.append((r.id, r.content_hash, r.body, author.id, author.agency.value,
-                                     r.team_id, r.place_id, r.observed_at, received_at, r.lat,
-                                     r.lon, r.accuracy_m, r.device_verdict, r.server_verdict,
-                                     r.server_distance_m, r.severity, r.visibility, r.amends,
-                                     r.findings_mask, r.n_findings, r.n_measures))
-                    figure_rows.append((r.observed_at, r.place_id, author.agency.value,
-                                        r.visibility, r.findings_mask, r.n_findings, r.n_measures))
-                    photo_rows.extend((r.id, sha) for sha in r.photos)
-                    statuses.append("created")
-                    if r.amends is not None:
-                        amendments.append(r)
-                elif prior == (r.content_hash, author.id):
-                    statuses.append("identical")
-                else:
-                    statuses.append("conflict")
+            if not existing and all_new is not None:
+                fresh = list(range(len(reports)))
+                statuses = ["created"] * len(reports)
+                figures = all_new
+            else:
+                fresh, statuses = [], []
+                for i, r in enumerate(reports):
+                    prior = existing.get(r.id)
+                    if prior is None:
+                        existing[r.id] = (r.content_hash, author.id)
+                        fresh.append(i)
+                        statuses.append("created")
+                    elif prior == (r.content_hash, author.id):
+                        statuses.append("identical")
+                    else:
+                        statuses.append("conflict")
+                figures = day_figures([figure_rows[i] for i in fresh], places)
+            new_rows = rows if len(fresh) == len(rows) else [rows[i] for i in fresh]
             c.executemany(
                 "INSERT INTO reports (id, content_hash, body, author_id, agency, team_id, place_id,"
                 " observed_at, received_at, lat, lon, accuracy_m, device_verdict, server_verdict,"
                 " server_distance_m, severity, visibility, amends, findings_mask, n_findings, n_measures)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
             c.executemany("INSERT OR IGNORE INTO report_photos (report_id, sha256) VALUES (?, ?)",
-                          photo_rows)
-            for r in amendments:
-                self._answer_queries(c, r, author, received_at)
+                          [(reports[i].id, sha) for i in fresh for sha in reports[i].photos])
+            for i in fresh:
+                if reports[i].amends is not None:
+                    self._answer_queries(c, reports[i], author, received_at)
             if new_rows:
-                self._add_figures(c, figure_rows)
+                self._write_figures(c, *figures)
                 _audit(c, author.username, "reports.submit", "batch", new_rows[0][0],
                        {"count": len(new_rows), "ids": [row[0] for row in new_rows]}, at=received_at)
-            wanted = sorted({sha for r in reports for sha in r.photos})
-            have: set[str] = set()
-            for chunk in _chunks(wanted, 900):
-                have.update(row[0] for row in c.execute(
-                    f"SELECT sha256 FROM photos WHERE sha256 IN ({','.join('?' * len(chunk))})",
-                    chunk))
-        for r, status in zip(reports, statuses):
-            missing = [s for s in r.photos if s not in have] if status != "conflict" else []
-            out.append(IngestOutcome(r.id, status, missing))
-        return out
+        have = self._photos_present({sha for r in reports for sha in r.photos})
+        return [IngestOutcome(r.id, status, [s for s in r.photos if s not in have]
+                              if status != "conflict" and r.photos else [])
+                for r, status in zip(reports, statuses)]
 
-    def _add_figures(self, c: sqlite3.Connection, rows: list[FigureRow]) -> None:
-        """Add reports to the derived figures, one upsert per touched key."""
-        ids = sorted({r[1] for r in rows if r[1]})
+    def _photos_present(self, shas: set[str]) -> set[str]:
+        have: set[str] = set()
+        wanted = sorted(shas)
+        for chunk in _chunks(wanted, 900):
+            have.update(row[0] for row in self._read().execute(
+                f"SELECT sha256 FROM photos WHERE sha256 IN ({','.join('?' * len(chunk))})", chunk))
+        return have
+
+    def _figure_places(self, place_ids: Iterable[str], c: sqlite3.Connection | None = None
+                       ) -> dict[str, tuple[str, str, str]]:
+        """id -> (district_id, type, category): what the derived figures group reports by."""
+        ids = sorted(place_ids)
         places: dict[str, tuple[str, str, str]] = {}
         for chunk in _chunks(ids, 900):
-            for pid, district, ptype, category in c.execute(
+            for pid, district, ptype, category in (c or self._read()).execute(
                     "SELECT id, district_id, type, category FROM places WHERE id IN"
                     f" ({','.join('?' * len(chunk))})", chunk):
                 places[pid] = (district, ptype, category)
-        stats, totals = day_figures(rows, places)
+        return places
+
+    def _add_figures(self, c: sqlite3.Connection, rows: list[FigureRow]) -> None:
+        """Add reports to the derived figures, one upsert per touched key."""
+        places = self._figure_places({r[1] for r in rows if r[1]}, c)
+        self._write_figures(c, *day_figures(rows, places))
+
+    @staticmethod
+    def _write_figures(c: sqlite3.Connection, stats: dict[tuple, list[int]],
+                       totals: dict[tuple, list[int]]) -> None:
         c.executemany(_UPSERT_STATS, [(*k, *v) for k, v in stats.items()])
         c.executemany(_UPSERT_TOTALS, [(*k, *v) for k, v in totals.items()])
 
