@@ -1,0 +1,124 @@
+"""Where the server's ingest time goes, per report, in one process (no HTTP, no client).
+
+Runs the batch endpoint's steps on device-canonical batches of 500 against a real store (the
+app built, its collector settled as in ``serve``) and prints microseconds per report for each
+step, plus how long the write lock was held -- the part other workers must wait for.
+
+Machines like this one (a VM) change speed by half from minute to minute, so compare trees side
+by side in the same minutes, e.g. an older commit in a worktree:
+
+    git worktree add /tmp/old <rev>
+    ROOT=/tmp/old .venv/bin/python bench/ingest_stages.py; .venv/bin/python bench/ingest_stages.py
+
+Run: .venv/bin/python bench/ingest_stages.py [--reports 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(os.environ.get("ROOT") or Path(__file__).resolve().parents[1])
+sys.path.insert(0, str(ROOT))
+
+import patrol_wire as wire  # noqa: E402
+from uuid6 import uuid7  # noqa: E402
+
+from sync_server.app import create_app  # noqa: E402
+from sync_server.config import Settings  # noqa: E402
+from sync_server.ingest import Ingestor  # noqa: E402
+from sync_server.storage.sqlite import SqliteStorage  # noqa: E402
+
+ID = "00000000-0000-7000-8000-000000000000"
+
+
+def template() -> str:
+    body = {"id": ID, "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
+            "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 5.0},
+            "place_id": "westentor",
+            "fix": {"lat": 51.6807, "lon": 7.8105, "accuracy_m": 8.0,
+                    "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
+            "findings": ["litter", "syringes"], "measures": ["talk"],
+            "answers": {"persons_present": 3, "known_group_present": True},
+            "note": "Kontrolle ohne Befund"}
+    return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
+
+
+class LockClock:
+    """The write connection, timed from BEGIN to the end of COMMIT."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.held, self._t0 = conn, 0.0, 0.0
+
+    def execute(self, sql, *args):
+        t = time.perf_counter()
+        if sql == "BEGIN IMMEDIATE":
+            self._t0 = t
+        out = self.conn.execute(sql, *args)
+        if sql == "COMMIT":
+            self.held += time.perf_counter() - self._t0
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--reports", type=int, default=100_000)
+    n = p.parse_args().reports // 500 * 500
+    with tempfile.TemporaryDirectory() as d:
+        data = Path(d)
+        for cmd in ("init", "seed-demo"):
+            subprocess.run([sys.executable, "-m", "sync_server", "--data", d, cmd], check=True,
+                           capture_output=True, cwd=ROOT)
+        settings = Settings(data_dir=data)
+        create_app(settings)  # the server's heap, for the collector to walk
+        try:
+            from sync_server.app import settle_heap
+            settle_heap()
+        except ImportError:  # an older tree
+            pass
+        storage = SqliteStorage(settings.db_path)
+        clock = LockClock(storage._write_conn)
+        storage._write_conn = clock
+        ingestor = Ingestor(storage, settings)
+        author, _ = storage.user_by_name("kod")
+        tpl = template()
+        bodies = [('{"reports":[' + ",".join(tpl.replace(ID, str(uuid7())) for _ in range(500))
+                   + "]}").encode() for _ in range(n // 500)]
+        spent = dict.fromkeys(["parse", "check", "store", "answer"], 0.0)
+        start = time.perf_counter()
+        for raw in bodies:
+            t0 = time.perf_counter()
+            items = wire.decode(wire.BatchRequest, wire.parse_json(raw)).reports
+            t1 = time.perf_counter()
+            now = datetime.now(timezone.utc)
+            ingestor.refresh_places()
+            prepared = [ingestor.prepare(item, now=now) for item in items]
+            t2 = time.perf_counter()
+            receipts = ingestor.store(items, prepared, author=author, now=now)
+            t3 = time.perf_counter()
+            json.dumps({"results": [r if isinstance(r, dict) else wire.encode(r) for r in receipts]})
+            t4 = time.perf_counter()
+            for k, a, b in (("parse", t0, t1), ("check", t1, t2), ("store", t2, t3), ("answer", t3, t4)):
+                spent[k] += b - a
+        total = time.perf_counter() - start
+        storage.close()
+    per = {k: v / n * 1e6 for k, v in spent.items()}
+    print(f"{n:,} reports in batches of 500 ({ROOT}):")
+    print("  µs per report: " + ", ".join(f"{k} {v:.1f}" for k, v in per.items())
+          + f"; total {total / n * 1e6:.1f} ({n / total:,.0f} reports/s in one process)")
+    print(f"  write lock held: {clock.held / n * 1e6:.1f} µs per report"
+          f" ({clock.held / total:.0%} of the time)")
+
+
+if __name__ == "__main__":
+    main()
