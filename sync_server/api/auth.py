@@ -55,7 +55,8 @@ async def login(request: Request, storage: StorageDep, settings: SettingsDep) ->
     storage.clear_login_failures(keys[0])
     token = new_token()
     expires = time.time() + settings.token_ttl.total_seconds()
-    storage.store_token(token_hash=token_digest(token), user_id=user.id, expires_at=expires)
+    storage.store_token(token_hash=token_digest(token), user_id=user.id, expires_at=expires,
+                        actor=user.username)
     info = wire.UserInfo(user.username, user.display_name, user.role, user.agency,
                          storage.team_ids_of(user.id))
     return wire.encode(wire.LoginResponse(
@@ -63,6 +64,6 @@ async def login(request: Request, storage: StorageDep, settings: SettingsDep) ->
 
 
 @router.post("/logout", status_code=204, responses=docs.answers({}, 401))
-def logout(request: Request, storage: StorageDep, _: UserDep) -> None:
+def logout(request: Request, storage: StorageDep, user: UserDep) -> None:
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    storage.revoke_token(token_digest(token))
+    storage.revoke_token(token_digest(token), actor=user.username)

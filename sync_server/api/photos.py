@@ -52,7 +52,8 @@ async def put_photo(sha256: str, request: Request, user: Submitter, storage: Sto
     await run_in_threadpool(files.write, sha256, data)  # file first: a row always has its file
     created = storage.add_photo(sha256=sha256, size=len(data), width=info.width,
                                 height=info.height, fmt=info.format, uploaded_by=user.id,
-                                received_at=wire.format_timestamp(datetime.now(timezone.utc)))
+                                received_at=wire.format_timestamp(datetime.now(timezone.utc)),
+                                actor=user.username)
     status = ItemStatus.CREATED if created else ItemStatus.IDENTICAL
     return JSONResponse(wire.encode(wire.PhotoResult(sha256, status)), 201 if created else 200)
 

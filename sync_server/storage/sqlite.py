@@ -351,16 +351,13 @@ class WriterQueue:
     def acquire(self) -> None:
         if self._fd is None:
             return
-        deadline = None
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
-                now = time.monotonic()
-                if deadline is None:
-                    deadline = now + BUSY_TIMEOUT_S
-                elif now > deadline:
+                if time.monotonic() > deadline:
                     raise sqlite3.OperationalError("database is locked") from None
                 time.sleep(0.0005)
 
@@ -542,13 +539,11 @@ class SqliteStorage:
         with self._tx() as c:
             c.execute("DELETE FROM login_failures WHERE key = ?", [key])
 
-    def store_token(self, *, token_hash: str, user_id: int, expires_at: float) -> None:
+    def store_token(self, *, token_hash: str, user_id: int, expires_at: float, actor: str) -> None:
         with self._tx() as c:
             c.execute("INSERT INTO tokens (token_hash, user_id, created_at, expires_at)"
                       " VALUES (?, ?, ?, ?)", [token_hash, user_id, time.time(), expires_at])
-            name = c.execute("SELECT username FROM users WHERE id = ?", [user_id]).fetchone()
-            _audit(c, name[0] if name else str(user_id), "auth.login", "user",
-                   name[0] if name else str(user_id))
+            _audit(c, actor, "auth.login", "user", actor)
 
     def user_for_token(self, token_hash: str, *, now: float) -> tuple[User, float] | None:
         """The token's user and expiry, if the token exists, is not revoked and the user active."""
@@ -558,13 +553,11 @@ class SqliteStorage:
             " WHERE t.token_hash = ? AND t.revoked = 0 AND u.disabled = 0", [token_hash]).fetchone()
         return None if row is None else (_user(row[:6]), row[6])
 
-    def revoke_token(self, token_hash: str) -> None:
+    def revoke_token(self, token_hash: str, *, actor: str) -> None:
         with self._tx() as c:
-            c.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", [token_hash])
-            row = c.execute("SELECT u.username FROM tokens t JOIN users u ON u.id = t.user_id"
-                            " WHERE t.token_hash = ?", [token_hash]).fetchone()
-            if row:
-                _audit(c, row[0], "auth.logout", "user", row[0])
+            if c.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?",
+                         [token_hash]).rowcount:
+                _audit(c, actor, "auth.logout", "user", actor)
 
     def team_ids_of(self, user_id: int) -> list[str]:
         rows = self._read().execute(
@@ -968,16 +961,14 @@ class SqliteStorage:
             " WHERE rp.sha256 = ? AND r.author_id = ? LIMIT 1", [sha256, author_id]).fetchone() is not None
 
     def add_photo(self, *, sha256: str, size: int, width: int, height: int, fmt: str,
-                  uploaded_by: int, received_at: str) -> bool:
+                  uploaded_by: int, received_at: str, actor: str) -> bool:
         with self._tx() as c:
             cur = c.execute(
                 "INSERT OR IGNORE INTO photos (sha256, size, width, height, format, uploaded_by,"
                 " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [sha256, size, width, height, fmt, uploaded_by, received_at])
             if cur.rowcount == 1:
-                name = c.execute("SELECT username FROM users WHERE id = ?", [uploaded_by]).fetchone()
-                _audit(c, name[0] if name else str(uploaded_by), "photo.upload", "photo", sha256,
-                       {"size": size}, at=received_at)
+                _audit(c, actor, "photo.upload", "photo", sha256, {"size": size}, at=received_at)
             return cur.rowcount == 1
 
     def photo_count(self) -> int:
