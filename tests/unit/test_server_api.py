@@ -96,6 +96,21 @@ def test_report_lists_missing_photos_until_uploaded(client):
     assert put(client, body).json()["missing_photos"] == []
 
 
+def test_login_photo_upload_and_logout_are_in_the_audit_log(client, storage):
+    data = jpeg_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    put(client, make_report(photos=[sha]))
+    client.put(f"/api/v1/photos/{sha}", content=data,
+               headers={**auth(client.token), "Content-Type": "image/jpeg"})
+    client.put(f"/api/v1/photos/{sha}", content=data,  # a replay stores nothing, logs nothing
+               headers={**auth(client.token), "Content-Type": "image/jpeg"})
+    assert client.post("/api/v1/auth/logout", headers=auth(client.token)).status_code == 204
+    entries = [(e["actor"], e["action"], e["object_id"]) for e in reversed(storage.audit_log())
+               if e["action"] in ("auth.login", "photo.upload", "auth.logout")]
+    assert entries == [("officer", "auth.login", "officer"), ("officer", "photo.upload", sha),
+                       ("officer", "auth.logout", "officer")]
+
+
 def test_batch_answers_each_item_and_stores_the_good_ones(client):
     good, dup = make_report(1), make_report(2)
     put(client, dup)
