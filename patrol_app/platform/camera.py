@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import flet_camera as fcam
 
+from . import Unavailable
 
-class CameraUnavailable(Exception):
-    """``key`` is a catalogue key for the officer; ``reason`` the platform's words."""
 
-    def __init__(self, key: str, reason: str = "") -> None:
-        super().__init__(reason or key)
-        self.key = key
-        self.reason = reason
+class CameraUnavailable(Unavailable):
+    """camera_none / camera_denied / camera_failed."""
 
 
 class Camera:

@@ -9,14 +9,11 @@ import flet_geolocator as fgl
 
 import patrol_wire as wire
 
+from . import Unavailable
 
-class GpsUnavailable(Exception):
-    """``key`` is a catalogue key (gps_denied / gps_unavailable); ``reason`` fills it."""
 
-    def __init__(self, key: str, reason: str = "") -> None:
-        super().__init__(reason or key)
-        self.key = key
-        self.reason = reason
+class GpsUnavailable(Unavailable):
+    """gps_denied / gps_unavailable."""
 
 
 class Gps:
