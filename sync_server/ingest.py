@@ -90,16 +90,15 @@ class Ingestor:
         for item, p in zip(items, prepared):
             if isinstance(p, ItemError):
                 rid = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
-                results.append(receipt(rid, ItemStatus.INVALID, [], p.code,
+                results.append(receipt(rid, ItemStatus.INVALID.value, [], p.code,
                                        f"{p.field}: {p.message}" if p.field else p.message))
             else:
                 o = next(outcomes)
-                if o.status == "conflict":
-                    results.append(receipt(o.id, ItemStatus.CONFLICT, [], ErrorCode.REPORT_CONFLICT,
+                if o.status == ItemStatus.CONFLICT.value:
+                    results.append(receipt(o.id, o.status, [], ErrorCode.REPORT_CONFLICT,
                                            "a different report with this id exists"))
                 else:
-                    results.append({"id": o.id, "status": o.status,
-                                    "missing_photos": o.missing_photos, "error": None})
+                    results.append(receipt(o.id, o.status, o.missing_photos))
         return results
 
     def _check_amendments(self, prepared: list[NewReport | ItemError], author: User
@@ -135,10 +134,10 @@ def _mask(findings: list[str]) -> int:
     return mask
 
 
-def receipt(report_id: str | None, status: ItemStatus, missing_photos: list[str],
+def receipt(report_id: str | None, status: str, missing_photos: list[str],
             code: ErrorCode | None = None, message: str = "") -> dict:
-    """A ``wire.ReportResult`` as the JSON the client decodes."""
-    return {"id": report_id, "status": status.value, "missing_photos": missing_photos,
+    """A ``wire.ReportResult`` as the JSON the client decodes (``status``: an ItemStatus value)."""
+    return {"id": report_id, "status": status, "missing_photos": missing_photos,
             "error": None if code is None else {"code": code.value, "message": message}}
 
 
