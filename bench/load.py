@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from patrol_app.core.device import Device  # noqa: E402
 from patrol_app.core.photos import process_photo  # noqa: E402
 from patrol_app.core.sync import Outcome  # noqa: E402
 from tests.support.servers import free_port, server_cli, start_server  # noqa: E402
+
+from cpu import CpuClock  # noqa: E402  (bench/cpu.py)
 
 OFFICERS = ["polizei", "kod", "polizei2", "kod2"]
 
@@ -57,24 +58,6 @@ class Timed(httpx.HTTPTransport):
             if resp.status_code >= 400:
                 self.sink["errors"].append(f"{kind} {resp.status_code}")
         return resp
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu(pid: int) -> float:
-    total = cpu_seconds(pid)
-    for child in Path("/proc").iterdir():
-        if child.name.isdigit():
-            try:
-                stat = (child / "stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                    total += cpu_seconds(int(child.name))
-            except (OSError, ValueError, IndexError):
-                pass
-    return total
 
 
 def main() -> None:
@@ -130,7 +113,7 @@ def main() -> None:
                         counts["failed_runs"] += 1
                 time.sleep(0.05)
 
-        server_cpu0, client_cpu0 = children_cpu(server.proc.pid), cpu_seconds(os.getpid())
+        clock = CpuClock(server.proc.pid)
         t0 = time.perf_counter()
         threads = [threading.Thread(target=work, args=(n, d)) for n, d in enumerate(devices)]
         for th in threads:
@@ -138,8 +121,7 @@ def main() -> None:
         for th in threads:
             th.join()
         elapsed = time.perf_counter() - t0
-        server_cpu = children_cpu(server.proc.pid) - server_cpu0
-        client_cpu = cpu_seconds(os.getpid()) - client_cpu0
+        cpu = clock.stop(elapsed)
         left = sum(d.unsent_count() for d in devices)
         server.stop()
 
@@ -154,8 +136,7 @@ def main() -> None:
         print(f"  {kind:22} n={len(xs):6,}  p50 {statistics.median(xs) * 1000:7.1f} ms"
               f"  p99 {xs[int(len(xs) * 0.99) - 1] * 1000:7.1f} ms")
     print(f"  errors: {len(sink['errors'])} {sorted(set(sink['errors']))[:5]}")
-    print(f"  CPU: server {server_cpu:.0f} s ({server_cpu / elapsed:.2f} cores),"
-          f" devices {client_cpu:.0f} s ({client_cpu / elapsed:.2f} cores) of {os.cpu_count()} cores")
+    print("  " + cpu.describe(client="devices"))
 
 
 if __name__ == "__main__":

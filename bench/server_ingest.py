@@ -15,7 +15,6 @@ Run: .venv/bin/python bench/server_ingest.py [--total 1100000] [--workers N] [--
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import queue
 import subprocess
@@ -32,7 +31,7 @@ from uuid6 import uuid7
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import patrol_wire as wire  # noqa: E402
-from load import children_cpu, cpu_seconds  # noqa: E402  (bench/load.py)
+from cpu import CpuClock, worker_cpu  # noqa: E402  (bench/cpu.py)
 from tests.support.servers import free_port, start_server  # noqa: E402
 
 BATCH = 500
@@ -51,20 +50,6 @@ def report_template() -> str:
     }
     # what a device sends: the canonical spelling its store keeps (every field, maps sorted)
     return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
-
-
-def worker_cpu(server_pid: int) -> dict[int, float]:
-    """CPU seconds of each of the server's worker processes, by pid (itself if it has none)."""
-    out = {}
-    for child in Path("/proc").iterdir():
-        if child.name.isdigit():
-            try:
-                if int((child / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server_pid \
-                        and b"spawn_main" in (child / "cmdline").read_bytes():
-                    out[int(child.name)] = cpu_seconds(int(child.name))
-            except (OSError, ValueError, IndexError):
-                pass
-    return out or {server_pid: cpu_seconds(server_pid)}
 
 
 def spread_connections(url: str, token: str, clients: int, server_pid: int, make_body
@@ -97,12 +82,6 @@ def spread_connections(url: str, token: str, clients: int, server_pid: int, make
             c.close()
     print("  (could not spread the clients over the workers; figures are for an uneven split)")
     return [httpx.Client(base_url=url, timeout=120, headers=headers) for _ in range(clients)]
-
-
-def stolen_seconds() -> float:
-    """CPU time the hypervisor gave to other guests (a VM's noisy neighbours), all cores."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 def batches(total: int, ids: str):
@@ -171,19 +150,14 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
 
             threads = [threading.Thread(target=producer)] + [threading.Thread(target=sender, args=(c,))
                                                             for c in conns]
-            server_cpu0, client_cpu0 = children_cpu(server.proc.pid), cpu_seconds(os.getpid())
-            workers0 = worker_cpu(server.proc.pid)
-            steal0 = stolen_seconds()
+            clock = CpuClock(server.proc.pid)
             start = time.perf_counter()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             elapsed = time.perf_counter() - start
-            server_cpu = children_cpu(server.proc.pid) - server_cpu0
-            per_worker = [round(v - workers0.get(k, 0), 1) for k, v in worker_cpu(server.proc.pid).items()]
-            client_cpu = cpu_seconds(os.getpid()) - client_cpu0
-            steal = stolen_seconds() - steal0
+            cpu = clock.stop(elapsed)
             if errors:
                 raise SystemExit(f"{len(errors)} failed batches, first: {errors[0]}")
             edges = [start, *marks]
@@ -191,11 +165,7 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
             stored = httpx.get(f"{url}/healthz").json()["reports"]
             print(f"[{ids}, {workers} worker(s)] stored {stored:,} reports in {elapsed:.1f} s "
                   f"({total / elapsed:,.0f}/s overall)")
-            print(f"  CPU: server {server_cpu:.0f} s ({server_cpu / elapsed:.2f} cores,"
-                  f" {server_cpu / total * 1e6:.0f} µs per report), client {client_cpu:.0f} s"
-                  f" ({client_cpu / elapsed:.2f} cores) on {os.cpu_count()} cores;"
-                  f" per worker {per_worker} s;"
-                  f" {steal:.0f} s stolen by the hypervisor ({steal / elapsed:.2f} cores)")
+            print(f"  {cpu.server / total * 1e6:.0f} µs of server CPU per report; " + cpu.describe())
             return rates
         finally:
             server.stop()
