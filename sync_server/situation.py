@@ -161,16 +161,16 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
     categories: dict[str, int] = defaultdict(int)
     raw, whole = split(since, until)
     if whole:
-        for row in storage.stats_by_day(f, first_day=whole[0], end_day=whole[1]):
-            day = row[0]
-            for h in range(24):
-                if row[1 + h]:
+        for day, checks_at, findings_at, per_category in storage.stats_by_day(
+                f, first_day=whole[0], end_day=whole[1]):
+            for h, checks in enumerate(checks_at):
+                if checks:
                     acc = per_hour[f"{day}T{h:02d}"]
-                    acc[0] += row[1 + h]
-                    acc[1] += row[25 + h] or 0
-            for bit in range(len(row) - 49):
-                if row[49 + bit]:
-                    categories[_BIT_NAMES.get(bit, "other")] += row[49 + bit]
+                    acc[0] += checks
+                    acc[1] += findings_at[h]
+            for bit, checks in enumerate(per_category):
+                if checks:
+                    categories[_BIT_NAMES.get(bit, "other")] += checks
     per_mask: dict[int, int] = defaultdict(int)
     for a, b in raw:
         for hour, mask, checks, findings in storage.picture_by_hour(f, since=a, until=b):

@@ -1081,9 +1081,10 @@ class SqliteStorage:
             f" WHERE s.day >= ? AND s.day < ? AND {where} GROUP BY s.place_id",
             [first_day, end_day, *params]).fetchall()
 
-    def stats_by_day(self, f: PictureFilter, *, first_day: str, end_day: str) -> list[tuple]:
-        """(day, c0..c23, h0..h23, f0..f15) summed per UTC day over [first, end), from the
-        place-less day_totals (a few rows per day)."""
+    def stats_by_day(self, f: PictureFilter, *, first_day: str, end_day: str
+                     ) -> list[tuple[str, list[int], list[int], list[int]]]:
+        """(day, checks per UTC hour, findings per UTC hour, checks per finding category)
+        summed per UTC day over [first, end), from the place-less day_totals (a few rows a day)."""
         where = ["(t.visibility = 'cooperation' OR t.agency = ?)"]
         params: list[Any] = [f.viewer_agency]
         for column, value in (("t.agency", f.agency), ("t.district_id", f.district_id),
@@ -1091,10 +1092,12 @@ class SqliteStorage:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        cols = ", ".join(f"sum(t.{c})" for c in (*_C, *_H, *_F))
-        return self._read().execute(
+        cols = ", ".join(f"coalesce(sum(t.{c}), 0)" for c in (*_C, *_H, *_F))
+        rows = self._read().execute(
             f"SELECT t.day, {cols} FROM day_totals t WHERE t.day >= ? AND t.day < ?"
-            f" AND {' AND '.join(where)} GROUP BY t.day", [first_day, end_day, *params]).fetchall()
+            f" AND {' AND '.join(where)} GROUP BY t.day", [first_day, end_day, *params])
+        n, m = len(_C), len(_C) + len(_H)
+        return [(r[0], list(r[1:1 + n]), list(r[1 + n:1 + m]), list(r[1 + m:])) for r in rows]
 
     def picture_places(self) -> list[str]:
         """Bodies of all places (active or not: old reports may name retired places)."""
