@@ -90,7 +90,7 @@ _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{
 
 def parse_timestamp(text: str) -> datetime:
     """Parse a wire timestamp into an aware datetime (raises ValueError)."""
-    if not _TS_RE.match(text):
+    if not _TS_RE.fullmatch(text):
         raise ValueError("not an ISO 8601 timestamp with offset")
     return datetime.fromisoformat(text)
 
@@ -197,7 +197,7 @@ def _compile_value(hint: Any) -> Normalizer:
     is_ts = any(isinstance(e, Timestamp) for e in extras)
 
     if base is str:
-        rx = re.compile(pattern.regex) if pattern else None
+        rx = re.compile(pattern.regex) if pattern else None  # fullmatch: '$' admits a final \n
         desc = pattern.description if pattern else ""
         lo = min_len or 0
         hi = max_len
@@ -212,7 +212,7 @@ def _compile_value(hint: Any) -> Normalizer:
                 _fail(ErrorCode.INVALID_VALUE, p, f"must have at most {hi} characters")
             if "\x00" in v:
                 _fail(ErrorCode.INVALID_VALUE, p, "must not contain NUL characters")
-            if rx is not None and not rx.match(v):
+            if rx is not None and not rx.fullmatch(v):
                 _fail(ErrorCode.INVALID_VALUE, p, f"must be {desc}")
             if is_ts:
                 try:
@@ -363,7 +363,7 @@ def _fast_guard(hint: Any, var: str, env: dict[str, Any], key: str) -> str | Non
     if base is str:
         parts = [f"type({var}) is str"]
         if pattern is not None:  # our patterns admit no NUL and bound the length themselves
-            env[f"rx_{key}"] = re.compile(pattern.regex).match
+            env[f"rx_{key}"] = re.compile(pattern.regex).fullmatch
             parts.append(f"rx_{key}({var}) is not None")
         else:
             parts.append(f"{min_len} <= len({var})" + (f" <= {max_len}" if max_len is not None else ""))

@@ -32,7 +32,7 @@ async def put_photo(sha256: str, request: Request, user: Submitter, storage: Sto
                     files: PhotoFilesDep) -> JSONResponse:
     """Store a photo named by the sha256 of its bytes. The bytes must hash to the name, decode
     as a sane image and belong to one of the uploader's reports. 201 new, 200 already stored."""
-    if not re.match(SHA256_RE, sha256):
+    if not re.fullmatch(SHA256_RE, sha256):
         raise ApiError(400, ErrorCode.INVALID_ID, "the photo name must be 64 lowercase hex digits")
     ctype = request.headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
     if ctype not in _MEDIA:
@@ -63,7 +63,7 @@ async def put_photo(sha256: str, request: Request, user: Submitter, storage: Sto
                                     **docs.answers({}, 400, 401, 403, 404)})
 def get_photo(sha256: str, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> FileResponse:
     """A photo, to whoever may see one of the reports that list it (agency rule included)."""
-    if not re.match(SHA256_RE, sha256):
+    if not re.fullmatch(SHA256_RE, sha256):
         raise ApiError(400, ErrorCode.INVALID_ID, "the photo name must be 64 lowercase hex digits")
     teams = storage.team_ids_of(user.id)
     if not any(can_see(user, ref, teams) for ref in storage.photo_report_refs(sha256)) \

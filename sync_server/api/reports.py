@@ -40,7 +40,7 @@ async def _json(request: Request) -> object:
                                    400, 401, 409, 413, 415, 422))
 async def put_report(report_id: str, request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
     """Store a report. 201 new, 200 identical replay, 409 same id with other content."""
-    if not re.match(UUID_RE, report_id):
+    if not re.fullmatch(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
     item = await _json(request)
     if isinstance(item, dict) and item.get("id") != report_id:
@@ -98,7 +98,7 @@ def list_reports(
     all reports; officers their own and their team's. Agency-only reports never leave their
     agency."""
     since, until = utc_param("since", since), utc_param("until", until)
-    if cursor is not None and not re.match(UUID_RE, cursor):
+    if cursor is not None and not re.fullmatch(UUID_RE, cursor):
         raise ApiError(400, ErrorCode.INVALID_CURSOR, "unknown cursor")
     flt = ReportFilter(place_id=place_id, district_id=district_id,
                        place_type=place_type.value if place_type else None,
@@ -126,7 +126,7 @@ def utc_param(name: str, value: str | None) -> str | None:
 def _visible_ref(storage, user, report_id: str):
     """The report's access facts, or 404 -- also when it exists but is not the user's to see,
     so that ids of other agencies' reports cannot be probed."""
-    if not re.match(UUID_RE, report_id):
+    if not re.fullmatch(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
     ref = storage.report_refs([report_id]).get(report_id)
     if ref is None or not can_see(user, ref, storage.team_ids_of(user.id)):

@@ -25,7 +25,7 @@ router = APIRouter(prefix=wire.API_PREFIX, tags=["shifts"])
 
 
 def _slug(name: str, value: str) -> None:
-    if not re.match(SLUG_RE, value):
+    if not re.fullmatch(SLUG_RE, value):
         raise ApiError(400, ErrorCode.INVALID_ID, f"{name}: 1-64 letters, digits, '_', '-' or '.'")
 
 

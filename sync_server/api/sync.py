@@ -24,7 +24,7 @@ _CURSOR = re.compile(r"^c1\.(\d{1,18})$")
 def _parse_cursor(cursor: str | None) -> int:
     if cursor is None or cursor == "":
         return 0
-    m = _CURSOR.match(cursor)
+    m = _CURSOR.fullmatch(cursor)
     if m is None:
         raise ApiError(400, ErrorCode.INVALID_CURSOR, "unknown cursor; sync from the start")
     return int(m.group(1))

@@ -46,6 +46,11 @@ def test_canonical_json_is_the_same_for_equal_content_spelled_differently():
     (lambda b: b.update(fix=None), ErrorCode.INVALID_VALUE, "no_fix_reason"),
     (lambda b: b.update(note="a\x00b"), ErrorCode.INVALID_VALUE, "note"),
     (lambda b: b.update(answers={"k": [1]}), ErrorCode.INVALID_TYPE, "answers.k"),
+    # a pattern's '$' also matches before a final newline: ids, slugs and hashes must not end in one
+    (lambda b: b.update(id=b["id"] + "\n"), ErrorCode.INVALID_VALUE, "id"),
+    (lambda b: b.update(place_id="pg-1\n"), ErrorCode.INVALID_VALUE, "place_id"),
+    (lambda b: b.update(photos=["a" * 64 + "\n"]), ErrorCode.INVALID_VALUE, "photos[0]"),
+    (lambda b: b.update(observed_at=b["observed_at"] + "\n"), ErrorCode.INVALID_VALUE, "observed_at"),
 ])
 def test_bad_reports_are_refused_naming_the_field(mutate, code, path):
     body = make_report()
