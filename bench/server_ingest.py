@@ -41,9 +41,9 @@ CHUNK = 100_000
 def report_template() -> str:
     body = {
         "id": "00000000-0000-7000-8000-000000000000", "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
-        "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 5.0},
+        "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 4.1},
         "place_id": "westentor",
-        "fix": {"lat": 51.6807, "lon": 7.8105, "accuracy_m": 8.0,
+        "fix": {"lat": 51.68072351234567, "lon": 7.810553248971234, "accuracy_m": 8.53,
                 "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
         "findings": ["litter", "syringes"], "measures": ["talk"],
         "answers": {"persons_present": 3, "known_group_present": True}, "note": "Kontrolle ohne Befund",

@@ -22,6 +22,7 @@ from .codec import (
     utc_now,
 )
 from .errors import ERROR_SCHEMA, ErrorCode, error_body
+from .recognize import canonical_batch
 from .model import *  # noqa: F403  (the model is the package's vocabulary)
 from .model import API_PREFIX, MAX_BATCH, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_REPORT
 
@@ -105,6 +106,7 @@ __all__ = [
     "MAX_PHOTOS_PER_REPORT",
     "ErrorCode",
     "WireError",
+    "canonical_batch",
     "canonical_json",
     "content_hash",
     "build",

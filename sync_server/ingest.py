@@ -33,12 +33,20 @@ class Ingestor:
         self.settings = settings
         self.rules = geo.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
 
-    def prepare(self, item: object, *, now: datetime) -> NewReport | ItemError:
-        """Validate one report; an ItemError says why it cannot be stored."""
-        try:
-            data = wire.normalize(wire.Report, item)
-        except WireError as err:
-            return ItemError(err.code, err.message, err.path or None)
+    def prepare(self, item: object, *, now: datetime, canonical: str | None = None
+                ) -> NewReport | ItemError:
+        """Validate one report; an ItemError says why it cannot be stored.
+
+        ``canonical``: the item's text when ``wire.canonical_batch`` recognised it as a valid
+        report in canonical spelling; then the item is already normalized and the text is what
+        ``canonical_json`` would write, so neither is done again."""
+        if canonical is None:
+            try:
+                data = wire.normalize(wire.Report, item)
+            except WireError as err:
+                return ItemError(err.code, err.message, err.path or None)
+        else:
+            data = item  # type: ignore[assignment]
         horizon = now + self.settings.future_slack
         observed = _instant(data["observed_at"])  # normalize checked the spelling
         if observed > horizon:
@@ -59,9 +67,10 @@ class Ingestor:
         else:
             verdict = geo.presence_of(fix["lat"], fix["lon"], fix["accuracy_m"], fixed_at, place,
                                       at=observed, rules=self.rules)
-        body = wire.canonical_json(data)
+        if canonical is None:
+            canonical = wire.canonical_json(data).decode("utf-8")
         return NewReport(
-            id=data["id"], content_hash=_sha256(body), body=body.decode("utf-8"),
+            id=data["id"], content_hash=_sha256(canonical.encode("utf-8")), body=canonical,
             place_id=data["place_id"], team_id=data["team_id"], observed_at=_utc(data["observed_at"], observed),
             lat=None if fix is None else fix["lat"], lon=None if fix is None else fix["lon"],
             accuracy_m=None if fix is None else fix["accuracy_m"],
@@ -71,12 +80,18 @@ class Ingestor:
             findings_mask=_mask(data["findings"]), n_findings=len(data["findings"]),
             n_measures=len(data["measures"]))
 
-    def ingest(self, items: list[object], *, author: User) -> list[dict]:
-        """One receipt per item, in order; valid items are stored in one transaction."""
+    def ingest(self, items: list[object], *, author: User, canonical: list[str] | None = None
+               ) -> list[dict]:
+        """One receipt per item, in order; valid items are stored in one transaction.
+        ``canonical``: the items' texts when ``wire.canonical_batch`` recognised them all."""
         now = datetime.now(timezone.utc)
         self.refresh_places()
-        return self.store(items, [self.prepare(item, now=now) for item in items], author=author,
-                          now=now)
+        if canonical is None:
+            prepared = [self.prepare(item, now=now) for item in items]
+        else:
+            prepared = [self.prepare(item, now=now, canonical=text)
+                        for item, text in zip(items, canonical, strict=True)]
+        return self.store(items, prepared, author=author, now=now)
 
     def store(self, items: list[object], prepared: list[NewReport | ItemError], *, author: User,
               now: datetime) -> list[dict]:

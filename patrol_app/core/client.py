@@ -80,9 +80,12 @@ class SyncClient:
                              content=wire.canonical_json(report))
         return wire.decode(wire.ReportResult, data)
 
-    def push_batch(self, bodies: list[dict]) -> list[wire.ReportResult]:
-        """Send already-encoded reports; one result per item, in order."""
-        payload = json.dumps({"reports": bodies}, separators=(",", ":"), ensure_ascii=False)
+    def push_batch(self, bodies: list[str]) -> list[wire.ReportResult]:
+        """Send reports as the store keeps them (canonical JSON), one result per item, in order.
+
+        The texts go out unchanged: the server recognises a batch of canonical reports and
+        stores their bytes without normalizing and re-encoding each one."""
+        payload = '{"reports":[' + ",".join(bodies) + "]}"
         data = self._request("POST", f"{API_PREFIX}/reports/batch", content=payload.encode())
         return wire.decode(wire.BatchResponse, data).results
 

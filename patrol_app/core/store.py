@@ -218,13 +218,14 @@ class LocalStore:
             row = self.db.execute("SELECT body FROM reports WHERE id = ?", [report_id]).fetchone()
         return None if row is None else wire.decode(Report, json.loads(row[0]))
 
-    def report_bodies(self, report_ids: list[str]) -> list[dict]:
-        """Stored wire bodies in the order asked, in one query (KeyError for an unknown id)."""
+    def report_bodies(self, report_ids: list[str]) -> list[str]:
+        """Stored wire bodies (canonical JSON text) in the order asked, in one query (KeyError
+        for an unknown id)."""
         with self._lock:
             rows = dict(self.db.execute(
                 f"SELECT id, body FROM reports WHERE id IN ({','.join('?' * len(report_ids))})",
                 report_ids).fetchall()) if report_ids else {}
-        return [json.loads(rows[rid]) for rid in report_ids]
+        return [rows[rid] for rid in report_ids]
 
     def checks_since(self, since: str) -> list[tuple[str, str, str]]:
         """(place_id, observed_at, device verdict) of reports observed at or after ``since``."""

@@ -28,11 +28,15 @@ router = APIRouter(prefix=f"{wire.API_PREFIX}/reports", tags=["reports"])
 _STATUS = {ItemStatus.CREATED: 201, ItemStatus.IDENTICAL: 200}
 
 
-async def _json(request: Request) -> object:
+async def _body(request: Request) -> bytes:
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype != "application/json":
         raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send application/json")
-    return wire.parse_json(await request.body())  # a WireError becomes a 400 in the handler
+    return await request.body()
+
+
+async def _json(request: Request) -> object:
+    return wire.parse_json(await _body(request))  # a WireError becomes a 400 in the handler
 
 
 @router.put("/{report_id}", openapi_extra=docs.body("Report"),
@@ -68,12 +72,18 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
 async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
     """Up to MAX_BATCH reports; one result per item with the PUT semantics (round trips are
     what slow mobile links pay for)."""
-    data = await _json(request)
-    if isinstance(data, dict) and isinstance(data.get("reports"), list) \
-            and len(data["reports"]) > wire.MAX_BATCH:
-        raise ApiError(413, ErrorCode.BATCH_TOO_LARGE, f"at most {wire.MAX_BATCH} reports per batch")
-    batch = wire.decode(wire.BatchRequest, data)
-    results = await run_in_threadpool(ingestor.ingest, batch.reports, author=user)
+    raw = await _body(request)
+    known = wire.canonical_batch(raw, wire.Report, "reports", wire.MAX_BATCH)
+    if known is not None:  # what devices send: valid reports, canonically spelled
+        items, texts = known
+    else:  # anything else is parsed and checked in full (which also names what is wrong)
+        data = wire.parse_json(raw)
+        if isinstance(data, dict) and isinstance(data.get("reports"), list) \
+                and len(data["reports"]) > wire.MAX_BATCH:
+            raise ApiError(413, ErrorCode.BATCH_TOO_LARGE,
+                           f"at most {wire.MAX_BATCH} reports per batch")
+        items, texts = wire.decode(wire.BatchRequest, data).reports, None
+    results = await run_in_threadpool(ingestor.ingest, items, author=user, canonical=texts)
     return JSONResponse({"results": results})
 
 

@@ -132,6 +132,32 @@ def test_batch_answers_each_item_and_stores_the_good_ones(client):
     assert answer.results[0] == wire.ReportResult(good["id"], wire.ItemStatus.CREATED, [], None)
 
 
+def test_canonical_batches_mean_the_same_as_any_other_spelling(client):
+    """Devices send canonical text, which the server stores without re-encoding; the same
+    reports spelled otherwise must still be identical replays, and changed ones conflicts."""
+    reports = [wire.normalize(wire.Report, make_report(i, answers={"a": 1, "b": "ü"})) for i in range(3)]
+
+    def send(text: str) -> list[str]:
+        r = client.post("/api/v1/reports/batch", content=text.encode(),
+                        headers={**auth(client.token), "Content-Type": "application/json"})
+        assert r.status_code == 200, r.text
+        return [x["status"] for x in r.json()["results"]]
+
+    canonical = [wire.canonical_json(x).decode() for x in reports]
+    assert send('{"reports":[' + ",".join(canonical) + "]}") == ["created"] * 3
+    assert send(json.dumps({"reports": reports}, indent=1)) == ["identical"] * 3
+    changed = canonical[:2] + [canonical[2].replace('"b":"ü"', '"b":"o"')]
+    assert send('{"reports":[' + ",".join(changed) + "]}") == ["identical", "identical", "conflict"]
+    assert client.app_storage.report_count() == 3
+    assert [client.app_storage.report_detail(x["id"])["report"] for x in reports] == reports
+    many = '{"reports":[' + ",".join(
+        wire.canonical_json(wire.normalize(wire.Report, make_report(i))).decode()
+        for i in range(wire.MAX_BATCH + 1)) + "]}"
+    assert_error(client.post("/api/v1/reports/batch", content=many.encode(),
+                             headers={**auth(client.token), "Content-Type": "application/json"}),
+                 413, "batch_too_large")
+
+
 def test_batch_limits(client):
     assert_error(client.post("/api/v1/reports/batch", headers=auth(client.token),
                              json={"reports": []}), 422, "invalid_value")
