@@ -43,7 +43,7 @@ def template() -> str:
     body = {"id": ID, "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
             "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 4.1},
             "place_id": "westentor",
-            "fix": {"lat": 51.68072351234567, "lon": 7.810553248971234, "accuracy_m": 8.53,
+            "fix": {"lat": 51.6807235, "lon": 7.8105532, "accuracy_m": 8.5,
                     "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
             "findings": ["litter", "syringes"], "measures": ["talk"],
             "answers": {"persons_present": 3, "known_group_present": True},

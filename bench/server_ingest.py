@@ -43,12 +43,13 @@ def report_template() -> str:
         "id": "00000000-0000-7000-8000-000000000000", "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
         "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 4.1},
         "place_id": "westentor",
-        "fix": {"lat": 51.68072351234567, "lon": 7.810553248971234, "accuracy_m": 8.53,
+        "fix": {"lat": 51.6807235, "lon": 7.8105532, "accuracy_m": 8.5,
                 "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
         "findings": ["litter", "syringes"], "measures": ["talk"],
         "answers": {"persons_present": 3, "known_group_present": True}, "note": "Kontrolle ohne Befund",
     }
-    # what a device sends: the canonical spelling its store keeps (every field, maps sorted)
+    # what a device sends: the canonical spelling its store keeps (every field, maps sorted;
+    # the fix to 7 decimals and the accuracy to 0.1 m, as platform/gps.py rounds them)
     return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
 
 

@@ -3,7 +3,7 @@
 Devices encode every report with :func:`patrol_wire.canonical_json`, so the server usually
 receives the very text it would store. For such text, one regular expression (syntax, every field
 in model order, enums, string patterns and lengths, number spelling) and a few checks on the parsed
-values (numeric ranges, shortest float spelling, unique lists, sorted maps without repeated keys,
+values (numeric ranges, the shortest float spelling, unique lists, sorted maps without repeated keys,
 the class's cross-field rule) decide what ``normalize`` + ``canonical_json`` would decide: the
 object is valid and this text is its canonical spelling. The server then skips both steps, which
 were half of its CPU per report.
@@ -29,7 +29,13 @@ from .codec import MaxLen, MinLen, Pattern, Range, Timestamp, Unique, _TS_RE
 # A JSON string needing no escape: ensure_ascii=False writes exactly these characters as they are.
 _PLAIN = r'[^"\\\x00-\x1f]'
 _INT = r"(?:0|-?[1-9][0-9]*)"  # str(int): no '-0', no leading zeros, no exponent
-_FLOAT = r"(-?(?:0|[1-9][0-9]*)\.[0-9]+)"  # repr's fixed notation; checked against repr() too
+# repr's fixed notation (1e-4 <= |x| < 1e16): no exponent, no trailing zero but in "5.0", at most
+# three zeros after "0." (repr writes 0.00001 as 1e-05). A text of at most 16 characters has at
+# most 15 significant digits, and such a decimal is the only one of its length or shorter that
+# reads back as its float (IEEE doubles keep 15 digits), so it is what repr writes: only longer
+# texts (a GPS fix in full precision) need repr to confirm them.
+_FLOAT = r"-?(?:[1-9][0-9]*\.(?:0|[0-9]*[1-9])|0\.(?:0|0{0,3}[1-9](?:[0-9]*[1-9])?))"
+_SHORT_FLOAT = 16
 
 Check = Callable[[dict, re.Match], bool]
 
@@ -166,8 +172,10 @@ class _Compiler:
         if base is float:
             if in_collection:  # a float's text is checked by its group: one per field only
                 raise _Unsupported
-            group = self.group()
-            return f"(?P<{group}>{_FLOAT})", _require(f"repr({var}) == m.group({group!r})") + in_range
+            group, text = self.group(), self.local()
+            return f"(?P<{group}>{_FLOAT})", [
+                f"{text} = m.group({group!r})",
+                *_require(f"len({text}) <= {_SHORT_FLOAT} or repr({var}) == {text}"), *in_range]
         if isinstance(base, type) and issubclass(base, enum.Enum):
             values = sorted((m.value for m in base), key=len, reverse=True)
             return '"(?:' + "|".join(re.escape(v) for v in values) + ')"', []

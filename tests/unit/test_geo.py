@@ -91,3 +91,17 @@ def test_nearest_places_sorted_by_distance():
     assert [p.id for p, _ in ranked] == ["p", "b", "a"]
     assert ranked[1][1] == pytest.approx(111.3, abs=0.5)
 
+
+
+
+def test_the_device_sends_its_fix_to_a_centimetre_and_the_accuracy_to_a_decimetre():
+    """Finer digits than a phone can know only make reports longer and slower to check."""
+    from types import SimpleNamespace
+
+    from patrol_app.platform.gps import fix_from_position
+
+    pos = SimpleNamespace(latitude=51.68072351234567, longitude=7.810553248971234, accuracy=12.345678,
+                          timestamp=datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc))
+    fix = fix_from_position(pos, web=False)
+    assert (fix.lat, fix.lon, fix.accuracy_m) == (51.6807235, 7.8105532, 12.3)
+    assert wire.canonical_json(fix).startswith(b'{"lat":51.6807235,"lon":7.8105532,"accuracy_m":12.3,')

@@ -8,6 +8,7 @@ and the same bytes the full path would have made.
 
 import json
 import random
+import re
 
 import pytest
 
@@ -204,3 +205,27 @@ def spell(body: dict, rng: random.Random) -> str:
 def test_every_report_field_type_has_a_pattern():
     assert recogniser(wire.Report) is not None  # else the server quietly takes the slow way
 
+
+
+def test_short_float_texts_are_what_repr_writes():
+    """The recogniser takes a float text of at most 16 characters without asking repr; such
+    texts (e.g. a fix to 7 decimals, as devices send) must be exactly repr's, and the pattern must
+    refuse the fixed-notation texts repr would write otherwise (0.00001 is 1e-05)."""
+    from patrol_wire.recognize import _FLOAT, _SHORT_FLOAT
+
+    rx = re.compile(_FLOAT)
+    rng = random.Random(5)
+    seen = 0
+    for _ in range(20000):
+        digits = rng.randint(1, 17)
+        x = rng.randint(10 ** (digits - 1), 10 ** digits - 1) * 10.0 ** rng.randint(-10, 18 - digits)
+        x = -x if rng.random() < 0.2 else x
+        for text in (repr(x), "%.*f" % (rng.randint(0, 12), x), repr(round(x, rng.randint(0, 9)))):
+            if rx.fullmatch(text) and len(text) <= _SHORT_FLOAT:
+                seen += 1
+                assert repr(float(text)) == text
+    assert seen > 10000
+    for text in ("0.00001", "5.10", "5.", ".5", "05.0", "1e-05", "-0"):
+        assert not rx.fullmatch(text)
+    for text in ("0.0001", "-0.0", "5.0", "51.6807235", "7.8105532"):
+        assert rx.fullmatch(text) and repr(float(text)) == text
