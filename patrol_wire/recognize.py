@@ -5,8 +5,8 @@ receives the very text it would store. For such text, one regular expression (sy
 in model order, enums, string patterns and lengths, number spelling) and a few checks on the parsed
 values (numeric ranges, the shortest float spelling, unique lists, sorted maps without repeated keys,
 the class's cross-field rule) decide what ``normalize`` + ``canonical_json`` would decide: the
-object is valid and this text is its canonical spelling. The server then skips both steps, which
-were half of its CPU per report.
+object is valid and this text is its canonical spelling. The server then skips both steps (and
+the duplicate-key hook of the strict parse), about a third of its CPU per report.
 
 The recogniser only ever says "yes, exactly as the full path would accept and spell it" or "not
 sure"; "not sure" (any other spelling, any invalid value) goes the full way, which also names the
@@ -25,6 +25,8 @@ from datetime import datetime
 from typing import Any, Callable
 
 from .codec import MaxLen, MinLen, Pattern, Range, Timestamp, Unique, _TS_RE
+from .codec import _optional_inner as _optional
+from .codec import _split_annotated as _split
 
 # A JSON string needing no escape: ensure_ascii=False writes exactly these characters as they are.
 _PLAIN = r'[^"\\\x00-\x1f]'
@@ -262,19 +264,3 @@ def _indent(lines: list[str]) -> list[str]:
 
 class _Unsupported(Exception):
     """A field type without a pattern here: the class is left to the full path."""
-
-
-def _split(hint: Any) -> tuple[Any, tuple]:
-    if typing.get_origin(hint) is typing.Annotated:
-        base, *extras = typing.get_args(hint)
-        return base, tuple(extras)
-    return hint, ()
-
-
-def _optional(hint: Any) -> Any | None:
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        args = typing.get_args(hint)
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) == 1 and len(args) == 2:
-            return rest[0]
-    return None
