@@ -135,6 +135,18 @@ def test_every_path_parameter_refuses_tricks(world):
     assert c.get("/healthz").status_code == 200
 
 
+def test_ids_ending_in_a_line_break_are_refused(world):
+    """A pattern's '$' also matches before a final newline; ids in paths must match whole."""
+    c, app, storage, tok = world
+    before = snapshot(storage)
+    rid = make_report()["id"]
+    for method, url in [("PUT", f"/api/v1/reports/{rid}%0A"), ("PUT", f"/api/v1/photos/{'a' * 64}%0A"),
+                        ("GET", f"/api/v1/reports/{rid}%0A"), ("GET", "/api/v1/sync?cursor=c1.5%0A")]:
+        r = c.request(method, url, headers=auth(tok["pol"]), content=b"{}" if method == "PUT" else None)
+        assert_refused(r, f"{method} {url}")
+    assert snapshot(storage) == before
+
+
 @pytest.mark.parametrize("query", [
     {"since": "yesterday"}, {"until": "2026-13-45T99:99:99Z"}, {"since": "9" * 5000},
     {"limit": "-1"}, {"limit": "1e9"}, {"cursor": "' OR 1=1 --"}, {"state": "deleted"},
