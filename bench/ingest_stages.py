@@ -93,6 +93,8 @@ def main() -> None:
         except ImportError:  # an older tree
             pass
         storage = SqliteStorage(settings.db_path)
+        if hasattr(storage, "start_maintenance"):  # as the served app does (an older tree has none)
+            storage.start_maintenance()
         clock = LockClock(storage._write_conn)
         storage._write_conn = clock
         ingestor = Ingestor(storage, settings)

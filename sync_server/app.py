@@ -45,6 +45,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     storage = storage or SqliteStorage(settings.db_path)
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        storage.start_maintenance()
         yield
         storage.close()
 

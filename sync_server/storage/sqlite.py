@@ -322,6 +322,8 @@ def day_figures(rows: Iterable[FigureRow], places: dict[str, tuple[str, str, str
 
 
 BUSY_TIMEOUT_S = 10  # how long a writer waits for another before it fails
+CHECKPOINT_EVERY_S = 0.2  # while serving: how often the WAL is copied back into the database
+WAL_BACKSTOP_PAGES = 10_000  # past this (~40 MB of WAL) writers copy it back themselves
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -381,6 +383,7 @@ class SqliteStorage:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._checkpointer: tuple[threading.Thread, threading.Event] | None = None
         db = Database(sqlite3.connect(self.path))
         migrations.apply(db)
         db.close()
@@ -392,12 +395,48 @@ class SqliteStorage:
         self.close()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            thread, stop = self._checkpointer
+            stop.set()
+            thread.join()
+            self._checkpointer = None
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
         self._write_conn.close()
         self._writers.close()
+
+    def start_maintenance(self) -> None:
+        """While serving, copy the WAL back into the database from a thread of its own.
+
+        Left to SQLite, the commit that takes the WAL past 1,000 pages copies it all back, inside
+        the write lock the other workers wait for: a fifth of the time the lock was held during
+        batch ingest. A passive checkpoint runs beside writers instead (SQLite releases the GIL
+        while it copies); writers still do it themselves should the WAL ever reach
+        ``WAL_BACKSTOP_PAGES``. Measured on two workers: 1.65 -> 1.74 cores busy, +5% reports/s.
+        Stopped by ``close``.
+        """
+        if self._checkpointer is not None:
+            return
+        with self._write_lock:
+            self._write_conn.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
+        stop = threading.Event()
+        thread = threading.Thread(target=self._checkpoint_until, args=(stop,), name="wal-checkpoint",
+                                  daemon=True)
+        self._checkpointer = (thread, stop)
+        thread.start()
+
+    def _checkpoint_until(self, stop: threading.Event) -> None:
+        conn = _connect(self.path)
+        try:
+            while not stop.wait(CHECKPOINT_EVERY_S):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.OperationalError:  # another worker's checkpoint is running
+                    pass
+        finally:
+            conn.close()
 
     # ------------------------------------------------------------ connections
 

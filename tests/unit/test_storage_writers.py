@@ -47,3 +47,31 @@ def test_a_writer_that_waits_too_long_fails_as_sqlite_would(tmp_path, monkeypatc
         c.execute("INSERT INTO districts (id, body, seq) VALUES ('c', '{}', 0)")
     first.close()
     second.close()
+
+
+def test_while_serving_the_wal_is_copied_back_beside_the_writers(tmp_path, monkeypatch):
+    """The checkpoint thread, not a writer's commit, moves new pages into the database file."""
+    import sqlite3
+
+    monkeypatch.setattr(backend, "CHECKPOINT_EVERY_S", 0.02)
+    path = tmp_path / "server.db"
+    storage = SqliteStorage(path)
+
+    def in_database_file() -> set[str]:  # immutable: the file alone, the WAL unread
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            return {r[0] for r in conn.execute("SELECT id FROM districts")}
+        finally:
+            conn.close()
+
+    storage.upsert_district("a", '{"id":"a"}', actor="t")
+    assert in_database_file() == set()  # still only in the WAL: writers copy back at 1,000 pages
+    storage.start_maintenance()
+    storage.upsert_district("b", '{"id":"b"}', actor="t")
+    deadline = time.monotonic() + 5
+    while in_database_file() != {"a", "b"} and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert in_database_file() == {"a", "b"}
+    thread, _ = storage._checkpointer
+    storage.close()
+    assert not thread.is_alive()
