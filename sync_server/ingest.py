@@ -48,7 +48,7 @@ class Ingestor:
         else:
             data = item  # type: ignore[assignment]
         horizon = now + self.settings.future_slack
-        observed = _instant(data["observed_at"])  # normalize checked the spelling
+        observed = _instant(data["observed_at"])  # normalize or the recogniser checked it
         if observed > horizon:
             return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
                              "lies in the future; check the device clock", "observed_at")
