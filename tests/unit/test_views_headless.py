@@ -114,3 +114,25 @@ def office_state(device: Device, report_id: str) -> str:
         return office.report(report_id)["review_state"]
     finally:
         office.close()
+
+
+@pytest.mark.anyio
+async def test_login_with_an_empty_field_says_so_and_asks_nobody(demo_server, tmp_path):
+    import flet as ft
+
+    device = Device(tmp_path / "fresh", "http://testserver", transport=demo_server._transport)
+    h = Harness()
+    app = PatrolApp(h.page, device)
+    await app.start()
+    await h.settle()
+    try:
+        fields = {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
+        await h.type(fields["Benutzername"], "polizei")
+        await h.click(h.by_id("login-submit"))
+        await h.until(lambda: h.text_shown("Bitte Benutzername und Passwort eingeben."))
+        assert device.user is None  # nothing was sent
+        await h.type(fields["Passwort"], PW)
+        await h.click(h.by_id("login-submit"))
+        await h.until(lambda: device.user is not None and not h.has_id("login-submit"))
+    finally:
+        h.close()

@@ -47,6 +47,9 @@ class LoginView:
 
     async def submit(self, _=None) -> None:
         t = self.app.t
+        if not (self.username.value or "").strip() or not self.password.value:
+            self._fail(t("login_missing"))  # said here, not sent for the server to refuse
+            return
         self.error.visible = False
         self.busy.visible = True
         self.app.page.update()
