@@ -12,6 +12,8 @@ import re
 from typing import Iterator
 from urllib.parse import urlparse
 
+from playwright.sync_api import expect
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -60,9 +62,19 @@ def by_id(page, identifier: str):
     return page.locator(f'[flt-semantics-identifier="{identifier}"]')
 
 
+def focus(box) -> None:
+    """Click a text field and wait until it has the focus: Flutter listens to the input only
+    from then on, and a ``fill`` a few milliseconds early is lost (seen under load in CI)."""
+    box.click()
+    try:
+        expect(box).to_be_focused(timeout=5_000)
+    except AssertionError:
+        pass  # typing will show whether it arrived
+
+
 def fill(page, label: str, value: str) -> None:
     box = page.get_by_role("textbox", name=label)
-    box.click()
+    focus(box)
     box.fill(value)
 
 
@@ -70,7 +82,7 @@ def replace(page, label: str, value: str) -> None:
     """Overwrite a field that already holds text (Flutter keeps its own copy of the value, so
     the text is selected and deleted with the keyboard first)."""
     box = page.get_by_role("textbox", name=label)
-    box.click()
+    focus(box)
     page.keyboard.press("Control+A")
     page.keyboard.press("Backspace")
     box.fill(value)
