@@ -74,7 +74,7 @@ def test_parse_json_refuses_ambiguous_or_broken_json(raw):
 
 
 @pytest.mark.parametrize("raw", [
-    b'{"a":1,"a":2}',                          # compact: the shortcut's own case
+    b'{"a":1,"a":2}',                          # compact
     b'{"a" :1,"a":2}',                         # a space before the colon hides one key end
     b'{"a"\t:1,"a":2}', b'{"a":1,\n"a":2}',      # tabs and line breaks between tokens
     b'{"n":"\\":","a":1,"a":2}',               # an escaped quote + colon inside a string
@@ -92,9 +92,8 @@ def test_parse_json_finds_duplicate_keys_however_they_are_spelled(raw):
 
 
 def test_parse_json_agrees_with_the_pairs_hook_on_random_documents():
-    """The shortcut (count key ends instead of hooking every object) must refuse exactly what
-    the exact check refuses: random documents with and without repeated keys, compact and not,
-    with strings that hold quotes, colons and escapes."""
+    """parse_json refuses exactly what an exact pairs check refuses: random documents with and
+    without repeated keys, compact and not, with strings that hold quotes, colons and escapes."""
     import random
 
     rng = random.Random(7)
