@@ -48,7 +48,6 @@ class Recogniser:
 
     pattern: re.Pattern
     check: Check
-    source: str  # the check's generated code, for reading
 
 
 _cache: dict[type, Recogniser | None] = {}
@@ -126,7 +125,7 @@ class _Compiler:
         src = f"def check(d, m):\n    try:\n{body}        return True\n" \
             "    except (ValueError, TypeError):\n        return False\n"
         exec(compile(src, f"<wire recogniser {cls.__name__}>", "exec"), self.env)  # noqa: S102
-        return Recogniser(re.compile(rx), self.env["check"], src)
+        return Recogniser(re.compile(rx), self.env["check"])
 
     def group(self) -> str:
         """A named group (an embedded pattern may bring numbered groups of its own)."""

@@ -86,11 +86,9 @@ class Ingestor:
         ``canonical``: the items' texts when ``wire.canonical_batch`` recognised them all."""
         now = datetime.now(timezone.utc)
         self.refresh_places()
-        if canonical is None:
-            prepared = [self.prepare(item, now=now) for item in items]
-        else:
-            prepared = [self.prepare(item, now=now, canonical=text)
-                        for item, text in zip(items, canonical, strict=True)]
+        texts = canonical or [None] * len(items)
+        prepared = [self.prepare(item, now=now, canonical=text)
+                    for item, text in zip(items, texts, strict=True)]
         return self.store(items, prepared, author=author, now=now)
 
     def store(self, items: list[object], prepared: list[NewReport | ItemError], *, author: User,
@@ -157,7 +155,7 @@ def receipt(report_id: str | None, status: str, missing_photos: list[str],
 
 
 def _instant(text: str) -> datetime:
-    """A timestamp ``normalize`` already accepted (so no second spelling check)."""
+    """A timestamp ``normalize`` or the recogniser already accepted (no second spelling check)."""
     return datetime.fromisoformat(text)
 
 

@@ -92,8 +92,6 @@ def test_nearest_places_sorted_by_distance():
     assert ranked[1][1] == pytest.approx(111.3, abs=0.5)
 
 
-
-
 def test_the_device_sends_its_fix_to_a_centimetre_and_the_accuracy_to_a_decimetre():
     """Finer digits than a phone can know only make reports longer and slower to check."""
     from types import SimpleNamespace
