@@ -29,27 +29,12 @@ ROOT = Path(os.environ.get("ROOT") or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
 
 import patrol_wire as wire  # noqa: E402
-from uuid6 import uuid7  # noqa: E402
+from bodies import batch_body, device_report  # noqa: E402  (bench/bodies.py)
 
 from sync_server.app import create_app  # noqa: E402
 from sync_server.config import Settings  # noqa: E402
 from sync_server.ingest import Ingestor  # noqa: E402
 from sync_server.storage.sqlite import SqliteStorage  # noqa: E402
-
-ID = "00000000-0000-7000-8000-000000000000"
-
-
-def template() -> str:
-    body = {"id": ID, "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
-            "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 4.1},
-            "place_id": "westentor",
-            "fix": {"lat": 51.6807235, "lon": 7.8105532, "accuracy_m": 8.5,
-                    "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
-            "findings": ["litter", "syringes"], "measures": ["talk"],
-            "answers": {"persons_present": 3, "known_group_present": True},
-            "note": "Kontrolle ohne Befund"}
-    return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
-
 
 class LockClock:
     """The write connection, timed from BEGIN to the end of COMMIT."""
@@ -99,9 +84,8 @@ def main() -> None:
         storage._write_conn = clock
         ingestor = Ingestor(storage, settings)
         author, _ = storage.user_by_name("kod")
-        tpl = template()
-        bodies = [('{"reports":[' + ",".join(tpl.replace(ID, str(uuid7())) for _ in range(500))
-                   + "]}").encode() for _ in range(n // 500)]
+        tpl = device_report()
+        bodies = [batch_body(500, template=tpl) for _ in range(n // 500)]
         spent = dict.fromkeys(["parse", "check", "store", "answer"], 0.0)
         if recognise(bodies[0]) is None:
             print("  (this tree parses and normalizes every report in full)")

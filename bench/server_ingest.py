@@ -30,27 +30,12 @@ from uuid6 import uuid7
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-import patrol_wire as wire  # noqa: E402
+from bodies import batch_body, device_report  # noqa: E402  (bench/bodies.py)
 from cpu import CpuClock, worker_cpu  # noqa: E402  (bench/cpu.py)
 from tests.support.servers import free_port, start_server  # noqa: E402
 
 BATCH = 500
 CHUNK = 100_000
-
-
-def report_template() -> str:
-    body = {
-        "id": "00000000-0000-7000-8000-000000000000", "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
-        "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 4.1},
-        "place_id": "westentor",
-        "fix": {"lat": 51.6807235, "lon": 7.8105532, "accuracy_m": 8.5,
-                "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
-        "findings": ["litter", "syringes"], "measures": ["talk"],
-        "answers": {"persons_present": 3, "known_group_present": True}, "note": "Kontrolle ohne Befund",
-    }
-    # what a device sends: the canonical spelling its store keeps (every field, maps sorted;
-    # the fix to 7 decimals and the accuracy to 0.1 m, as platform/gps.py rounds them)
-    return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
 
 
 def spread_connections(url: str, token: str, clients: int, server_pid: int, make_body
@@ -86,12 +71,11 @@ def spread_connections(url: str, token: str, clients: int, server_pid: int, make
 
 
 def batches(total: int, ids: str):
-    tpl = report_template()
+    tpl = device_report()
     make = (lambda: str(uuid7())) if ids == "uuid7" else (lambda: str(uuid.uuid4()))
     for start in range(0, total, BATCH):
         n = min(BATCH, total - start)
-        items = ",".join(tpl.replace("00000000-0000-7000-8000-000000000000", make()) for _ in range(n))
-        yield n, ('{"reports":[' + items + "]}").encode()
+        yield n, batch_body(n, make, tpl)
 
 
 def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
@@ -112,12 +96,6 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
             marks: list[float] = []
             errors: list[str] = []
 
-            tpl = report_template()
-
-            def tpl_batch(n: int) -> bytes:
-                return ('{"reports":[' + ",".join(tpl.replace("00000000-0000-7000-8000-000000000000",
-                                                              str(uuid7())) for _ in range(n)) + "]}").encode()
-
             prepared = list(batches(total, ids))  # made before the clock starts: the client
             # shares this machine's two cores with the server and must not eat into them
 
@@ -127,7 +105,7 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
                 for _ in range(clients):
                     work.put(None)
 
-            conns = spread_connections(url, token, clients, server.proc.pid, tpl_batch)
+            conns = spread_connections(url, token, clients, server.proc.pid, batch_body)
 
             def sender(c: httpx.Client) -> None:
                 nonlocal done
