@@ -92,21 +92,8 @@ DEMO_PASSWORD = "streife2026"
 
 
 def log_in(page, url: str, username: str) -> None:
-    """Open the app on a fresh device and log in as a demo user.
-
-    Under load a ``fill`` right after the page came up can miss Flutter's text input (the app
-    then says the fields are empty, as a person would see it); such a login is typed again."""
+    """Open the app on a fresh device and log in as a demo user."""
     open_app(page, url)
-    enter = fill
-    for _ in range(3):
-        enter(page, "Benutzername", username)
-        enter(page, "Passwort", DEMO_PASSWORD)
-        by_id(page, "login-submit").click()
-        missing = page.get_by_text("Bitte Benutzername und Passwort eingeben.")
-        for _ in range(300):  # until the login screen is gone or says what is missing
-            if missing.count() or not by_id(page, "login-submit").count():
-                break
-            page.wait_for_timeout(100)
-        if not missing.count():
-            return  # logged in (or refused: the caller's next step says so)
-        enter = replace  # Flutter keeps what did arrive; clear it before typing again
+    fill(page, "Benutzername", username)
+    fill(page, "Passwort", DEMO_PASSWORD)
+    by_id(page, "login-submit").click()
