@@ -108,8 +108,9 @@ class _Compiler:
     """Builds one pattern and one generated check function per dataclass.
 
     The check is straight-line code over the parsed value: each nested object and each checked
-    field bound to a local once, then ``if not (...): return False`` per rule. Floats compare
-    their text (a named group of the match) with ``repr``."""
+    field bound to a local once, then ``if not (...): return False`` per rule. A float's text
+    (a named group of the match) is compared with ``repr`` only when it is too long to be
+    repr's own by its length alone (see ``_FLOAT``)."""
 
     def __init__(self) -> None:
         self.groups = 0
