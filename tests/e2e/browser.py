@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
+from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlparse
 
@@ -19,6 +21,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
 PHONE = {"width": 390, "height": 844}
+FAILURES = Path(__file__).resolve().parents[2] / "test-artifacts"
 ALLOWED_FOREIGN = re.compile(r"rive")  # one known wasm fetch from a CDN that fails harmlessly
 
 
@@ -44,10 +47,26 @@ def phone_context(playwright, *, geolocation: dict | None = None, viewport: dict
                 context.foreign_requests.append(request.url)
 
         context.on("request", record)
-        yield context
+        try:
+            yield context
+        except BaseException:
+            keep_failure_screens(context)
+            raise
         context.close()
     finally:
         browser.close()
+
+
+def keep_failure_screens(context) -> None:
+    """What each phone showed when its test failed, in test-artifacts/failed-*.png (a timeout
+    alone does not say whether the screen was empty, stale or elsewhere)."""
+    FAILURES.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for i, page in enumerate(context.pages):
+        try:
+            page.screenshot(path=FAILURES / f"failed-{stamp}-{i}.png", timeout=5_000)
+        except Exception:  # noqa: BLE001  (a dead page has nothing to show; the failure stands)
+            pass
 
 
 def open_app(page, url: str, timeout: float = 60_000) -> None:
