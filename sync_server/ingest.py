@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import patrol_wire as wire
-from patrol_app.core import geo
+from patrol_rules import presence
 from patrol_wire import ErrorCode, ItemStatus, WireError
 
 from .access import can_amend
@@ -31,7 +31,7 @@ class Ingestor:
         self.storage = storage
         self.places = places or PlaceBook(storage)
         self.settings = settings
-        self.rules = geo.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
+        self.rules = presence.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
 
     def prepare(self, item: object, *, now: datetime, canonical: str | None = None
                 ) -> NewReport | ItemError:
@@ -63,9 +63,9 @@ class Ingestor:
             if place is None:
                 return ItemError(ErrorCode.UNKNOWN_PLACE, "no such place", "place_id")
         if fix is None:
-            verdict = geo.PresenceResult(wire.Verdict.NO_FIX)
+            verdict = presence.PresenceResult(wire.Verdict.NO_FIX)
         else:
-            verdict = geo.presence_of(fix["lat"], fix["lon"], fix["accuracy_m"], fixed_at, place,
+            verdict = presence.presence_of(fix["lat"], fix["lon"], fix["accuracy_m"], fixed_at, place,
                                       at=observed, rules=self.rules)
         if canonical is None:
             canonical = wire.canonical_json(data).decode("utf-8")

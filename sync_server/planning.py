@@ -2,7 +2,7 @@
 
 A route template gives each stop a window in minutes after the shift start, so one template
 serves every day; assigning it to a team for a shift turns the offsets into absolute times.
-Progress uses the same stop rule as the device (``patrol_app.core.route``) on the server's own
+Progress uses the same stop rule as the device (``patrol_rules.stops``) on the server's own
 presence verdicts, so a device cannot mark a stop done by claiming to be on site.
 """
 
@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import patrol_wire as wire
-from patrol_app.core import route as route_rules
+from patrol_rules import stops as route_rules
 
 from .storage import Storage, User
 

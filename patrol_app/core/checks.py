@@ -10,7 +10,7 @@ from uuid6 import uuid7
 import patrol_wire as wire
 from patrol_wire import Finding, GpsFix, Measure, Place, Presence, Report, Severity, Visibility
 
-from . import geo
+from patrol_rules import presence as rules_presence
 from .photos import ProcessedPhoto
 
 
@@ -36,8 +36,9 @@ class CheckDraft:
         self.counts[key] = value
         return value
 
-    def presence(self, at: datetime, rules: geo.PresenceRules = geo.PresenceRules()) -> geo.PresenceResult:
-        return geo.presence(self.fix, self.place, at=at, rules=rules)
+    def presence(self, at: datetime, rules: rules_presence.PresenceRules = rules_presence.PresenceRules()
+                 ) -> rules_presence.PresenceResult:
+        return rules_presence.presence(self.fix, self.place, at=at, rules=rules)
 
     def add_photo(self, photo: ProcessedPhoto) -> bool:
         """False when the same picture is already attached."""
@@ -58,7 +59,7 @@ class CheckDraft:
 
 
 def build_report(draft: CheckDraft, *, team_id: str | None, now: datetime,
-                 rules: geo.PresenceRules = geo.PresenceRules()) -> Report:
+                 rules: rules_presence.PresenceRules = rules_presence.PresenceRules()) -> Report:
     """Freeze a draft into a report with a fresh time-ordered id (uuid7: cheap B-tree appends)."""
     verdict = draft.presence(now, rules)
     return Report(

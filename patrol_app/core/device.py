@@ -10,7 +10,7 @@ import httpx
 
 import patrol_wire as wire
 
-from . import route
+from patrol_rules import stops
 from .checks import CheckDraft, build_report
 from .client import SyncClient
 from .office import Office
@@ -88,7 +88,7 @@ class Device:
         """The team a new report belongs to: the one on today's route, else my first team."""
         now = now or datetime.now(timezone.utc)
         teams = self.my_team_ids()
-        current = route.current_assignment(self.store.ref_items("assignment"), teams, now)
+        current = stops.current_assignment(self.store.ref_items("assignment"), teams, now)
         if current is not None:
             return current.team_id
         return teams[0] if teams else None
@@ -128,18 +128,18 @@ class Device:
         return [p for p in self.store.places() if _is_current(p, now)]
 
     def route_today(self, now: datetime | None = None
-                    ) -> tuple[wire.Assignment, list[route.StopState]] | None:
+                    ) -> tuple[wire.Assignment, list[stops.StopState]] | None:
         """My team's current assignment and each stop's status, from this device's reports."""
         now = now or datetime.now(timezone.utc)
         user = self.user
-        assignment = route.current_assignment(self.store.ref_items("assignment"),
+        assignment = stops.current_assignment(self.store.ref_items("assignment"),
                                               self.my_team_ids() if user else [], now)
         if assignment is None:
             return None
         places = {p.id: p for p in self.store.places(active_only=False)}
-        checks = [route.Check(pid, wire.parse_timestamp(at), verdict == wire.Verdict.ON_SITE.value)
+        checks = [stops.Check(pid, wire.parse_timestamp(at), verdict == wire.Verdict.ON_SITE.value)
                   for pid, at, verdict in self.store.checks_since(assignment.shift_start)]
-        return assignment, route.stop_states(assignment, places, checks, now=now)
+        return assignment, stops.stop_states(assignment, places, checks, now=now)
 
     # ------------------------------------------------------------ sync
 

@@ -26,6 +26,18 @@ def test_app_never_imports_the_server():
         assert not names & {"sync_server", "fastapi", "uvicorn", "starlette"}, path
 
 
+def test_server_never_imports_the_app():
+    """The rules both sides apply live in patrol_rules; the server needs nothing of the app."""
+    for path, names in imports_of("sync_server").items():
+        assert "patrol_app" not in names, path
+
+
+def test_shared_packages_import_neither_side():
+    for package in ("patrol_wire", "patrol_rules"):
+        for path, names in imports_of(package).items():
+            assert not names & {"patrol_app", "sync_server", "flet", "fastapi"}, path
+
+
 def test_device_core_has_no_ui_imports():
     for path, names in imports_of("patrol_app/core").items():
         assert "flet" not in names and not any(n.startswith("flet_") for n in names), path

@@ -7,7 +7,7 @@ import pytest
 from geopy.distance import geodesic
 
 import patrol_wire as wire
-from patrol_app.core import geo
+from patrol_rules import geo, presence
 from patrol_wire import Verdict
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -49,24 +49,24 @@ def test_long_distances_use_geodesic():
     (500, 10, Verdict.OFF_SITE),
 ])
 def test_presence_edges(distance, accuracy, expected):
-    assert geo.presence(fix_at(distance, accuracy), PLACE, at=NOW).verdict is expected
+    assert presence.presence(fix_at(distance, accuracy), PLACE, at=NOW).verdict is expected
 
 
 def test_stale_fix_edges():
-    assert geo.presence(fix_at(0, age_s=120), PLACE, at=NOW).verdict is Verdict.ON_SITE
-    assert geo.presence(fix_at(0, age_s=121), PLACE, at=NOW).verdict is Verdict.STALE
+    assert presence.presence(fix_at(0, age_s=120), PLACE, at=NOW).verdict is Verdict.ON_SITE
+    assert presence.presence(fix_at(0, age_s=121), PLACE, at=NOW).verdict is Verdict.STALE
 
 
 def test_inaccuracy_wins_over_staleness_and_no_fix_over_everything():
-    assert geo.presence(fix_at(0, accuracy=200, age_s=999), PLACE, at=NOW).verdict is Verdict.INACCURATE
-    assert geo.presence(None, PLACE, at=NOW).verdict is Verdict.NO_FIX
-    assert geo.presence(fix_at(0), None, at=NOW).verdict is Verdict.NO_PLACE
+    assert presence.presence(fix_at(0, accuracy=200, age_s=999), PLACE, at=NOW).verdict is Verdict.INACCURATE
+    assert presence.presence(None, PLACE, at=NOW).verdict is Verdict.NO_FIX
+    assert presence.presence(fix_at(0), None, at=NOW).verdict is Verdict.NO_PLACE
 
 
 def test_rules_are_configurable():
-    rules = geo.PresenceRules(accuracy_gate_m=5, max_fix_age=timedelta(seconds=10))
-    assert geo.presence(fix_at(0, accuracy=6), PLACE, at=NOW, rules=rules).verdict is Verdict.INACCURATE
-    assert geo.presence(fix_at(0, accuracy=4, age_s=11), PLACE, at=NOW, rules=rules).verdict is Verdict.STALE
+    rules = presence.PresenceRules(accuracy_gate_m=5, max_fix_age=timedelta(seconds=10))
+    assert presence.presence(fix_at(0, accuracy=6), PLACE, at=NOW, rules=rules).verdict is Verdict.INACCURATE
+    assert presence.presence(fix_at(0, accuracy=4, age_s=11), PLACE, at=NOW, rules=rules).verdict is Verdict.STALE
 
 
 def test_polygon_geofence_inside_and_near_the_edge():
@@ -74,14 +74,14 @@ def test_polygon_geofence_inside_and_near_the_edge():
     strip = wire.Place("s", "Strip", wire.PlaceType.NIGHTLIFE, 51.6785, 7.8155, 10, polygon=ring)
     inside = wire.GpsFix(51.6785, 7.8155, 5, wire.format_timestamp(NOW))
     assert geo.fence_distance_m(inside.lat, inside.lon, strip) == 0
-    assert geo.presence(inside, strip, at=NOW).verdict is Verdict.ON_SITE
+    assert presence.presence(inside, strip, at=NOW).verdict is Verdict.ON_SITE
     # ~22 m east of the eastern edge: outside with 10 m accuracy, inside with 30 m
     east = 7.8160 + 22 / (111_320 * 0.6206)
     assert geo.fence_distance_m(51.6785, east, strip) == pytest.approx(22, abs=0.5)
     far = wire.GpsFix(51.6785, east, 10, wire.format_timestamp(NOW))
     near = wire.GpsFix(51.6785, east, 30, wire.format_timestamp(NOW))
-    assert geo.presence(far, strip, at=NOW).verdict is Verdict.OFF_SITE
-    assert geo.presence(near, strip, at=NOW).verdict is Verdict.ON_SITE
+    assert presence.presence(far, strip, at=NOW).verdict is Verdict.OFF_SITE
+    assert presence.presence(near, strip, at=NOW).verdict is Verdict.ON_SITE
 
 
 def test_nearest_places_sorted_by_distance():

@@ -1,10 +1,12 @@
-"""Route progress on the device: done / open / missed, next stop, direction."""
+"""Route stops: done / open / missed (shared rules), next stop and direction (device)."""
 
 from datetime import datetime, timedelta, timezone
 
 import patrol_wire as wire
 from patrol_app.core import route
-from patrol_app.core.route import Check, StopStatus
+from patrol_rules import stops
+from patrol_rules.stops import Check
+from patrol_wire import StopStatus
 
 T0 = datetime(2026, 11, 22, 13, 0, tzinfo=timezone.utc)
 PLACES = {p.id: p for p in [
@@ -25,7 +27,7 @@ ASSIGNMENT = wire.Assignment(
 
 
 def states(checks, minutes):
-    return [s.status for s in route.stop_states(ASSIGNMENT, PLACES, checks, now=T0 + timedelta(minutes=minutes))]
+    return [s.status for s in stops.stop_states(ASSIGNMENT, PLACES, checks, now=T0 + timedelta(minutes=minutes))]
 
 
 def test_on_site_check_in_the_window_marks_the_stop_done():
@@ -46,7 +48,7 @@ def test_off_site_or_out_of_window_checks_do_not_count():
 
 
 def test_next_stop_is_the_first_open_one():
-    sts = route.stop_states(ASSIGNMENT, PLACES, [Check("a", T0, True)], now=T0 + timedelta(minutes=90))
+    sts = stops.stop_states(ASSIGNMENT, PLACES, [Check("a", T0, True)], now=T0 + timedelta(minutes=90))
     assert route.next_stop(sts).stop.place_id == "b"
 
 
@@ -60,16 +62,16 @@ def test_direction_and_distance():
 
 def test_current_assignment_is_the_running_shift_of_my_team():
     other = wire.Assignment("as2", "r2", "X", "other-team", ts(0), ts(480), [])
-    assert route.current_assignment([other, ASSIGNMENT], ["team"], T0 + timedelta(hours=1)) == ASSIGNMENT
+    assert stops.current_assignment([other, ASSIGNMENT], ["team"], T0 + timedelta(hours=1)) == ASSIGNMENT
     # ended an hour ago: still this shift (its missed stops stay visible); a day later: gone
-    assert route.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=9)) == ASSIGNMENT
-    assert route.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=30)) is None
+    assert stops.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=9)) == ASSIGNMENT
+    assert stops.current_assignment([ASSIGNMENT], ["team"], T0 + timedelta(hours=30)) is None
     # ahead: a late shift seen in the morning (or just after midnight), not one two days off
-    assert route.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=1)) == ASSIGNMENT
-    assert route.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=15)) == ASSIGNMENT
-    assert route.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=40)) is None
+    assert stops.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=1)) == ASSIGNMENT
+    assert stops.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=15)) == ASSIGNMENT
+    assert stops.current_assignment([ASSIGNMENT], ["team"], T0 - timedelta(hours=40)) is None
     later = wire.Assignment("as3", "r", "L", "team", ts(24 * 60), ts(32 * 60), [])
-    assert route.current_assignment([ASSIGNMENT, later], ["team"], T0 + timedelta(hours=4)) == ASSIGNMENT
+    assert stops.current_assignment([ASSIGNMENT, later], ["team"], T0 + timedelta(hours=4)) == ASSIGNMENT
 
 
 def test_device_route_today_uses_its_own_on_site_reports(tmp_path):

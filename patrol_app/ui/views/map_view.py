@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING
 import flet as ft
 import flet_map as fm
 
-from patrol_app.core import geo, route
+import patrol_wire as wire
+from patrol_rules import geo
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
 
 MAX_PLACES = 150  # nearest places drawn; hundreds of markers make a phone sluggish
-_STOP_COLOURS = {route.StopStatus.DONE: ft.Colors.GREEN_700, route.StopStatus.OPEN: ft.Colors.BLUE_700,
-                 route.StopStatus.MISSED: ft.Colors.RED_700}
+_STOP_COLOURS = {wire.StopStatus.DONE: ft.Colors.GREEN_700, wire.StopStatus.OPEN: ft.Colors.BLUE_700,
+                 wire.StopStatus.MISSED: ft.Colors.RED_700}
 
 
 def tile_layer(device) -> list:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from patrol_app.core import geo
+from patrol_rules import geo
 
 from ..theme import big_button
 

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 import patrol_wire as wire
-from patrol_app.core import geo, route
+from patrol_app.core import route
+from patrol_rules import geo
+from patrol_rules.stops import StopState
 
 from ..theme import OK, big_button, colour, section
 from . import queries
@@ -18,9 +20,9 @@ if TYPE_CHECKING:
     from ..app import PatrolApp
 
 _STATUS = {
-    route.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, OK),
-    route.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
-    route.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
+    wire.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, OK),
+    wire.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
+    wire.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
 }
 
 
@@ -73,7 +75,7 @@ class TodayView:
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
-    def _route(self, assignment: wire.Assignment, states: list[route.StopState]) -> list[ft.Control]:
+    def _route(self, assignment: wire.Assignment, states: list[StopState]) -> list[ft.Control]:
         t = self.app.t
         start = t.time(wire.parse_timestamp(assignment.shift_start))
         end = t.time(wire.parse_timestamp(assignment.shift_end))

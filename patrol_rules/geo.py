@@ -1,6 +1,4 @@
-"""Distances, geofences and the proof-of-presence verdict (DESIGN.md, "Proof of presence").
-
-The server imports this module too, so device and server reach the same verdict by the same code.
+"""Distances and geofences on WGS84, for the presence verdict and for "nearest places".
 
 Distances are geodesic on WGS84. geopy's geodesic costs ~130 us a call here, which the server
 cannot afford at ingest rates of tens of thousands of reports per second; for points within a few
@@ -11,21 +9,16 @@ to under a millimetre (pinned by a test), so that is used there and geopy beyond
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
 from geopy.distance import geodesic
 
-from patrol_wire import GpsFix, Place, Verdict, parse_timestamp
+from patrol_wire import Place
 
 _A = 6378137.0  # WGS84 semi-major axis (m)
 _F = 1 / 298.257223563
 _E2 = _F * (2 - _F)
 _PLANE_LIMIT_DEG = 0.05  # ~5 km: beyond this, geopy's geodesic
-
-DEFAULT_ACCURACY_GATE_M = 50.0
-DEFAULT_MAX_FIX_AGE = timedelta(minutes=2)
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -69,60 +62,6 @@ def distance_to_polygon_m(lat: float, lon: float, ring: Sequence[Sequence[float]
         t = 0.0 if seg == 0 else max(0.0, min(1.0, -(x1 * dx + y1 * dy) / seg))
         best = min(best, math.hypot(x1 + t * dx, y1 + t * dy))
     return 0.0 if inside else best
-
-
-@dataclass(frozen=True, slots=True)
-class PresenceRules:
-    """The configurable gates of DESIGN.md: fix accuracy and fix age."""
-
-    accuracy_gate_m: float = DEFAULT_ACCURACY_GATE_M
-    max_fix_age: timedelta = DEFAULT_MAX_FIX_AGE
-
-
-@dataclass(slots=True)  # not frozen: the server makes one per report it ingests (3x cheaper)
-class PresenceResult:
-    verdict: Verdict
-    distance_m: float | None = None  # from the fix to the place's centre point
-    fence_m: float | None = None  # from the fix to the geofence's edge (0 = inside)
-    accuracy_m: float | None = None
-    age_s: float | None = None
-
-
-def presence(
-    fix: GpsFix | None,
-    place: Place | None,
-    *,
-    at: datetime,
-    rules: PresenceRules = PresenceRules(),
-) -> PresenceResult:
-    """On site when the fix lies in the geofence widened by its accuracy, is accurate and fresh.
-
-    ``at`` is when the check was recorded; a fix older than ``rules.max_fix_age`` at that moment
-    is stale. Precedence: no fix, no place, inaccurate, stale, then inside/outside.
-    """
-    if fix is None:
-        return PresenceResult(Verdict.NO_FIX)
-    return presence_of(fix.lat, fix.lon, fix.accuracy_m, parse_timestamp(fix.fixed_at), place,
-                       at=at, rules=rules)
-
-
-def presence_of(lat: float, lon: float, accuracy_m: float, fixed_at: datetime, place: Place | None,
-                *, at: datetime, rules: PresenceRules = PresenceRules()) -> PresenceResult:
-    """:func:`presence` on plain values (the server's ingest path has no GpsFix objects)."""
-    if place is None:
-        return PresenceResult(Verdict.NO_PLACE, accuracy_m=accuracy_m)
-    centre = distance_m(lat, lon, place.lat, place.lon)
-    fence = fence_distance_m(lat, lon, place, centre_m=centre)
-    age = (at - fixed_at).total_seconds()
-    if accuracy_m > rules.accuracy_gate_m:
-        verdict = Verdict.INACCURATE
-    elif age > rules.max_fix_age.total_seconds():
-        verdict = Verdict.STALE
-    elif fence <= accuracy_m:
-        verdict = Verdict.ON_SITE
-    else:
-        verdict = Verdict.OFF_SITE
-    return PresenceResult(verdict, round(centre, 1), round(fence, 1), accuracy_m, round(age, 1))
 
 
 def fence_distance_m(lat: float, lon: float, place: Place, *, centre_m: float | None = None) -> float:
