@@ -10,9 +10,6 @@ import logging
 import os
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="patrol-app", description=__doc__)
     p.add_argument("--server", default=os.environ.get("PATROL_SERVER_URL", "http://127.0.0.1:8000"),
@@ -26,12 +23,13 @@ def main(argv: list[str] | None = None) -> int:
     import flet as ft
 
     from patrol_app.core.device import Device
+    from patrol_app.platform.web_page import offline_assets_dir
     from patrol_app.ui.app import default_data_dir, make_main
 
     logging.basicConfig(level=logging.INFO)
     device = Device(Path(args.data) if args.data else default_data_dir(), args.server)
     ft.run(make_main(device), view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port,
-           assets_dir=str(ASSETS), no_cdn=True)
+           assets_dir=str(offline_assets_dir()), no_cdn=True)
     return 0
 
 

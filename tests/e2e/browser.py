@@ -8,7 +8,6 @@ after which text fields are ``role=textbox`` by label, buttons ``role=button`` a
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +21,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-dev-shm-usage"]
 PHONE = {"width": 390, "height": 844}
 FAILURES = Path(__file__).resolve().parents[2] / "test-artifacts"
-ALLOWED_FOREIGN = re.compile(r"rive")  # one known wasm fetch from a CDN that fails harmlessly
 
 
 @contextlib.contextmanager
@@ -37,13 +35,12 @@ def phone_context(playwright, *, geolocation: dict | None = None, viewport: dict
         context = browser.new_context(
             viewport=viewport, device_scale_factor=2, locale="de-DE", timezone_id="Europe/Berlin",
             color_scheme=color_scheme, permissions=permissions, geolocation=geolocation)
-        context.foreign_requests = []  # requests that left localhost: a test asserts none
+        context.foreign_requests = []  # requests that left 127.0.0.1: none may, in any test
 
         def record(request) -> None:
-            host = urlparse(request.url).hostname or ""
             if request.url.startswith(("data:", "blob:")):
                 return
-            if host not in ("127.0.0.1", "localhost") and not ALLOWED_FOREIGN.search(request.url):
+            if urlparse(request.url).hostname != "127.0.0.1":
                 context.foreign_requests.append(request.url)
 
         context.on("request", record)
@@ -53,6 +50,7 @@ def phone_context(playwright, *, geolocation: dict | None = None, viewport: dict
             keep_failure_screens(context)
             raise
         context.close()
+        assert context.foreign_requests == [], "the page reached beyond 127.0.0.1"
     finally:
         browser.close()
 
