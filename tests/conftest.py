@@ -20,6 +20,24 @@ FAST_KDF = KdfParams(n=2**10, r=8, p=1)  # tests only: real deployments keep the
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the whole session, started on first use."""
+    from tests.support.postgres import start_cluster
+
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    from tests.support.postgres import fresh_database
+
+    return fresh_database(pg_cluster)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> LocalStore:
     s = LocalStore(tmp_path / "device")
