@@ -1,8 +1,8 @@
-"""The architecture's promises, checked on the source: what may import what, what a phone installs."""
+"""The architecture's promises, checked on the source: what may import what, where SQL lives.
+What a phone installs: test_phone_bundle.py."""
 
 import ast
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,14 +47,6 @@ def test_wire_format_is_stdlib_only():
     allowed = set(sys.stdlib_module_names) | {"patrol_wire"}
     for path, names in imports_of("patrol_wire").items():
         assert names <= allowed, (path, names - allowed)
-
-
-def test_phone_dependencies_hold_no_server_or_web_packages():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    deps = " ".join(project["dependencies"]).lower()
-    for pkg in ("fastapi", "uvicorn", "starlette", "flet-web", "flet[web]"):
-        assert pkg not in deps
-    assert "fastapi" in " ".join(project["optional-dependencies"]["server"])
 
 
 def test_sql_stays_in_the_storage_package():
