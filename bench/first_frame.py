@@ -1,7 +1,7 @@
 """First frame of the web app in headless Chromium at phone size: time from navigation to the
 splash screen gone (Flutter rendered) and to the login form usable, over several cold loads.
 
-Run: .venv/bin/python bench/first_frame.py [--loads 5]
+Run: .venv/bin/python bench/first_frame.py [--loads 5] [--smoke]
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ from tests.support.servers import free_port, server_cli, start_app, start_server
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--loads", type=int, default=5)
-    loads = p.parse_args().loads
+    p.add_argument("--smoke", action="store_true",
+                   help="seconds on tiny data, the same code paths (CI runs this)")
+    args = p.parse_args()
+    loads = 1 if args.smoke else args.loads
     with tempfile.TemporaryDirectory() as d:
         data = Path(d)
         server_cli(data / "server", "init")

@@ -64,7 +64,10 @@ def recognise(raw: bytes):
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--reports", type=int, default=100_000)
-    n = p.parse_args().reports // 500 * 500
+    p.add_argument("--smoke", action="store_true",
+                   help="seconds on tiny data, the same code paths (CI runs this)")
+    args = p.parse_args()
+    n = (1_000 if args.smoke else args.reports) // 500 * 500
     with tempfile.TemporaryDirectory() as d:
         data = Path(d)
         for cmd in ("init", "seed-demo"):

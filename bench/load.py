@@ -5,7 +5,8 @@ and syncs, again and again, for ``--seconds``. Every HTTP request is timed at th
 Prints reports/s, photos/s, p50/p99 per request kind, errors (must be zero), and the CPU each
 side used, to say where the bottleneck is.
 
-Run: .venv/bin/python bench/load.py [--devices 50] [--seconds 60] [--workers 2]
+Run: .venv/bin/python bench/load.py [--devices 50] [--seconds 60] [--workers 2] [--smoke]
+Exits non-zero when a request failed or a sync run did not end OK.
 """
 
 from __future__ import annotations
@@ -65,7 +66,11 @@ def main() -> None:
     ap.add_argument("--devices", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--smoke", action="store_true",
+                    help="seconds on tiny data, the same code paths (CI runs this)")
     args = ap.parse_args()
+    if args.smoke:
+        args.devices, args.seconds, args.workers = 2, 3, 1
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "server"
@@ -137,6 +142,8 @@ def main() -> None:
               f"  p99 {xs[int(len(xs) * 0.99) - 1] * 1000:7.1f} ms")
     print(f"  errors: {len(sink['errors'])} {sorted(set(sink['errors']))[:5]}")
     print("  " + cpu.describe(client="devices"))
+    if sink["errors"] or counts["failed_runs"]:
+        raise SystemExit(f"{len(sink['errors'])} failed requests, {counts['failed_runs']} sync runs not OK")
 
 
 if __name__ == "__main__":

@@ -1,26 +1,34 @@
 """Local save (report + outbox entry, committed, synchronous=FULL) with 10,000 reports stored.
 
-Target: p99 < 5 ms. Run: .venv/bin/python bench/local_save.py [--existing 10000 --samples 500]
+Target: p99 < 5 ms. Run: .venv/bin/python bench/local_save.py [--existing 10000 --samples 500] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
-import patrol_wire as wire
-from patrol_app.core.checks import CheckDraft, build_report
-from patrol_app.core.store import LocalStore
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import patrol_wire as wire  # noqa: E402
+from patrol_app.core.checks import CheckDraft, build_report  # noqa: E402
+from patrol_app.core.store import LocalStore  # noqa: E402
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--existing", type=int, default=10_000)
     p.add_argument("--samples", type=int, default=500)
+    p.add_argument("--smoke", action="store_true",
+                   help="seconds on tiny data, the same code paths (CI runs this)")
     args = p.parse_args()
+    if args.smoke:
+        args.existing, args.samples = 50, 20
     place = wire.Place("pg", "Spielplatz", wire.PlaceType.PLAYGROUND, 51.68, 7.82, 30)
     fix = wire.GpsFix(51.68, 7.82, 8, wire.format_timestamp(datetime.now(timezone.utc)))
     with tempfile.TemporaryDirectory() as d:

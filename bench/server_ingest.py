@@ -158,7 +158,11 @@ def main() -> None:
                    help="server worker processes (default: one per core)")
     p.add_argument("--clients", type=int, default=None,
                    help="connections (default: one per worker; more measured slower here)")
+    p.add_argument("--smoke", action="store_true",
+                   help="seconds on tiny data, the same code paths (CI runs this)")
     args = p.parse_args()
+    if args.smoke:
+        args.total, args.workers = 2_000, 1
     args.clients = args.clients or args.workers
     for ids in (["uuid7", "uuid4"] if args.ids == "both" else [args.ids]):
         rates = run(args.total, ids, args.clients, args.workers)

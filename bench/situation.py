@@ -18,6 +18,7 @@ import json
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -119,7 +120,12 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--export", type=int, default=100_000, help="reports in the exported window")
+    ap.add_argument("--smoke", action="store_true",
+                    help="seconds on tiny data in a fresh temporary store (CI runs this)")
     args = ap.parse_args()
+    if args.smoke:
+        smoke_dir = tempfile.TemporaryDirectory()  # removed when the bench ends
+        args.data, args.reports, args.runs, args.export = smoke_dir.name, 2_000, 1, 500
 
     settings = Settings.from_env(args.data)
     storage = SqliteStorage(settings.db_path)

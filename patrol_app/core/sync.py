@@ -36,7 +36,7 @@ class SyncResult:
     reports_sent: int = 0
     photos_sent: int = 0
     rejected: int = 0
-    pulled: int = 0
+    pulled: int = 0  # items of every kind pulled (reference data and questions)
     message: str = ""
     rejected_ids: list[str] = field(default_factory=list)
 
@@ -181,8 +181,10 @@ class SyncEngine:
             except ClientError as exc:
                 raise _Stop(Outcome.SERVER_ERROR, str(exc)) from exc
             self.store.apply_sync_page(page)
-            result.pulled += (len(page.places) + len(page.districts) + len(page.checklists)
-                              + len(page.teams) + len(page.assignments))
+            # every kind the page carries, questions included: the app redraws Today only
+            # when something was pulled, and a question alone must show up there
+            result.pulled += sum(map(len, (page.places, page.districts, page.checklists,
+                                           page.teams, page.assignments, page.queries)))
             cursor = page.next_cursor
             if not page.has_more:
                 return

@@ -161,10 +161,17 @@ class PatrolApp:
         )
         self.nav = ft.NavigationBar(
             selected_index=self.tab,
-            on_change=lambda e: self.show_main(int(e.control.selected_index)),
+            on_change=self._tab_tapped,
             destinations=[ft.NavigationBarDestination(icon=tab.icon, selected_icon=tab.selected_icon,
                                                       label=t(tab.label)) for tab in self.tabs],
         )
+
+    def _tab_tapped(self, e: ft.Event) -> None:
+        """Tapping the tab already shown changes nothing: rebuilding its screen would replace
+        the control under the officer's next tap, and that tap would be lost."""
+        index = int(e.control.selected_index)
+        if index != self.tab:
+            self.show_main(index)
 
     def show_lock(self) -> None:
         self.page.appbar = None

@@ -1,8 +1,9 @@
-"""What the API needs from a storage backend, independent of SQL dialect.
+"""What the API needs from storage: the :class:`Storage` protocol, free of SQL.
 
-The SQLite backend (``sqlite.py``) is the embedded default. A PostgreSQL backend for deployments
-that outgrow one machine implements the same :class:`Storage` protocol in a module of its own;
-no SQL lives outside ``sync_server/storage``.
+The API, ingest, planning and the demo are typed against this protocol; the SQLite backend
+(``sqlite.py``) is its only implementation today. A second backend (PostgreSQL, a later issue)
+would implement the same protocol in a module of its own. No SQL lives outside
+``sync_server/storage``.
 """
 
 from __future__ import annotations

@@ -75,6 +75,23 @@ def open_app(page, url: str, timeout: float = 60_000) -> None:
     page.wait_for_selector("flt-semantics", state="attached", timeout=timeout)
 
 
+def settled_screenshot(page, path: Path, timeout: float = 30.0) -> None:
+    """A screenshot once the screen has stopped changing (two captures alike). Flutter's
+    accessibility tree runs ahead of the painted canvas -- on a desktop-sized window under load
+    the picture showed the previous tab 1 s after its new content was in the tree -- and charts
+    animate and map tiles arrive after that."""
+    deadline = time.monotonic() + timeout
+    last = page.screenshot()
+    while True:
+        shot = page.screenshot()
+        if shot == last:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the screen kept changing for {timeout} s: {path.name}")
+        last = shot
+    path.write_bytes(shot)
+
+
 def by_id(page, identifier: str):
     return page.locator(f'[flt-semantics-identifier="{identifier}"]')
 

@@ -3,18 +3,21 @@ and on a desktop-sized window) and the figures shown are the API's."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
 import patrol_wire as wire
-from tests.e2e.browser import by_id, log_in, open_app, phone_context
+from tests.e2e.browser import by_id, log_in, open_app, phone_context, settled_screenshot
 
 pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 900}
+CITY = ZoneInfo("Europe/Berlin")  # the app process's clock (tests/support/servers.py)
 
 
 def shown(page, identifier: str) -> str:
@@ -23,21 +26,31 @@ def shown(page, identifier: str) -> str:
     return (node.get_attribute("aria-label") or node.inner_text()).strip()
 
 
+def window_line(page, days: int, asked_at: datetime):
+    """The picture's "<since> bis <until>" line as drawn for a window of ``days`` asked for at
+    ``asked_at`` (give or take a minute): it names the window's first day, so it appears only
+    once the figures of that window are on the screen (they are drawn in the same update).
+    Flutter puts a card's texts into its group's label."""
+    starts = {(asked_at + timedelta(seconds=s) - timedelta(days=days)).astimezone(CITY)
+              .strftime("%d.%m.%Y") for s in (-60, 0, 60)}
+    line = re.compile(rf"^({'|'.join(map(re.escape, starts))}) \d\d:\d\d bis ")
+    return page.get_by_label(line).or_(page.get_by_text(line))
+
+
 def test_supervisor_sees_the_apis_figures(stack, artifacts):
     with sync_playwright() as pw:
         with phone_context(pw) as ctx:
             page = ctx.new_page()
             log_in(page, stack.app_url, "lagebild")
             page.get_by_role("tab", name="Lagebild").click()
-            by_id(page, "fig-checks").wait_for(timeout=30_000)  # the 7-day picture is there
-            page.wait_for_timeout(500)
+            window_line(page, 7, datetime.now(timezone.utc)).wait_for(timeout=30_000)
             by_id(page, "pic-days").click()
-            page.get_by_role("button", name="letzte 30 Tage").click()  # the open menu's entry
             asked_at = datetime.now(timezone.utc)
-            page.wait_for_timeout(3000)  # reloaded; the charts and the map draw
+            page.get_by_role("button", name="letzte 30 Tage").click()  # the open menu's entry
+            window_line(page, 30, asked_at).wait_for(timeout=30_000)
             figures = {k: shown(page, f"fig-{k}") for k in ("checks", "findings", "measures", "places")}
             playgrounds = shown(page, "coverage-playground")
-            page.screenshot(path=artifacts / "30-picture-phone.png")
+            settled_screenshot(page, artifacts / "30-picture-phone.png")
             assert ctx.foreign_requests == []
 
         token = httpx.post(f"{stack.server_url}/api/v1/auth/login",
@@ -56,6 +69,5 @@ def test_supervisor_sees_the_apis_figures(stack, artifacts):
             open_app(page, stack.app_url)
             page.get_by_role("tab", name="Lagebild").click()
             by_id(page, "hotspot-1").wait_for(timeout=30_000)
-            page.wait_for_timeout(2500)  # basemap tiles from the server
-            page.screenshot(path=artifacts / "31-picture-desktop.png")
+            settled_screenshot(page, artifacts / "31-picture-desktop.png")  # with the basemap tiles
             assert ctx.foreign_requests == []

@@ -136,3 +136,54 @@ async def test_login_with_an_empty_field_says_so_and_asks_nobody(demo_server, tm
         await h.until(lambda: device.user is not None and not h.has_id("login-submit"))
     finally:
         h.close()
+
+
+@pytest.mark.anyio
+async def test_a_question_pulled_by_a_background_sync_appears_on_today(demo_server, tmp_path):
+    """The officer stays on Today while a sync (auto-sync, or one started from the outbox
+    just before switching tabs) brings a question: Today redraws with it, no tap needed."""
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        device = app.device
+        place = device.store.place("westentor")
+        fix = wire.GpsFix(place.lat, place.lon, 5.0, wire.format_timestamp(datetime.now(timezone.utc)))
+        report = device.save_check(CheckDraft(place=place, fix=fix, note="Ruhig"))
+        device.sync()
+        app.show_main(0)
+        await h.settle()
+        assert not h.has_id("answer-query")
+        sup = Device(tmp_path / "sup", "http://testserver", transport=demo_server._transport)
+        sup.login("lagebild", PW)
+        office = sup.office()
+        office.review(report.id, wire.ReviewAction.START)
+        office.review(report.id, wire.ReviewAction.ASK, "Wer war noch vor Ort?")
+        office.close()
+
+        await app.sync_now()  # what the auto-sync loop does; nobody navigates
+        await h.until(lambda: h.has_id("answer-query"))
+        assert h.text_shown("Wer war noch vor Ort?")
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_a_tap_right_after_tapping_the_shown_tab_again_is_not_lost(demo_server, tmp_path):
+    """Tapping the tab already shown must not rebuild its screen: the officer's next tap would
+    land on a control that was replaced meanwhile, and Flet drops events of removed controls."""
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        device = app.device
+        place = device.store.place("westentor")
+        device.save_check(CheckDraft(place=place, note="Ruhig", no_fix_reason="GPS gestört"))
+        outbox_tab = next(i for i, tab in enumerate(TABS_BY_ROLE[wire.Role.OFFICER])
+                          if tab.label == "nav_outbox")
+        app.show_main(outbox_tab)
+        await h.settle()
+        sync_button = h.by_id("sync-now")  # what the officer's thumb is over
+        nav = h.page.navigation_bar
+        h.session.apply_patch(nav._i, {"selected_index": outbox_tab})  # the same tab, again
+        await h.session.dispatch_event(nav._i, "change", outbox_tab)
+        await h.click(sync_button)
+        await h.until(lambda: device.unsent_count() == 0)  # the tap reached the sync button
+    finally:
+        h.close()
