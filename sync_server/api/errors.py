@@ -33,8 +33,11 @@ class ApiError(Exception):
         self.headers = headers
 
 
+_WIRE_STATUS = {ErrorCode.MALFORMED_JSON: 400, ErrorCode.BATCH_TOO_LARGE: 413}
+
+
 def wire_error(err: WireError, status: int = 422) -> ApiError:
-    status = 400 if err.code is ErrorCode.MALFORMED_JSON else status
+    status = _WIRE_STATUS.get(err.code, status)
     return ApiError(status, err.code, err.message, {"field": err.path} if err.path else {})
 
 

@@ -1,0 +1,216 @@
+"""The wire's field types: each rule defined once, so that msgspec enforces it and the JSON Schema
+(the OpenAPI document) states it.
+
+A rule lives in a ``msgspec.Meta`` on an ``Annotated`` type. The two rules JSON Schema words but
+msgspec does not enforce -- ``uniqueItems`` and ``format: date-time`` -- are enforced by
+:class:`Wire`'s ``__post_init__``, which reads them from the same ``Meta``: what the schema says is
+what the server checks.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from datetime import datetime, timezone
+from typing import Annotated, Any, Callable
+
+import msgspec
+from msgspec import Meta
+
+# ---------------------------------------------------------------- strings
+
+
+def text(max_length: int | None = None, *, min_length: int = 0, pattern: str | None = None,
+         description: str | None = None, extra: dict[str, Any] | None = None) -> Any:
+    """A string type. NUL is refused in every string. ``pattern`` must match the whole string:
+    msgspec searches with ``re.search`` and Python's ``$`` also matches before a final newline,
+    so the body is anchored as ``^(?:...)$(?!\\n)`` (which reads the same in ECMA-262, the
+    dialect of JSON Schema, where ``$`` is the end already). A pattern never replaces the
+    length or NUL rules: all three are checked."""
+    rx = r"^[^\x00]*$" if pattern is None else r"^(?=[^\x00]*$)(?:" + pattern + r")$(?!\n)"
+    _DESCRIPTIONS[rx] = description or "free of NUL characters"
+    return Annotated[str, Meta(pattern=rx, min_length=min_length or None, max_length=max_length,
+                               description=description, extra_json_schema=extra)]
+
+
+_DESCRIPTIONS: dict[str, str] = {}
+
+
+def pattern_description(rx: str) -> str:
+    """What a text() pattern asks for, in words (for error messages)."""
+    return _DESCRIPTIONS.get(rx, "in the expected form")
+
+
+UUID_BODY = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+SLUG_BODY = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+SHA256_BODY = r"[0-9a-f]{64}"
+
+Uuid = text(pattern=UUID_BODY, description="a lowercase UUID")
+Slug = text(pattern=SLUG_BODY, description="1-64 letters, digits, '_', '-' or '.'")
+Sha256 = text(pattern=SHA256_BODY, description="64 lowercase hex digits")
+Str = text()  # any text without NUL
+
+# for ids in paths and query parameters (re.fullmatch)
+UUID_RE, SLUG_RE, SHA256_RE = (typing.get_args(t)[1].pattern for t in (Uuid, Slug, Sha256))
+
+
+def unique(tp: Any, *, max_length: int | None = None, min_length: int = 0) -> Any:
+    """A list whose items must not repeat (checked by :class:`Wire`)."""
+    return Annotated[tp, Meta(max_length=max_length, min_length=min_length or None,
+                              extra_json_schema={"uniqueItems": True})]
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def between(tp: type, lo: float, hi: float) -> Any:
+    """An inclusive numeric range."""
+    return Annotated[tp, Meta(ge=lo, le=hi)]
+
+
+# ---------------------------------------------------------------- timestamps
+#
+# Timestamps are ISO 8601 with an explicit offset; their canonical spelling is UTC with
+# milliseconds and 'Z' (what devices write), so the same instant spelled '+00:00', 'Z' or
+# '+01:00' is the same content and hashes alike: a device's replay is identical, not a conflict.
+# Reports stored before timestamps were normalised keep their bytes; see sync_server/ingest.py
+# for how their replays are still recognised. The instant must lie in 1970-2999 (UTC): a phone
+# whose clock reset to the epoch is still heard, and no arithmetic on a wire time (windows,
+# previous periods, offsets) can leave what datetime represents.
+
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+TIMESTAMP_BODY = (r"(?:19[7-9][0-9]|2[0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                  r"(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})")
+_TIMESTAMP_RE = re.compile(TIMESTAMP_BODY)
+
+Ts = text(pattern=TIMESTAMP_BODY, extra={"format": "date-time"},
+          description="an instant in 1970-2999 (UTC), ISO 8601 with an offset, a real calendar "
+                      "day; stored as UTC with milliseconds and 'Z'")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """A wire timestamp as an aware datetime; ValueError unless it is one (syntax, calendar,
+    the 1970-2999 range after conversion to UTC)."""
+    if type(text) is not str or not _TIMESTAMP_RE.fullmatch(text):
+        raise ValueError("not an ISO 8601 timestamp with offset")
+    moment = datetime.fromisoformat(text)  # ValueError for 30 February, hour 25, offset 24:00
+    try:
+        year = moment.astimezone(timezone.utc).year
+    except OverflowError:  # year 1970 minus an offset, or 2999 plus one: both outside anyway
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"must lie in the years {FIRST_YEAR}-{LAST_YEAR} (UTC)")
+    return moment
+
+
+def format_timestamp(moment: datetime) -> str:
+    """The canonical wire spelling of an instant: UTC, milliseconds, 'Z'."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    m = moment.astimezone(timezone.utc)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+            f"{m.microsecond // 1000:03d}Z")
+
+
+def normal_timestamp(text: str) -> str:
+    """The canonical spelling of a wire timestamp (ValueError unless it is one)."""
+    return format_timestamp(parse_timestamp(text))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- the base of every wire object
+
+
+class RuleError(ValueError):
+    """A rule across fields or items, raised in ``__post_init__``; names the field it is about
+    (msgspec keeps the message and adds where the object was)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class Wire(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A wire object: unknown fields refused, immutable once made. ``__post_init__`` (run on
+    decoding and on construction) enforces the schema's ``format: date-time`` (putting the
+    timestamp into its canonical spelling) and ``uniqueItems``, then the class's own rule across
+    fields, :meth:`check`."""
+
+    def __post_init__(self) -> None:
+        rules = _RULES.get(type(self))
+        if rules is None:
+            rules = _RULES[type(self)] = _rules_of(type(self))
+        for rule in rules:
+            rule(self)
+
+    def check(self) -> None:
+        """A class's rule across fields: raise RuleError(field, message)."""
+
+
+Rule = Callable[[Wire], None]
+_RULES: dict[type, tuple[Rule, ...]] = {}
+
+
+def _rules_of(cls: type) -> tuple[Rule, ...]:
+    """The rules of ``cls``: one per field whose Meta says ``format: date-time`` or
+    ``uniqueItems``, then its ``check`` (when it has one)."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    rules: list[Rule] = []
+    for name in cls.__struct_fields__:
+        extra = _extra_schema(hints[name])
+        if extra.get("format") == "date-time":
+            rules.append(_timestamp_rule(name))
+        if extra.get("uniqueItems"):
+            rules.append(_unique_rule(name))
+    if cls.check is not Wire.check:
+        rules.append(cls.check)
+    return tuple(rules)
+
+
+def _timestamp_rule(name: str) -> Rule:
+    first, last = str(FIRST_YEAR), str(LAST_YEAR)
+
+    def rule(obj: Wire) -> None:
+        value = getattr(obj, name)
+        if value is None:
+            return
+        if len(value) == 24 and value[23] == "Z" and value[19] == "." and first <= value[:4] <= last:
+            try:  # the canonical spelling, as devices send it: only the calendar is left to check
+                datetime.fromisoformat(value)
+                return
+            except ValueError:
+                raise RuleError(name, "must be a real calendar day and time") from None
+        try:
+            normal = normal_timestamp(value)
+        except ValueError as exc:
+            raise RuleError(name, str(exc)) from None
+        msgspec.structs.force_setattr(obj, name, normal)
+
+    return rule
+
+
+def _unique_rule(name: str) -> Rule:
+    def rule(obj: Wire) -> None:
+        value = getattr(obj, name)
+        if value and len(set(value)) != len(value):
+            raise RuleError(name, "must not contain duplicates")
+
+    return rule
+
+
+def _extra_schema(hint: Any) -> dict[str, Any]:
+    """The merged ``extra_json_schema`` of a field's own Meta (through Optional)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint = inner[0] if len(inner) == 1 else hint
+    out: dict[str, Any] = {}
+    if typing.get_origin(hint) is Annotated:
+        for meta in typing.get_args(hint)[1:]:
+            if isinstance(meta, Meta) and meta.extra_json_schema:
+                out.update(meta.extra_json_schema)
+    return out
