@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import types
 import typing
 from typing import Any, Callable, Iterable
@@ -31,15 +32,32 @@ def encode(obj: Any) -> Any:
 
 def canonical_json(obj: Any) -> bytes:
     """One byte spelling per content (see above), for a wire object or plain data."""
-    floats = _float_reader(type(obj))
-    if floats is not None:
-        out = _MSGSPEC.encode(obj)
-        if b"\\u" not in out and b"\\/" not in out:
-            values: list[float] = []
-            floats(obj, values)
-            if not values or _MSGSPEC.encode(values) == ("[" + ",".join(map(repr, values)) + "]").encode():
-                return out
+    out = _MSGSPEC.encode(obj)
+    if msgspec_spells_canonically([out], [obj]):
+        return out
     return _STDLIB.encode(msgspec.to_builtins(obj, order="deterministic")).encode("utf-8")
+
+
+def canonical_texts(objs: list) -> list[bytes] | None:
+    """The objects' canonical texts when msgspec's spelling is the canonical one for all of
+    them (else None: ask :func:`canonical_json` for each)."""
+    texts = [_MSGSPEC.encode(obj) for obj in objs]
+    return texts if msgspec_spells_canonically(texts, objs) else None
+
+
+def msgspec_spells_canonically(texts: list[bytes], objs: list) -> bool:
+    """Whether ``texts``, msgspec's spelling of ``objs``, are their canonical ones (see above)."""
+    for out in texts:
+        if out.find(92) >= 0 and (b"\\u" in out or b"\\/" in out):  # 92: a backslash
+            return False
+    values = []
+    for obj in objs:
+        floats = _floats_of(type(obj))
+        if floats is None:
+            return False
+        values += floats(obj)
+    values = [v for v in values if v is not None]
+    return not values or _MSGSPEC.encode(values) == ("[" + ",".join(map(repr, values)) + "]").encode()
 
 
 def content_hash(obj: Any) -> str:
@@ -56,65 +74,75 @@ def schema_components(types_: Iterable[type], prefix: str = "#/components/schema
 
 # ---------------------------------------------------------------- where an object keeps its floats
 
-FloatReader = Callable[[Any, list], None]
-_COMPLEX = object()  # floats inside a list or map: left to the standard library
+_COMPLEX = object()  # floats inside a list or map: no fixed path reaches them
 _readers: dict[type, Any] = {}
 
 
-def _float_reader(cls: type) -> FloatReader | None:
-    """A function appending every float of a ``cls`` instance to a list; None when ``cls`` is
-    not a Struct or keeps floats where no fixed path reaches them."""
+def _floats_of(cls: type) -> Callable[[Any], tuple] | None:
+    """A function giving every float field of a ``cls`` instance (None where a value or an
+    optional object is missing); None when ``cls`` is not a Struct or keeps floats in lists or
+    maps, which the standard library spells then."""
     reader = _readers.get(cls)
     if reader is None:
-        reader = _readers[cls] = _build_reader(cls) if isinstance(cls, type) and issubclass(
-            cls, msgspec.Struct) else _COMPLEX
+        paths = _float_paths(cls) if isinstance(cls, type) and issubclass(cls, msgspec.Struct) else None
+        reader = _readers[cls] = _COMPLEX if paths is None else _reader(paths)
     return None if reader is _COMPLEX else reader
 
 
-def _build_reader(cls: type) -> Any:
-    hints = typing.get_type_hints(cls, include_extras=True)
-    direct: list[str] = []
-    nested: list[tuple[str, FloatReader]] = []
-    for name in cls.__struct_fields__:
-        kind = _kind(hints[name])
-        if kind is _COMPLEX:
-            return _COMPLEX
-        if kind is float:
-            direct.append(name)
-        elif kind is not None:
-            nested.append((name, kind))
+def _reader(paths: list[str]) -> Callable[[Any], tuple]:
+    if len(paths) < 2:
+        one = operator.attrgetter(*paths) if paths else None
+        return lambda obj: () if one is None else (_walk(obj, paths[0]),)
+    fast = operator.attrgetter(*paths)  # in C
 
-    def read(obj: Any, out: list) -> None:
-        for name in direct:
-            v = getattr(obj, name)
-            if v is not None:
-                out.append(v)
-        for name, sub in nested:
-            v = getattr(obj, name)
-            if v is not None:
-                sub(v, out)
+    def read(obj: Any) -> tuple:
+        try:
+            return fast(obj)
+        except AttributeError:  # an optional object on the way is None
+            return tuple(_walk(obj, p) for p in paths)
 
     return read
 
 
+def _walk(obj: Any, path: str) -> Any:
+    for name in path.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
+
+
+def _float_paths(cls: type) -> list[str] | None:
+    """Dotted paths of the float fields of ``cls`` and of the Structs it holds; None when a float
+    sits in a list or a map."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    paths: list[str] = []
+    for name in cls.__struct_fields__:
+        kind = _kind(hints[name])
+        if kind is _COMPLEX:
+            return None
+        if kind is float:
+            paths.append(name)
+        elif isinstance(kind, list):
+            paths += [f"{name}.{p}" for p in kind]
+    return paths
+
+
 def _kind(hint: Any) -> Any:
-    """float, a nested reader, None (no floats) or _COMPLEX."""
+    """float, the float paths of a Struct, None (no floats) or _COMPLEX."""
     if typing.get_origin(hint) is typing.Annotated:
         hint = typing.get_args(hint)[0]
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        kinds = [_kind(a) for a in typing.get_args(hint) if a is not type(None)]
-        found = [k for k in kinds if k is not None]
-        if not found:
-            return None
-        return found[0] if len(kinds) == 1 else _COMPLEX
+        kinds = [k for k in (_kind(a) for a in typing.get_args(hint) if a is not type(None))
+                 if k is not None]
+        return None if not kinds else kinds[0] if len(kinds) == 1 and kinds[0] is not _COMPLEX \
+            and len([a for a in typing.get_args(hint) if a is not type(None)]) == 1 else _COMPLEX
     if hint is float:
         return float
     if origin in (list, dict, tuple, set, frozenset):
         return _COMPLEX if any(_kind(a) is not None for a in typing.get_args(hint)) else None
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
-        sub = _float_reader(hint)
-        if sub is None:
-            return _COMPLEX
-        return sub
+        sub = _float_paths(hint)
+        return _COMPLEX if sub is None else sub or None
     return None

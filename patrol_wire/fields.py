@@ -135,72 +135,63 @@ class RuleError(ValueError):
         self.message = message
 
 
-class Wire(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A wire object: unknown fields refused, immutable once made. ``__post_init__`` (run on
-    decoding and on construction) enforces the schema's ``format: date-time`` (putting the
-    timestamp into its canonical spelling) and ``uniqueItems``, then the class's own rule across
-    fields, :meth:`check`."""
+Rules = tuple[tuple[str, ...], tuple[str, ...], Callable[[Any], None] | None]
 
-    def __post_init__(self) -> None:
-        rules = _RULES.get(type(self))
-        if rules is None:
-            rules = _RULES[type(self)] = _rules_of(type(self))
-        for rule in rules:
-            rule(self)
+
+class Wire(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """A wire object: unknown fields refused, immutable once made, never in a reference cycle
+    (so the collector need not track it). A class whose fields' Meta say ``format: date-time``
+    or ``uniqueItems``, or which has a rule across fields (:meth:`check`), gets
+    :func:`_enforce` as its ``__post_init__`` (run on decoding and on construction)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        rules = _rules_of(cls)
+        if rules != ((), (), None):
+            cls._wire_rules = rules
+            cls.__post_init__ = _enforce  # type: ignore[method-assign]
 
     def check(self) -> None:
         """A class's rule across fields: raise RuleError(field, message)."""
 
 
-Rule = Callable[[Wire], None]
-_RULES: dict[type, tuple[Rule, ...]] = {}
-
-
-def _rules_of(cls: type) -> tuple[Rule, ...]:
-    """The rules of ``cls``: one per field whose Meta says ``format: date-time`` or
-    ``uniqueItems``, then its ``check`` (when it has one)."""
+def _rules_of(cls: type) -> Rules:
+    """The fields of ``cls`` whose Meta says ``format: date-time`` and ``uniqueItems``, and its
+    ``check`` (None when it has none of its own)."""
     hints = typing.get_type_hints(cls, include_extras=True)
-    rules: list[Rule] = []
-    for name in cls.__struct_fields__:
-        extra = _extra_schema(hints[name])
-        if extra.get("format") == "date-time":
-            rules.append(_timestamp_rule(name))
-        if extra.get("uniqueItems"):
-            rules.append(_unique_rule(name))
-    if cls.check is not Wire.check:
-        rules.append(cls.check)
-    return tuple(rules)
+    stamps = tuple(n for n, h in hints.items() if _extra_schema(h).get("format") == "date-time")
+    uniques = tuple(n for n, h in hints.items() if _extra_schema(h).get("uniqueItems"))
+    return stamps, uniques, None if cls.check is Wire.check else cls.check
 
 
-def _timestamp_rule(name: str) -> Rule:
-    first, last = str(FIRST_YEAR), str(LAST_YEAR)
+_FIRST, _LAST = str(FIRST_YEAR), str(LAST_YEAR)
 
-    def rule(obj: Wire) -> None:
-        value = getattr(obj, name)
+
+def _enforce(self: Any) -> None:
+    """Put each timestamp into its canonical spelling (checking its calendar), refuse repeated
+    list items, then run the class's check. (Written out flat: it runs for every report.)"""
+    stamps, uniques, check = self._wire_rules
+    for name in stamps:
+        value = getattr(self, name)
         if value is None:
-            return
-        if len(value) == 24 and value[23] == "Z" and value[19] == "." and first <= value[:4] <= last:
-            try:  # the canonical spelling, as devices send it: only the calendar is left to check
-                datetime.fromisoformat(value)
-                return
+            continue
+        if len(value) == 24 and value[23] == "Z" and value[19] == "." and \
+                _FIRST <= value[:4] <= _LAST:  # canonical already, as devices send it
+            try:
+                datetime.fromisoformat(value)  # the calendar: no 30 February
+                continue
             except ValueError:
-                raise RuleError(name, "must be a real calendar day and time") from None
+                pass
         try:
-            normal = normal_timestamp(value)
+            msgspec.structs.force_setattr(self, name, normal_timestamp(value))
         except ValueError as exc:
             raise RuleError(name, str(exc)) from None
-        msgspec.structs.force_setattr(obj, name, normal)
-
-    return rule
-
-
-def _unique_rule(name: str) -> Rule:
-    def rule(obj: Wire) -> None:
-        value = getattr(obj, name)
-        if value and len(set(value)) != len(value):
+    for name in uniques:
+        value = getattr(self, name)
+        if len(value) > 1 and len(set(value)) != len(value):
             raise RuleError(name, "must not contain duplicates")
-
-    return rule
+    if check is not None:
+        check(self)
 
 
 def _extra_schema(hint: Any) -> dict[str, Any]:
