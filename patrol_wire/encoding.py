@@ -69,7 +69,17 @@ def schema_components(types_: Iterable[type], prefix: str = "#/components/schema
     """JSON Schema (draft 2020-12, as OpenAPI 3.1 uses) of the wire types and all they refer to,
     by name, referenced as ``{prefix}Name``."""
     _, components = msgspec.json.schema_components(list(types_), ref_template=prefix + "{name}")
+    for cls in _structs(msgspec.Struct):  # rules across fields that JSON Schema can state
+        rules = getattr(cls, "schema_rules", None)
+        if rules and cls.__name__ in components:
+            components[cls.__name__] = {**components[cls.__name__], **rules}
     return components
+
+
+def _structs(cls: type) -> Iterable[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _structs(sub)
 
 
 # ---------------------------------------------------------------- where an object keeps its floats

@@ -8,7 +8,7 @@ them. Enum values are lowercase English and never change meaning.
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Optional
+from typing import Annotated, Any, ClassVar, Optional
 
 from msgspec import Meta
 
@@ -148,7 +148,13 @@ class Presence(Wire):
 
 
 class Report(Wire):
-    """A check at a place ("Kontrolle"), made on the device; immutable once sent."""
+    """A check at a place ("Kontrolle"), made on the device; immutable once sent. Without a GPS
+    fix, no_fix_reason says why; amends names another report than itself."""
+
+    schema_rules: ClassVar[dict[str, Any]] = {"anyOf": [
+        {"required": ["fix"], "properties": {"fix": {"type": "object"}}},
+        {"required": ["no_fix_reason"], "properties": {"no_fix_reason": {"type": "string", "minLength": 1}}},
+    ]}
 
     id: Uuid
     observed_at: Ts
@@ -384,6 +390,12 @@ class SyncPage(Wire):
 
 
 class ReviewRequest(Wire):
+    """A review step; asking and rejecting need a text (the question or the reason)."""
+
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "if": {"properties": {"action": {"enum": [ReviewAction.ASK.value, ReviewAction.REJECT.value]}}},
+        "then": {"required": ["text"], "properties": {"text": {"pattern": r"\S"}}}}
+
     action: ReviewAction
     text: text(2000) = ""
 
@@ -408,15 +420,12 @@ class TeamRequest(Wire):
 
 
 class TemplateStop(Wire):
-    """A stop of a route template; its time window in minutes after the shift start."""
+    """A stop of a route template; its time window in minutes after the shift start
+    (end_min after start_min)."""
 
     place_id: Id
     start_min: between(int, 0, 24 * 60)
     end_min: between(int, 1, 24 * 60)
-
-    def check(self) -> None:
-        if self.end_min <= self.start_min:
-            raise RuleError("end_min", "must be after start_min")
 
     def check(self) -> None:
         if self.end_min <= self.start_min:
@@ -430,7 +439,8 @@ class RouteTemplate(Wire):
 
 
 class AssignRequest(Wire):
-    """Assign a route template to a team for one shift; windows become absolute times."""
+    """Assign a route template to a team for one shift (shift_end after shift_start); windows
+    become absolute times."""
 
     route_id: Id
     team_id: Id
