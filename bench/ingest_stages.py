@@ -5,9 +5,9 @@ app built, its collector settled as in ``serve``) and prints microseconds per re
 step, plus how long the write lock was held -- the part other workers must wait for.
 
 Machines like this one (a VM) change speed by half from minute to minute, so compare trees side
-by side in the same minutes, e.g. an older commit in a worktree:
+by side in the same minutes, e.g. an older commit unpacked beside this tree:
 
-    git worktree add /tmp/old <rev>
+    mkdir /tmp/old && git archive <rev> | tar -x -C /tmp/old
     ROOT=/tmp/old .venv/bin/python bench/ingest_stages.py; .venv/bin/python bench/ingest_stages.py
 
 Run: .venv/bin/python bench/ingest_stages.py [--reports 100000]

@@ -66,8 +66,8 @@ def decode_json(cls: type[T], raw: bytes | str) -> T:
     except msgspec.ValidationError as exc:
         raise _refused(exc, cls, raw) from None
     except (msgspec.DecodeError, UnicodeError, RecursionError):
-        _parse(raw)  # raises the malformed_json WireError
-        raise
+        _parse(raw)  # raises the malformed_json WireError with the parser's words
+        raise WireError(ErrorCode.MALFORMED_JSON, "", "body is not valid JSON") from None
     if not (cls is Report and canonical_json(obj) == _as_bytes(raw)):
         _refuse_duplicates(raw)
     return obj
@@ -129,14 +129,18 @@ def decode_batch(raw: bytes) -> list[Item]:
         if not isinstance(data, dict) or set(data) != {"reports"} or type(data["reports"]) is not list:
             raise WireError(ErrorCode.INVALID_VALUE, "reports", "must be a list of reports") from None
         items = [json.dumps(x).encode() for x in data["reports"]]  # a lone surrogate as an escape
+        claims = [x.get("id") if isinstance(x, dict) else None for x in data["reports"]]
     else:
-        if raw != b'{"reports":[' + b",".join(items) + b"]}":
+        claims = None
+        if not _spelled_as(raw, items):
             _refuse_duplicates(raw)  # (spelled otherwise: the standard parser checks the body)
     if len(items) > MAX_BATCH:
         raise WireError(ErrorCode.BATCH_TOO_LARGE, "reports", f"at most {MAX_BATCH} reports per batch")
     if not items:
         raise WireError(ErrorCode.INVALID_VALUE, "reports", "must have at least 1 item")
-    return [_item(text) for text in items]
+    if claims is None:
+        return [_item(text) for text in items]
+    return [_item(text, claim) for text, claim in zip(items, claims)]
 
 
 def _spelled_as(raw: bytes, texts: list[bytes]) -> bool:
@@ -155,7 +159,7 @@ def _spelled_as(raw: bytes, texts: list[bytes]) -> bool:
     return pos == end
 
 
-def _item(text: bytes) -> Item:
+def _item(text: bytes, claimed: Any = None) -> Item:
     try:
         report = _REPORT.decode(text)
     except msgspec.ValidationError as exc:
@@ -172,11 +176,20 @@ def _item(text: bytes) -> Item:
             return Item(report, canonical)
         except WireError as exc:
             error = exc
+    if claimed is None:
+        try:
+            claimed = _CLAIMED.decode(text).id
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass
+    return Item(None, None, error, claimed if type(claimed) is str and _unicode(claimed) else None)
+
+
+def _unicode(text: str) -> bool:
     try:
-        claimed = _CLAIMED.decode(text).id
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        claimed = None
-    return Item(None, None, error, claimed if type(claimed) is str else None)
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # a lone surrogate: never echoed back
+        return False
 
 
 # ---------------------------------------------------------------- JSON text
@@ -297,7 +310,7 @@ def _join(path: str, name: str) -> str:
 
 def _locate_key(cls: type, data: Any, path: str) -> str:
     """Which key of the map at ``path`` (``answers[...]``) holds the bad value: each entry alone
-    in place of the map, the first that still fails is it."""
+    in place of the map, the first that still fails there is it."""
     head, _, rest = path.partition("[...]")
     steps = re.findall(r"[^.\[\]]+|\[\d+\]", head)
     try:
@@ -307,11 +320,13 @@ def _locate_key(cls: type, data: Any, path: str) -> str:
         keys = list(parent) if isinstance(parent, dict) else []
     except (KeyError, IndexError, TypeError, ValueError):
         keys = []
+    where = "$." + path
     for key in keys:
         try:
             msgspec.convert(_replace(data, steps, {key: parent[key]}), cls)
-        except msgspec.ValidationError:
-            return f"{head}.{key}{rest}"
+        except msgspec.ValidationError as exc:
+            if f"`{where}`" in str(exc):
+                return f"{head}.{key}{rest}"
     return f"{head}.<key>{rest}"
 
 

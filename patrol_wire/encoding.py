@@ -33,7 +33,7 @@ def encode(obj: Any) -> Any:
 def canonical_json(obj: Any) -> bytes:
     """One byte spelling per content (see above), for a wire object or plain data."""
     out = _MSGSPEC.encode(obj)
-    if msgspec_spells_canonically([out], [obj]):
+    if _spelled_canonically([out], [obj]):
         return out
     return _STDLIB.encode(msgspec.to_builtins(obj, order="deterministic")).encode("utf-8")
 
@@ -42,10 +42,10 @@ def canonical_texts(objs: list) -> list[bytes] | None:
     """The objects' canonical texts when msgspec's spelling is the canonical one for all of
     them (else None: ask :func:`canonical_json` for each)."""
     texts = [_MSGSPEC.encode(obj) for obj in objs]
-    return texts if msgspec_spells_canonically(texts, objs) else None
+    return texts if _spelled_canonically(texts, objs) else None
 
 
-def msgspec_spells_canonically(texts: list[bytes], objs: list) -> bool:
+def _spelled_canonically(texts: list[bytes], objs: list) -> bool:
     """Whether ``texts``, msgspec's spelling of ``objs``, are their canonical ones (see above)."""
     for out in texts:
         if out.find(92) >= 0 and (b"\\u" in out or b"\\/" in out):  # 92: a backslash

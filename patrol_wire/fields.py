@@ -70,19 +70,11 @@ def between(tp: type, lo: float, hi: float) -> Any:
 
 
 # ---------------------------------------------------------------- timestamps
-#
-# Timestamps are ISO 8601 with an explicit offset; their canonical spelling is UTC with
-# milliseconds and 'Z' (what devices write), so the same instant spelled '+00:00', 'Z' or
-# '+01:00' is the same content and hashes alike: a device's replay is identical, not a conflict.
-# Reports stored before timestamps were normalised keep their bytes; see sync_server/ingest.py
-# for how their replays are still recognised. The instant must lie in 1970-2999 (UTC): a phone
-# whose clock reset to the epoch is still heard, and no arithmetic on a wire time (windows,
-# previous periods, offsets) can leave what datetime represents.
 
 FIRST_YEAR, LAST_YEAR = 1970, 2999
-TIMESTAMP_BODY = (r"(?:19[7-9][0-9]|2[0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-                  r"(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})")
-_TIMESTAMP_RE = re.compile(TIMESTAMP_BODY)
+_SHAPE = (r"[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})")
+TIMESTAMP_BODY = r"(?:19[7-9][0-9]|2[0-9]{3})-" + _SHAPE
+_ANY_YEAR = re.compile(r"[0-9]{4}-" + _SHAPE)
 
 Ts = text(pattern=TIMESTAMP_BODY, extra={"format": "date-time"},
           description="an instant in 1970-2999 (UTC), ISO 8601 with an offset, a real calendar "
@@ -91,15 +83,15 @@ Ts = text(pattern=TIMESTAMP_BODY, extra={"format": "date-time"},
 
 def parse_timestamp(text: str) -> datetime:
     """A wire timestamp as an aware datetime; ValueError unless it is one (syntax, calendar,
-    the 1970-2999 range after conversion to UTC)."""
-    if type(text) is not str or not _TIMESTAMP_RE.fullmatch(text):
-        raise ValueError("not an ISO 8601 timestamp with offset")
+    the years 1970-2999, also after conversion to UTC)."""
+    if type(text) is not str or not _ANY_YEAR.fullmatch(text):
+        raise ValueError("must be an ISO 8601 timestamp with offset")
     moment = datetime.fromisoformat(text)  # ValueError for 30 February, hour 25, offset 24:00
     try:
         year = moment.astimezone(timezone.utc).year
-    except OverflowError:  # year 1970 minus an offset, or 2999 plus one: both outside anyway
+    except OverflowError:  # year 1 minus an offset, or 9999 plus one
         year = 0
-    if not FIRST_YEAR <= year <= LAST_YEAR:
+    if not (FIRST_YEAR <= moment.year <= LAST_YEAR and FIRST_YEAR <= year <= LAST_YEAR):
         raise ValueError(f"must lie in the years {FIRST_YEAR}-{LAST_YEAR} (UTC)")
     return moment
 
@@ -114,7 +106,18 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def normal_timestamp(text: str) -> str:
-    """The canonical spelling of a wire timestamp (ValueError unless it is one)."""
+    """The canonical spelling of a wire timestamp (ValueError unless it is one).
+
+    Timestamps arrive as ISO 8601 with an explicit offset; decoding stores them in one spelling,
+    UTC with milliseconds and 'Z' (what devices write anyway), so the same instant spelled
+    '+00:00', 'Z' or '+01:00' is the same content with the same hash: a replay is identical,
+    not a conflict. Normalising where the wire object is made (decoding and construction alike)
+    keeps every later comparison -- content hashes, stored columns, windows compared as text --
+    free of spellings. Reports stored before keep their bytes (the golden vectors); the server
+    recognises their replays by reading the stored text (sync_server/ingest.py). The years are
+    bounded to 1970-2999 (UTC): a phone whose clock fell back to the epoch is still heard, and
+    the server's arithmetic on wire times (windows, previous periods) stays far inside what
+    datetime represents, where year 1 minus an offset was an OverflowError."""
     return format_timestamp(parse_timestamp(text))
 
 

@@ -1,7 +1,7 @@
 """Golden vectors: the canonical bytes (hence the content hashes) of reports already stored.
 
 ``vectors/wire_vectors.json`` was written by the hand-written codec before the wire format moved
-to msgspec (see its ``generated_by``); the server tells an identical replay from a conflict by the
+to msgspec (its generator, ``vectors/make_wire_vectors.py``, is in commit aa7708e); the server tells an identical replay from a conflict by the
 sha256 of these bytes, so device and server must keep spelling every input exactly so, whatever
 msgspec version either side runs. Each vector goes through the device's store and through the
 server's real endpoint.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -148,3 +148,20 @@ def test_reports_stored_in_another_timestamp_spelling_still_replay_as_identical(
         assert put.status_code == 200, put.text
     changed = old[0]["input"].replace(RID, ids[0]).replace('"low"', '"high"')
     assert client.put(f"/api/v1/reports/{ids[0]}", content=changed.encode(), headers=headers).status_code == 409
+
+
+def test_the_same_instant_in_another_spelling_is_an_identical_replay(client):
+    """'+00:00', 'Z' and '+01:00' of one instant: one content, one hash; 200, not 409."""
+    from tests.conftest import make_report
+
+    body = make_report()
+    headers = {**auth(client.token), "Content-Type": "application/json"}
+    moment = wire.parse_timestamp(body["observed_at"])
+    spellings = [body["observed_at"], body["observed_at"][:-1] + "+00:00",
+                 moment.astimezone(timezone(timedelta(hours=1))).isoformat(timespec="milliseconds")]
+    statuses = [client.put(f"/api/v1/reports/{body['id']}", json={**body, "observed_at": s},
+                           headers=headers).status_code for s in spellings]
+    assert statuses == [201, 200, 200]
+    r = client.post("/api/v1/reports/batch", json={"reports": [{**body, "observed_at": s} for s in spellings]},
+                    headers=headers)
+    assert [x["status"] for x in r.json()["results"]] == ["identical"] * 3
