@@ -46,11 +46,10 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
     """Store a report. 201 new, 200 identical replay, 409 same id with other content."""
     if not re.fullmatch(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
-    item = await _json(request)
-    if isinstance(item, dict) and item.get("id") != report_id:
+    report = wire.decode_json(wire.Report, await _body(request))  # a WireError: 400/422
+    if report.id != report_id:
         raise ApiError(422, ErrorCode.ID_MISMATCH, "the id in the body differs from the URL",
                        {"field": "id"})
-    report = wire.decode(wire.Report, item)  # a WireError becomes a 422 in the handler
     now = datetime.now(timezone.utc)
     ingestor.refresh_places()
     prepared = ingestor.prepare(report, now=now)
