@@ -22,7 +22,7 @@ def device_report() -> str:
             "findings": ["litter", "syringes"], "measures": ["talk"],
             "answers": {"persons_present": 3, "known_group_present": True},
             "note": "Kontrolle ohne Befund"}
-    return wire.canonical_json(wire.normalize(wire.Report, body)).decode()
+    return wire.canonical_json(wire.decode(wire.Report, body)).decode()
 
 
 def batch_body(n: int, new_id: Callable[[], str] = lambda: str(uuid7()), template: str | None = None

@@ -5,9 +5,9 @@ app built, its collector settled as in ``serve``) and prints microseconds per re
 step, plus how long the write lock was held -- the part other workers must wait for.
 
 Machines like this one (a VM) change speed by half from minute to minute, so compare trees side
-by side in the same minutes, e.g. an older commit in a worktree:
+by side in the same minutes, e.g. an older commit unpacked beside this tree:
 
-    git worktree add /tmp/old <rev>
+    mkdir /tmp/old && git archive <rev> | tar -x -C /tmp/old
     ROOT=/tmp/old .venv/bin/python bench/ingest_stages.py; .venv/bin/python bench/ingest_stages.py
 
 Run: .venv/bin/python bench/ingest_stages.py [--reports 100000]
@@ -55,10 +55,27 @@ class LockClock:
         return getattr(self.conn, name)
 
 
-def recognise(raw: bytes):
-    """The endpoint's shortcut for canonical batches; a tree from before it has none."""
+def parse(raw: bytes) -> tuple[list, list | None]:
+    """The batch endpoint's first step, in whichever tree runs: (items, their canonical texts).
+
+    This tree decodes each item with msgspec (``wire.decode_batch``); an older one had the
+    recogniser for canonical batches (``wire.canonical_batch``) or parsed and normalized each
+    report in full."""
+    if hasattr(wire, "decode_batch"):
+        return wire.decode_batch(raw), None
     fn = getattr(wire, "canonical_batch", None)
-    return None if fn is None else fn(raw, wire.Report, "reports", wire.MAX_BATCH)
+    known = None if fn is None else fn(raw, wire.Report, "reports", wire.MAX_BATCH)
+    if known is not None:
+        return known
+    return wire.decode(wire.BatchRequest, wire.parse_json(raw)).reports, None
+
+
+def check(ingestor, items, texts, now):
+    if hasattr(wire, "decode_batch"):
+        return [ingestor.prepare(x.report, now=now, text=x.text) for x in items]
+    if texts is None:
+        return [ingestor.prepare(item, now=now) for item in items]
+    return [ingestor.prepare(item, now=now, canonical=t) for item, t in zip(items, texts)]
 
 
 def main() -> None:
@@ -90,21 +107,16 @@ def main() -> None:
         tpl = device_report()
         bodies = [batch_body(500, template=tpl) for _ in range(n // 500)]
         spent = dict.fromkeys(["parse", "check", "store", "answer"], 0.0)
-        if recognise(bodies[0]) is None:
+        if not hasattr(wire, "decode_batch") and parse(bodies[0])[1] is None:
             print("  (this tree parses and normalizes every report in full)")
         start = time.perf_counter()
         for raw in bodies:
             t0 = time.perf_counter()
-            known = recognise(raw)  # as the batch endpoint does
-            if known is not None:
-                items, texts = known
-            else:
-                items, texts = wire.decode(wire.BatchRequest, wire.parse_json(raw)).reports, None
+            items, texts = parse(raw)  # as the batch endpoint does
             t1 = time.perf_counter()
             now = datetime.now(timezone.utc)
             ingestor.refresh_places()
-            prepared = [ingestor.prepare(item, now=now) for item in items] if texts is None else \
-                [ingestor.prepare(item, now=now, canonical=t) for item, t in zip(items, texts)]
+            prepared = check(ingestor, items, texts, now)
             t2 = time.perf_counter()
             receipts = ingestor.store(items, prepared, author=author, now=now)
             t3 = time.perf_counter()

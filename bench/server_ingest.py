@@ -9,6 +9,9 @@ the server's CPU per report, the client's share of this machine and the CPU the 
 ``--ids uuid4`` repeats it with random ids for the B-tree comparison.
 Targets: >= 20,000 reports/s with 1M stored; last 100k >= 0.8x the first.
 
+Compare trees side by side, e.g. an older commit unpacked to /tmp/old:
+    ROOT=/tmp/old .venv/bin/python bench/server_ingest.py; .venv/bin/python bench/server_ingest.py
+
 Run: .venv/bin/python bench/server_ingest.py [--total 1100000] [--workers N] [--ids uuid7|uuid4|both]
 """
 
@@ -28,7 +31,7 @@ from pathlib import Path
 import httpx
 from uuid6 import uuid7
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(os.environ.get("ROOT") or Path(__file__).resolve().parents[1])  # the tree to serve
 sys.path.insert(0, str(ROOT))
 from bodies import batch_body, device_report  # noqa: E402  (bench/bodies.py)
 from cpu import CpuClock, worker_cpu  # noqa: E402  (bench/cpu.py)
@@ -142,7 +145,7 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
             edges = [start, *marks]
             rates = [CHUNK / (b - a) for a, b in zip(edges, edges[1:])]
             stored = httpx.get(f"{url}/healthz").json()["reports"]
-            print(f"[{ids}, {workers} worker(s)] stored {stored:,} reports in {elapsed:.1f} s "
+            print(f"[{ids}, {workers} worker(s), {ROOT}] stored {stored:,} reports in {elapsed:.1f} s "
                   f"({total / elapsed:,.0f}/s overall)")
             print(f"  {cpu.server / total * 1e6:.0f} µs of server CPU per report; " + cpu.describe())
             return rates

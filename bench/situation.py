@@ -70,7 +70,7 @@ def generate(storage: SqliteStorage, settings: Settings, n: int, now: datetime) 
             measures = sorted(set(rng.sample(_MEASURES, rng.choice([0, 1, 2])))) if findings else []
             rid = uuid7_at(int(moment.timestamp() * 1000), rng)
             observed = wire.format_timestamp(moment)
-            body = wire.canonical_json(wire.normalize(wire.Report, {
+            body = wire.canonical_json(wire.decode(wire.Report, {
                 "id": rid, "observed_at": observed, "place_id": place.id,
                 "severity": "low" if findings else "none", "visibility": "cooperation",
                 "presence": {"verdict": "on_site", "distance_m": 5.0},

@@ -11,6 +11,7 @@ import enum
 from typing import Any
 
 
+@enum.unique  # two names for one code would be one code with two meanings
 class ErrorCode(str, enum.Enum):
     # request shape
     MALFORMED_JSON = "malformed_json"

@@ -1,16 +1,18 @@
 """The wire model: every object that crosses between device and server, defined once.
 
-Plain frozen dataclasses with their constraints in ``Annotated`` hints; :mod:`.codec` decodes,
-encodes and documents them. Enum values are lowercase English and never change meaning.
+Frozen ``msgspec.Struct``s (see :class:`.fields.Wire`) with their constraints in ``Annotated``
+hints (:mod:`.fields`); msgspec decodes and validates them, :mod:`.encoding` spells and documents
+them. Enum values are lowercase English and never change meaning.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Annotated, Optional
+from typing import Annotated, Any, ClassVar, Optional
 
-from .codec import MaxLen, MinLen, Pattern, Range, Sha256, Slug, Timestamp, Unique, Uuid
+from msgspec import Meta
+
+from .fields import RuleError, Sha256, Slug, Str, Ts, Uuid, Wire, between, text, unique
 
 API_PREFIX = "/api/v1"
 MAX_BATCH = 500
@@ -116,19 +118,19 @@ class FieldKind(str, enum.Enum):
     TEXT = "text"
 
 
-Lat = Annotated[float, Range(-90, 90)]
-Lon = Annotated[float, Range(-180, 180)]
-Meters = Annotated[float, Range(0, 1_000_000)]
-Ts = Annotated[str, Timestamp()]
-Id = Annotated[str, Slug]
-Text200 = Annotated[str, MaxLen(200)]
+Lat = between(float, -90, 90)
+Lon = between(float, -180, 180)
+Meters = between(float, 0, 1_000_000)
+Id = Slug
+Text200 = text(200)
+# checklist answers: whole numbers JavaScript (and every msgspec version) reads exactly
+SAFE_INT = 2**53 - 1
 
 
 # ---------------------------------------------------------------- reports
 
 
-@dataclass(frozen=True, slots=True)
-class GpsFix:
+class GpsFix(Wire):
     """A position fix as the device received it."""
 
     lat: Lat
@@ -138,19 +140,23 @@ class GpsFix:
     source: FixSource = FixSource.GPS
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
+class Presence(Wire):
     """Proof-of-presence verdict and the distance (m) from the fix to the place's centre point."""
 
     verdict: Verdict
     distance_m: Optional[Meters] = None
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
-    """A check at a place ("Kontrolle"), made on the device; immutable once sent."""
+class Report(Wire):
+    """A check at a place ("Kontrolle"), made on the device; immutable once sent. Without a GPS
+    fix, no_fix_reason says why; amends names another report than itself."""
 
-    id: Annotated[str, Uuid]
+    schema_rules: ClassVar[dict[str, Any]] = {"anyOf": [
+        {"required": ["fix"], "properties": {"fix": {"type": "object"}}},
+        {"required": ["no_fix_reason"], "properties": {"no_fix_reason": {"type": "string", "minLength": 1}}},
+    ]}
+
+    id: Uuid
     observed_at: Ts
     presence: Presence
     severity: Severity
@@ -160,31 +166,21 @@ class Report:
     fix: Optional[GpsFix] = None
     no_fix_reason: Optional[Text200] = None
     checklist_id: Optional[Id] = None
-    checklist_version: Optional[Annotated[int, Range(1, 1_000_000)]] = None
-    answers: Annotated[dict[Id, bool | int | Annotated[str, MaxLen(500)]], MaxLen(100)] = field(
-        default_factory=dict
-    )
-    findings: Annotated[list[Finding], MaxLen(len(Finding)), Unique()] = field(default_factory=list)
-    measures: Annotated[list[Measure], MaxLen(len(Measure)), Unique()] = field(
-        default_factory=list
-    )
-    counts: Annotated[dict[Id, Annotated[int, Range(0, 1_000_000)]], MaxLen(20)] = field(
-        default_factory=dict
-    )
-    note: Annotated[str, MaxLen(4000)] = ""
-    photos: Annotated[list[Annotated[str, Sha256]], MaxLen(20), Unique()] = field(
-        default_factory=list
-    )
-    amends: Optional[Annotated[str, Uuid]] = None
+    checklist_version: Optional[between(int, 1, 1_000_000)] = None
+    answers: Annotated[dict[Id, bool | between(int, -SAFE_INT, SAFE_INT) | text(500)],
+                       Meta(max_length=100)] = {}
+    findings: unique(list[Finding], max_length=len(Finding)) = []
+    measures: unique(list[Measure], max_length=len(Measure)) = []
+    counts: Annotated[dict[Id, between(int, 0, 1_000_000)], Meta(max_length=20)] = {}
+    note: text(4000) = ""
+    photos: unique(list[Sha256], max_length=MAX_PHOTOS_PER_REPORT) = []
+    amends: Optional[Uuid] = None
 
-    @staticmethod
-    def wire_check(data: dict) -> tuple[str, str] | None:
-        """Cross-field rules, run on normalized data by the codec."""
-        if data["fix"] is None and not data["no_fix_reason"]:
-            return ("no_fix_reason", "is required when there is no GPS fix")
-        if data["amends"] is not None and data["amends"] == data["id"]:
-            return ("amends", "must name another report")
-        return None
+    def check(self) -> None:
+        if self.fix is None and not self.no_fix_reason:
+            raise RuleError("no_fix_reason", "is required when there is no GPS fix")
+        if self.amends is not None and self.amends == self.id:
+            raise RuleError("amends", "must name another report")
 
 
 class ItemStatus(str, enum.Enum):
@@ -194,79 +190,70 @@ class ItemStatus(str, enum.Enum):
     INVALID = "invalid"
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorInfo:
-    code: str
-    message: str
+class ErrorInfo(Wire):
+    code: Str
+    message: Str
 
 
-@dataclass(frozen=True, slots=True)
-class ReportResult:
+class ReportResult(Wire):
     """The server's receipt for one report; ``missing_photos`` are still to be uploaded."""
 
-    id: Optional[str]
+    id: Optional[Str]
     status: ItemStatus
-    missing_photos: list[str] = field(default_factory=list)
+    missing_photos: list[Str] = []
     error: Optional[ErrorInfo] = None
 
 
-@dataclass(frozen=True, slots=True)
-class BatchRequest:
-    """Items are decoded one by one so that one bad report does not sink its batch."""
+class BatchRequest(Wire):
+    """Items are decoded one by one so that one bad report does not sink its batch
+    (:func:`patrol_wire.decode_batch`)."""
 
-    reports: Annotated[list[dict], MaxLen(MAX_BATCH), MinLen(1)]
+    reports: Annotated[list[Report], Meta(min_length=1, max_length=MAX_BATCH)]
 
 
-@dataclass(frozen=True, slots=True)
-class BatchResponse:
+class BatchResponse(Wire):
     results: list[ReportResult]
 
 
-@dataclass(frozen=True, slots=True)
-class PhotoResult:
-    sha256: str
+class PhotoResult(Wire):
+    sha256: Str
     status: ItemStatus
 
 
 # ---------------------------------------------------------------- auth
 
 
-@dataclass(frozen=True, slots=True)
-class LoginRequest:
-    username: Annotated[str, MinLen(1), MaxLen(64)]
-    password: Annotated[str, MinLen(1), MaxLen(256)]
+class LoginRequest(Wire):
+    username: text(64, min_length=1)
+    password: text(256, min_length=1)
 
 
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    username: str
-    display_name: str
+class UserInfo(Wire):
+    username: Str
+    display_name: Str
     role: Role
     agency: Agency
-    team_ids: list[str] = field(default_factory=list)
+    team_ids: list[Str] = []
 
 
-@dataclass(frozen=True, slots=True)
-class LoginResponse:
-    token: str
-    expires_at: str
+class LoginResponse(Wire):
+    token: Str
+    expires_at: Str
     user: UserInfo
 
 
 # ---------------------------------------------------------------- reference data (pulled)
 
 
-@dataclass(frozen=True, slots=True)
-class District:
+class District(Wire):
     id: Id
     name: Text200
     lat: Lat
     lon: Lon
-    area_km2: Annotated[float, Range(0, 100_000)]
+    area_km2: between(float, 0, 100_000)
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(Wire):
     """A place patrols check; the geofence is a radius or, when given, a polygon."""
 
     id: Id
@@ -274,9 +261,9 @@ class Place:
     type: PlaceType
     lat: Lat
     lon: Lon
-    radius_m: Annotated[float, Range(1, 10_000)]
+    radius_m: between(float, 1, 10_000)
     district_id: Optional[Id] = None
-    category: Optional[Annotated[str, MaxLen(8)]] = None
+    category: Optional[text(8)] = None
     polygon: Optional[list[list[float]]] = None  # [[lon, lat], ...] as in GeoJSON
     address: Optional[Text200] = None
     active_from: Optional[Ts] = None
@@ -284,39 +271,35 @@ class Place:
     active: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class ChecklistField:
+class ChecklistField(Wire):
     key: Id
     kind: FieldKind
     label_de: Text200
     label_en: Text200
-    choices: list[str] = field(default_factory=list)
+    choices: list[Str] = []
     required: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Checklist:
+class Checklist(Wire):
     """A versioned checklist for one place type; reports keep the version they were filled with."""
 
     id: Id
     place_type: PlaceType
-    version: Annotated[int, Range(1, 1_000_000)]
+    version: between(int, 1, 1_000_000)
     fields: list[ChecklistField]
 
 
-@dataclass(frozen=True, slots=True)
-class TeamMember:
-    username: str
-    display_name: str
+class TeamMember(Wire):
+    username: Str
+    display_name: Str
     agency: Agency
 
 
-@dataclass(frozen=True, slots=True)
-class Team:
+class Team(Wire):
     id: Id
     name: Text200
     members: list[TeamMember]
-    shift_date: Optional[str] = None
+    shift_date: Optional[Str] = None
 
     @property
     def is_mixed(self) -> bool:
@@ -324,16 +307,14 @@ class Team:
         return Agency.POLICE in agencies and Agency.KOD in agencies
 
 
-@dataclass(frozen=True, slots=True)
-class RouteStop:
+class RouteStop(Wire):
     seq: int
     place_id: Id
     window_start: Ts
     window_end: Ts
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(Wire):
     """A route assigned to a team for one shift."""
 
     id: Id
@@ -379,175 +360,162 @@ REVIEW_TRANSITIONS: dict[tuple[ReviewState, ReviewAction], ReviewState] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(Wire):
     """A supervisor's question ("Rückfrage") about a report, pulled by the report's author."""
 
-    id: Annotated[str, Uuid]
-    report_id: Annotated[str, Uuid]
-    question: Annotated[str, MaxLen(2000)]
+    id: Uuid
+    report_id: Uuid
+    question: text(2000)
     asked_by: Text200
     asked_at: Ts
     place_id: Optional[Id] = None
-    answer_report_id: Optional[Annotated[str, Uuid]] = None
+    answer_report_id: Optional[Uuid] = None
     answered_at: Optional[Ts] = None
 
 
-@dataclass(frozen=True, slots=True)
-class SyncPage:
+class SyncPage(Wire):
     """What changed for this user since ``cursor``; ask again with ``next_cursor`` while ``has_more``."""
 
-    next_cursor: str
+    next_cursor: Str
     has_more: bool
-    districts: list[District] = field(default_factory=list)
-    places: list[Place] = field(default_factory=list)
-    checklists: list[Checklist] = field(default_factory=list)
-    teams: list[Team] = field(default_factory=list)
-    assignments: list[Assignment] = field(default_factory=list)
-    queries: list[Query] = field(default_factory=list)
+    districts: list[District] = []
+    places: list[Place] = []
+    checklists: list[Checklist] = []
+    teams: list[Team] = []
+    assignments: list[Assignment] = []
+    queries: list[Query] = []
 
 
 # ---------------------------------------------------------------- review (supervisors)
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewRequest:
-    action: ReviewAction
-    text: Annotated[str, MaxLen(2000)] = ""
+class ReviewRequest(Wire):
+    """A review step; asking and rejecting need a text (the question or the reason)."""
 
-    @staticmethod
-    def wire_check(data: dict) -> tuple[str, str] | None:
-        if data["action"] in ("ask", "reject") and not data["text"].strip():
-            return ("text", "a question or reason is required")
-        return None
+    schema_rules: ClassVar[dict[str, Any]] = {
+        "if": {"properties": {"action": {"enum": [ReviewAction.ASK.value, ReviewAction.REJECT.value]}}},
+        "then": {"required": ["text"], "properties": {"text": {"pattern": r"\S"}}}}
+
+    action: ReviewAction
+    text: text(2000) = ""
+
+    def check(self) -> None:
+        if self.action in (ReviewAction.ASK, ReviewAction.REJECT) and not self.text.strip():
+            raise RuleError("text", "a question or reason is required")
 
 
 # ---------------------------------------------------------------- planning (shift leads)
 
-Username = Annotated[str, Pattern(r"^[a-z0-9][a-z0-9_.-]{1,63}$",
-                                  "2-64 lowercase letters, digits, '_', '.', '-'")]
-Day = Annotated[str, Pattern(r"^\d{4}-\d{2}-\d{2}$", "a date YYYY-MM-DD")]
+Username = text(pattern=r"[a-z0-9][a-z0-9_.-]{1,63}",
+                description="2-64 lowercase letters, digits, '_', '.', '-'")
+Day = text(pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}", description="a date YYYY-MM-DD")
 
 
-@dataclass(frozen=True, slots=True)
-class TeamRequest:
+class TeamRequest(Wire):
     """A team for a shift; members from several agencies (a team without police + KOD is flagged)."""
 
-    name: Annotated[str, MinLen(1), MaxLen(200)]
-    members: Annotated[list[Username], MaxLen(20), Unique()]
+    name: text(200, min_length=1)
+    members: unique(list[Username], max_length=20)
     shift_date: Optional[Day] = None
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateStop:
-    """A stop of a route template; its time window in minutes after the shift start."""
+class TemplateStop(Wire):
+    """A stop of a route template; its time window in minutes after the shift start
+    (end_min after start_min)."""
 
     place_id: Id
-    start_min: Annotated[int, Range(0, 24 * 60)]
-    end_min: Annotated[int, Range(1, 24 * 60)]
+    start_min: between(int, 0, 24 * 60)
+    end_min: between(int, 1, 24 * 60)
+
+    def check(self) -> None:
+        if self.end_min <= self.start_min:
+            raise RuleError("end_min", "must be after start_min")
 
 
-@dataclass(frozen=True, slots=True)
-class RouteTemplate:
+class RouteTemplate(Wire):
     id: Id
-    name: Annotated[str, MinLen(1), MaxLen(200)]
-    stops: Annotated[list[TemplateStop], MinLen(1), MaxLen(100)]
-
-    @staticmethod
-    def wire_check(data: dict) -> tuple[str, str] | None:
-        for i, stop in enumerate(data["stops"]):
-            if stop["end_min"] <= stop["start_min"]:
-                return (f"stops[{i}].end_min", "must be after start_min")
-        return None
+    name: text(200, min_length=1)
+    stops: Annotated[list[TemplateStop], Meta(min_length=1, max_length=100)]
 
 
-@dataclass(frozen=True, slots=True)
-class AssignRequest:
-    """Assign a route template to a team for one shift; windows become absolute times."""
+class AssignRequest(Wire):
+    """Assign a route template to a team for one shift (shift_end after shift_start); windows
+    become absolute times."""
 
     route_id: Id
     team_id: Id
     shift_start: Ts
     shift_end: Ts
 
-    @staticmethod
-    def wire_check(data: dict) -> tuple[str, str] | None:
-        if data["shift_end"] <= data["shift_start"]:
-            return ("shift_end", "must be after shift_start")
-        return None
+    def check(self) -> None:  # both in the canonical spelling by now: they compare as text
+        if self.shift_end <= self.shift_start:
+            raise RuleError("shift_end", "must be after shift_start")
 
 
-@dataclass(frozen=True, slots=True)
-class ReassignRequest:
+class ReassignRequest(Wire):
     """Hand the stops still ahead to another team, mid-shift."""
 
     team_id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class StopProgress:
+class StopProgress(Wire):
     seq: int
-    place_id: str
-    place_name: str
-    window_start: str
-    window_end: str
+    place_id: Str
+    place_name: Str
+    window_start: Str
+    window_end: Str
     status: StopStatus
-    checked_at: Optional[str] = None
+    checked_at: Optional[Str] = None
 
 
-@dataclass(frozen=True, slots=True)
-class TeamProgress:
+class TeamProgress(Wire):
     """Live progress of one assignment, for the shift lead (and missed stops for the picture)."""
 
-    assignment_id: str
-    team_id: str
-    team_name: str
+    assignment_id: Str
+    team_id: Str
+    team_name: Str
     mixed: bool
     members: list[TeamMember]
-    route_name: str
-    shift_start: str
-    shift_end: str
+    route_name: Str
+    shift_start: Str
+    shift_end: Str
     stops: list[StopProgress]
     done: int
     open: int
     missed: int
-    last_report_at: Optional[str] = None
-    last_report_place: Optional[str] = None
+    last_report_at: Optional[Str] = None
+    last_report_place: Optional[Str] = None
 
 
 # ---------------------------------------------------------------- administration
 
-Password = Annotated[str, MinLen(10), MaxLen(256)]
+Password = text(256, min_length=10)
 
 
-@dataclass(frozen=True, slots=True)
-class UserCreate:
+class UserCreate(Wire):
     username: Username
-    display_name: Annotated[str, MinLen(1), MaxLen(200)]
+    display_name: text(200, min_length=1)
     role: Role
     agency: Agency
     password: Password
 
 
-@dataclass(frozen=True, slots=True)
-class UserUpdate:
+class UserUpdate(Wire):
     """Only the fields given change."""
 
-    display_name: Optional[Annotated[str, MinLen(1), MaxLen(200)]] = None
+    display_name: Optional[text(200, min_length=1)] = None
     role: Optional[Role] = None
     agency: Optional[Agency] = None
     disabled: Optional[bool] = None
 
 
-@dataclass(frozen=True, slots=True)
-class PasswordReset:
+class PasswordReset(Wire):
     password: Password
 
 
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    username: str
-    display_name: str
+class UserRecord(Wire):
+    username: Str
+    display_name: Str
     role: Role
     agency: Agency
     disabled: bool = False
@@ -563,37 +531,34 @@ class Trend(str, enum.Enum):
     NEW = "new"  # no checks in the previous window
 
 
-@dataclass(frozen=True, slots=True)
-class AreaFigures:
+class AreaFigures(Wire):
     """Checks, findings and measures of one district (``key`` None: reports without a place)."""
 
-    key: Optional[str]
-    name: str
+    key: Optional[Str]
+    name: Str
     checks: int
     findings: int
     measures: int
 
 
-@dataclass(frozen=True, slots=True)
-class Coverage:
+class Coverage(Wire):
     """Active places of a type checked at least once in the window, city-wide or per district."""
 
     place_type: PlaceType
-    district_id: Optional[str]
+    district_id: Optional[Str]
     checked: int
     total: int
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceScore:
+class PlaceScore(Wire):
     """A place's effort-normalised hotspot score: findings per check, smoothed toward the
     city-wide rate (see sync_server/situation.py), now and in the previous window."""
 
-    place_id: str
-    name: str
+    place_id: Str
+    name: Str
     type: PlaceType
-    district_id: Optional[str]
-    category: Optional[str]
+    district_id: Optional[Str]
+    category: Optional[Str]
     lat: float
     lon: float
     checks: int
@@ -605,39 +570,35 @@ class PlaceScore:
     trend: Trend
 
 
-@dataclass(frozen=True, slots=True)
-class DayFigures:
-    day: str  # local date YYYY-MM-DD
+class DayFigures(Wire):
+    day: Str  # local date YYYY-MM-DD
     checks: int
     findings: int
 
 
-@dataclass(frozen=True, slots=True)
-class MissedStop:
-    assignment_id: str
-    team_id: str
-    team_name: str
-    place_id: str
-    place_name: str
-    window_start: str
-    window_end: str
+class MissedStop(Wire):
+    assignment_id: Str
+    team_id: Str
+    team_name: Str
+    place_id: Str
+    place_name: Str
+    window_start: Str
+    window_end: Str
 
 
-@dataclass(frozen=True, slots=True)
-class OpenQuestion:
-    report_id: str
-    place_name: Optional[str]
-    question: str
-    asked_at: str
+class OpenQuestion(Wire):
+    report_id: Str
+    place_name: Optional[Str]
+    question: Str
+    asked_at: Str
 
 
-@dataclass(frozen=True, slots=True)
-class Situation:
+class Situation(Wire):
     """The inter-agency picture for a time window and filters (agency rule applied)."""
 
-    since: str
-    until: str
-    timezone: str
+    since: Str
+    until: Str
+    timezone: Str
     prior_checks: float
     city_rate: float
     checks: int
@@ -645,7 +606,7 @@ class Situation:
     measures: int
     places_checked: int
     by_district: list[AreaFigures]
-    findings_by_category: dict[str, int]
+    findings_by_category: dict[Str, int]
     coverage: list[Coverage]
     hotspots: list[PlaceScore]
     grid: list[list[int]]  # [weekday Monday=0][hour 0-23] findings, local time

@@ -8,7 +8,6 @@ plausible, repeatable, and not the real locations.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import random
@@ -119,7 +118,7 @@ def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = 
     template = wire.RouteTemplate(route["id"], route["name"], stops)
     storage.upsert_route(template.id, wire.canonical_json(template).decode(), actor="demo")
     shift_start = datetime.combine(day, time(14, 0), TZ)
-    assignment = dataclasses.replace(
+    assignment = wire.replace(
         concrete_assignment(template, demo["teams"][0]["id"], wire.format_timestamp(shift_start),
                             wire.format_timestamp(shift_start + timedelta(hours=8))),
         id=f"{route['id']}-{day.isoformat()}")
@@ -171,7 +170,7 @@ def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day
         for name in team["members"]:
             authors[name] = (storage.user_by_name(name)[0], team["id"])
     ingestor = Ingestor(storage, settings)
-    batches: dict[str, list[dict]] = {}
+    batches: dict[str, list[wire.Report]] = {}
     for i in range(n):
         name = rng.choice(sorted(authors))
         place = rng.choice(hot) if rng.random() < 0.45 else rng.choice(places)
@@ -183,7 +182,7 @@ def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day
         offset = rng.uniform(0, place.radius_m * 0.6) / 111_320
         fix = {"lat": round(place.lat + offset, 6), "lon": place.lon, "accuracy_m": float(rng.randint(4, 20)),
                "fixed_at": wire.format_timestamp(when - timedelta(seconds=20)), "source": "gps"}
-        batches.setdefault(name, []).append({
+        batches.setdefault(name, []).append(wire.decode(wire.Report, {
             "id": _uuid7(when, rng),
             "observed_at": wire.format_timestamp(when), "place_id": place.id,
             "team_id": authors[name][1], "severity": severity,
@@ -193,7 +192,7 @@ def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day
             "measures": sorted(set(rng.sample(_MEASURES, rng.choice([0, 1, 2])))) if findings else [],
             "note": rng.choice(["", "", "Alles ruhig.", "Personengruppe angesprochen.",
                                 "Ordnungsamt informiert.", "Hinweis an Grünflächenamt."]),
-        })
+        }))
     created = 0
     for name, items in sorted(batches.items()):
         results = ingestor.ingest(items, author=authors[name][0])

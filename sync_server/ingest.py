@@ -16,7 +16,7 @@ from patrol_wire import ErrorCode, ItemStatus, WireError
 from .access import can_amend
 from .config import Settings
 from .places import PlaceBook
-from .storage import NewReport, Storage, User
+from .storage import IngestOutcome, NewReport, Storage, User
 
 
 @dataclass(frozen=True)
@@ -33,66 +33,56 @@ class Ingestor:
         self.settings = settings
         self.rules = presence.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
 
-    def prepare(self, item: object, *, now: datetime, canonical: str | None = None
+    def prepare(self, report: wire.Report, *, now: datetime, text: bytes | None = None
                 ) -> NewReport | ItemError:
-        """Validate one report; an ItemError says why it cannot be stored.
-
-        ``canonical``: the item's text when ``wire.canonical_batch`` recognised it as a valid
-        report in canonical spelling; then the item is already normalized and the text is what
-        ``canonical_json`` would write, so neither is done again."""
-        if canonical is None:
-            try:
-                data = wire.normalize(wire.Report, item)
-            except WireError as err:
-                return ItemError(err.code, err.message, err.path or None)
-        else:
-            data = item  # type: ignore[assignment]
+        """Check one decoded report against what the server knows; an ItemError says why it
+        cannot be stored. ``text``: its canonical JSON when the decoder made it already."""
         horizon = now + self.settings.future_slack
-        observed = _instant(data["observed_at"])  # normalize or the recogniser checked it
+        observed = _instant(report.observed_at)  # decoding checked and normalised it
         if observed > horizon:
             return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
                              "lies in the future; check the device clock", "observed_at")
-        fix = data["fix"]
-        fixed_at = None if fix is None else _instant(fix["fixed_at"])
+        fix = report.fix
+        fixed_at = None if fix is None else _instant(fix.fixed_at)
         if fixed_at is not None and fixed_at > horizon:
             return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
                              "lies in the future; check the device clock", "fix.fixed_at")
         place = None
-        if data["place_id"] is not None:
-            place = self.places.get(data["place_id"])
+        if report.place_id is not None:
+            place = self.places.get(report.place_id)
             if place is None:
                 return ItemError(ErrorCode.UNKNOWN_PLACE, "no such place", "place_id")
         if fix is None:
             verdict = presence.PresenceResult(wire.Verdict.NO_FIX)
         else:
-            verdict = presence.presence_of(fix["lat"], fix["lon"], fix["accuracy_m"], fixed_at, place,
-                                      at=observed, rules=self.rules)
-        if canonical is None:
-            canonical = wire.canonical_json(data).decode("utf-8")
+            verdict = presence.presence_of(fix.lat, fix.lon, fix.accuracy_m, fixed_at, place,
+                                           at=observed, rules=self.rules)
+        if text is None:
+            text = wire.canonical_json(report)
         return NewReport(
-            id=data["id"], content_hash=_sha256(canonical.encode("utf-8")), body=canonical,
-            place_id=data["place_id"], team_id=data["team_id"], observed_at=_utc(data["observed_at"], observed),
-            lat=None if fix is None else fix["lat"], lon=None if fix is None else fix["lon"],
-            accuracy_m=None if fix is None else fix["accuracy_m"],
-            device_verdict=data["presence"]["verdict"], server_verdict=verdict.verdict.value,
-            server_distance_m=verdict.distance_m, severity=data["severity"],
-            visibility=data["visibility"], photos=data["photos"], amends=data["amends"],
-            findings_mask=_mask(data["findings"]), n_findings=len(data["findings"]),
-            n_measures=len(data["measures"]))
+            id=report.id, content_hash=_sha256(text), body=text.decode("utf-8"),
+            place_id=report.place_id, team_id=report.team_id, observed_at=report.observed_at,
+            lat=None if fix is None else fix.lat, lon=None if fix is None else fix.lon,
+            accuracy_m=None if fix is None else fix.accuracy_m,
+            device_verdict=report.presence.verdict.value, server_verdict=verdict.verdict.value,
+            server_distance_m=verdict.distance_m, severity=report.severity.value,
+            visibility=report.visibility.value, photos=list(report.photos), amends=report.amends,
+            findings_mask=_mask(report.findings), n_findings=len(report.findings),
+            n_measures=len(report.measures))
 
-    def ingest(self, items: list[object], *, author: User, canonical: list[str] | None = None
-               ) -> list[dict]:
-        """One receipt per item, in order; valid items are stored in one transaction.
-        ``canonical``: the items' texts when ``wire.canonical_batch`` recognised them all."""
+    def ingest(self, items: list[wire.Item | wire.Report], *, author: User) -> list[dict]:
+        """One receipt per item, in order; valid items are stored in one transaction. Items
+        come from ``wire.decode_batch`` (a refused one keeps its error) or are reports."""
         now = datetime.now(timezone.utc)
         self.refresh_places()
-        texts = canonical or [None] * len(items)
-        prepared = [self.prepare(item, now=now, canonical=text)
-                    for item, text in zip(items, texts, strict=True)]
+        prepared = [self.prepare(x, now=now) if isinstance(x, wire.Report) else
+                    self.prepare(x.report, now=now, text=x.text) if x.report is not None else
+                    ItemError(x.error.code, x.error.message, x.error.path or None)
+                    for x in items]
         return self.store(items, prepared, author=author, now=now)
 
-    def store(self, items: list[object], prepared: list[NewReport | ItemError], *, author: User,
-              now: datetime) -> list[dict]:
+    def store(self, items: list[wire.Item | wire.Report], prepared: list[NewReport | ItemError], *,
+              author: User, now: datetime) -> list[dict]:
         """Store the valid items; a receipt per item: a ``wire.ReportResult`` in its plain JSON
         form (built as dicts: the batch answer is on the ingest hot path; a test pins the shape)."""
         prepared = self._check_amendments(prepared, author)
@@ -102,17 +92,36 @@ class Ingestor:
         results = []
         for item, p in zip(items, prepared):
             if isinstance(p, ItemError):
-                rid = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+                rid = item.id
                 results.append(receipt(rid, ItemStatus.INVALID.value, [], p.code,
                                        f"{p.field}: {p.message}" if p.field else p.message))
             else:
                 o = next(outcomes)
+                if o.status == ItemStatus.CONFLICT.value:
+                    o = self._stored_before_normalising(p, o, author)
                 if o.status == ItemStatus.CONFLICT.value:
                     results.append(receipt(o.id, o.status, [], ErrorCode.REPORT_CONFLICT,
                                            "a different report with this id exists"))
                 else:
                     results.append(receipt(o.id, o.status, o.missing_photos))
         return results
+
+    def _stored_before_normalising(self, new: NewReport, outcome: IngestOutcome, author: User
+                                   ) -> IngestOutcome:
+        """A report stored before timestamps were put into their canonical spelling keeps its
+        bytes and hash (e.g. '+01:00'); when its author sends it again, in the old spelling or
+        any other, the content is the same if the stored text reads as the new one."""
+        stored = self.storage.report_detail(new.id)
+        if stored is None or stored["author"] != author.username:
+            return outcome
+        try:
+            same = wire.canonical_json(wire.decode(wire.Report, stored["report"])) == new.body.encode()
+        except WireError:
+            same = False
+        if not same:
+            return outcome
+        missing = [s for s in new.photos if not self.storage.photo_exists(s)]
+        return IngestOutcome(new.id, ItemStatus.IDENTICAL.value, missing)
 
     def _check_amendments(self, prepared: list[NewReport | ItemError], author: User
                           ) -> list[NewReport | ItemError]:
@@ -140,10 +149,10 @@ class Ingestor:
 _BITS = wire.FINDING_BITS
 
 
-def _mask(findings: list[str]) -> int:
+def _mask(findings: list[wire.Finding]) -> int:
     mask = 0
     for f in findings:
-        mask |= 1 << _BITS[f]
+        mask |= 1 << _BITS[f.value]
     return mask
 
 
@@ -155,13 +164,8 @@ def receipt(report_id: str | None, status: str, missing_photos: list[str],
 
 
 def _instant(text: str) -> datetime:
-    """A timestamp ``normalize`` or the recogniser already accepted (no second spelling check)."""
+    """A timestamp decoding already accepted and spelled canonically (UTC, 'Z')."""
     return datetime.fromisoformat(text)
-
-
-def _utc(text: str, moment: datetime) -> str:
-    """The canonical UTC spelling, so that stored times compare as strings."""
-    return text if len(text) == 24 and text[-1] == "Z" else wire.format_timestamp(moment)
 
 
 def _sha256(b: bytes) -> str:

@@ -83,8 +83,8 @@ class SyncClient:
     def push_batch(self, bodies: list[str]) -> list[wire.ReportResult]:
         """Send reports as the store keeps them (canonical JSON), one result per item, in order.
 
-        The texts go out unchanged: the server recognises a batch of canonical reports and
-        stores their bytes without normalizing and re-encoding each one."""
+        The texts go out unchanged: the server reads a batch of canonical reports in one pass
+        and stores their bytes (see ``patrol_wire.decode_batch``)."""
         payload = '{"reports":[' + ",".join(bodies) + "]}"
         data = self._request("POST", f"{API_PREFIX}/reports/batch", content=payload.encode())
         return wire.decode(wire.BatchResponse, data).results

@@ -1,7 +1,8 @@
 """OpenAPI from the wire model: request and response schemas come from patrol_wire, not pydantic.
 
-Endpoints read their bodies raw and decode them with the wire codec (one definition for device
-and server); these helpers put the same definitions into ``/openapi.json``.
+Endpoints read their bodies raw and decode them with patrol_wire (one definition for device and
+server, on msgspec); these helpers put the same definitions, as msgspec states them, into
+``/openapi.json``.
 """
 
 from __future__ import annotations
@@ -52,8 +53,7 @@ def install_openapi(app: FastAPI) -> None:
         schema = get_openapi(title=app.title, version=app.version, description=app.description,
                              routes=app.routes)
         comps = schema.setdefault("components", {}).setdefault("schemas", {})
-        for cls in WIRE_TYPES:
-            wire.json_schema(cls, comps)
+        comps.update(wire.schema_components(WIRE_TYPES))
         comps["Error"] = wire.ERROR_SCHEMA
         schema.setdefault("components", {})["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"}}

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from patrol_wire import ErrorCode, WireError, error_body
+from patrol_wire import ErrorCode, RuleError, WireError, error_body
 
 log = logging.getLogger("sync_server")
 
@@ -33,8 +33,11 @@ class ApiError(Exception):
         self.headers = headers
 
 
+_WIRE_STATUS = {ErrorCode.MALFORMED_JSON: 400, ErrorCode.BATCH_TOO_LARGE: 413}
+
+
 def wire_error(err: WireError, status: int = 422) -> ApiError:
-    status = 400 if err.code is ErrorCode.MALFORMED_JSON else status
+    status = _WIRE_STATUS.get(err.code, status)
     return ApiError(status, err.code, err.message, {"field": err.path} if err.path else {})
 
 
@@ -58,6 +61,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _wire(_: Request, exc: WireError) -> JSONResponse:
         e = wire_error(exc)
         return error_response(e.status, e.code, e.message, e.details)
+
+    @app.exception_handler(RuleError)
+    async def _rule(_: Request, exc: RuleError) -> JSONResponse:
+        # valid input whose consequence the wire refuses (a shift whose stop windows would
+        # end after 2999): the request is what is wrong, not the server
+        return error_response(422, ErrorCode.INVALID_VALUE, f"would make {exc}",
+                              {"field": exc.field})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

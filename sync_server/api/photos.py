@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode, ItemStatus
-from patrol_wire.codec import SHA256_RE
+from patrol_wire.fields import SHA256_RE
 
 from ..image_check import NotAnImage, check_image
 from . import docs

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode, ItemStatus
-from patrol_wire.codec import UUID_RE
+from patrol_wire.fields import UUID_RE
 
 from ..ingest import ItemError
 from ..storage import ReportFilter
@@ -46,17 +46,17 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
     """Store a report. 201 new, 200 identical replay, 409 same id with other content."""
     if not re.fullmatch(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
-    item = await _json(request)
-    if isinstance(item, dict) and item.get("id") != report_id:
+    report = wire.decode_json(wire.Report, await _body(request))  # a WireError: 400/422
+    if report.id != report_id:
         raise ApiError(422, ErrorCode.ID_MISMATCH, "the id in the body differs from the URL",
                        {"field": "id"})
     now = datetime.now(timezone.utc)
     ingestor.refresh_places()
-    prepared = ingestor.prepare(item, now=now)
+    prepared = ingestor.prepare(report, now=now)
     if isinstance(prepared, ItemError):
         raise ApiError(422, prepared.code, prepared.message,
                        {"field": prepared.field} if prepared.field else {})
-    (res,) = await run_in_threadpool(ingestor.store, [item], [prepared], author=user, now=now)
+    (res,) = await run_in_threadpool(ingestor.store, [report], [prepared], author=user, now=now)
     status = ItemStatus(res["status"])
     if status is ItemStatus.INVALID:
         raise ApiError(422, ErrorCode(res["error"]["code"]), res["error"]["message"],
@@ -72,18 +72,8 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
 async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
     """Up to MAX_BATCH reports; one result per item with the PUT semantics (round trips are
     what slow mobile links pay for)."""
-    raw = await _body(request)
-    known = wire.canonical_batch(raw, wire.Report, "reports", wire.MAX_BATCH)
-    if known is not None:  # what devices send: valid reports, canonically spelled
-        items, texts = known
-    else:  # anything else is parsed and checked in full (which also names what is wrong)
-        data = wire.parse_json(raw)
-        if isinstance(data, dict) and isinstance(data.get("reports"), list) \
-                and len(data["reports"]) > wire.MAX_BATCH:
-            raise ApiError(413, ErrorCode.BATCH_TOO_LARGE,
-                           f"at most {wire.MAX_BATCH} reports per batch")
-        items, texts = wire.decode(wire.BatchRequest, data).reports, None
-    results = await run_in_threadpool(ingestor.ingest, items, author=user, canonical=texts)
+    items = wire.decode_batch(await _body(request))  # each item decoded on its own
+    results = await run_in_threadpool(ingestor.ingest, items, author=user)
     return JSONResponse({"results": results})
 
 

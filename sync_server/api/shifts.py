@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from datetime import datetime, timezone
@@ -13,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode
-from patrol_wire.codec import SLUG_RE
+from patrol_wire.fields import SLUG_RE
 
 from .. import planning
 from . import docs
@@ -130,7 +129,7 @@ async def reassign(assignment_id: str, request: Request, user: Planner, storage:
                             grace=settings.missed_grace)
     if new is None:
         raise ApiError(422, ErrorCode.INVALID_VALUE, "no open stops are left to hand over")
-    retired = dataclasses.replace(old, active=False)
+    retired = wire.replace(old, active=False)
     storage.reassign((old.id, old.team_id, wire.canonical_json(retired).decode()),
                      (new.id, new.team_id, wire.canonical_json(new).decode()),
                      shift_start=utc_param("shift_start", old.shift_start),

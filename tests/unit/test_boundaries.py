@@ -43,8 +43,8 @@ def test_device_core_has_no_ui_imports():
         assert "flet" not in names and not any(n.startswith("flet_") for n in names), path
 
 
-def test_wire_format_is_stdlib_only():
-    allowed = set(sys.stdlib_module_names) | {"patrol_wire"}
+def test_wire_format_needs_msgspec_only():
+    allowed = set(sys.stdlib_module_names) | {"patrol_wire", "msgspec"}
     for path, names in imports_of("patrol_wire").items():
         assert names <= allowed, (path, names - allowed)
 

@@ -5,6 +5,7 @@ The endpoints are read from the app itself, so a new endpoint is in the catalogu
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -177,3 +178,126 @@ def test_sql_looking_text_is_stored_verbatim_and_harms_nothing(world):
     assert detail["report"]["note"] == note
     assert c.get("/api/v1/reports", params={"author": "' OR 1=1 --"},
                  headers=auth(tok["sup"])).json()["items"] == []
+
+
+# ---------------------------------------------------------------- valid bodies, one hostile value
+
+
+def examples(app):
+    """(METHOD, path, schema name, a valid body, the schemas) for every endpoint with a JSON body."""
+    from tests.support.schema_examples import Schemas
+
+    doc = app.openapi()
+    schemas = Schemas(doc["components"]["schemas"])
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            ref = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if ref:
+                yield method.upper(), path, ref["$ref"].rsplit("/", 1)[1], schemas.example(ref), schemas
+
+
+def url_of(path: str, body) -> str:
+    own = body.get("id") if isinstance(body, dict) else None
+    for name in re.findall(r"\{([^}]+)\}", path):
+        path = path.replace("{" + name + "}", own if own and name != "username" else "x1")
+    return path
+
+
+SURROGATE = "@@lone surrogate@@"
+
+
+def with_surrogate(body, steps) -> bytes:
+    """The body as JSON text with a lone surrogate escape in the text at ``steps``."""
+    import copy
+
+    out = copy.deepcopy(body)
+    parent = out
+    for s in steps[:-1]:
+        parent = parent[s]
+    if steps:
+        parent[steps[-1]] = SURROGATE
+    else:
+        out = SURROGATE
+    return json.dumps(out).replace(f'"{SURROGATE}"', '"a\\ud800b"').encode()
+
+
+def test_a_lone_surrogate_in_any_text_of_any_body_is_a_4xx(world):
+    """A lone surrogate escape ("\\ud800") is not Unicode text: every endpoint refuses it in
+    every text field of an otherwise valid body, with the one error shape, login included."""
+    from tests.support.schema_examples import string_paths
+
+    c, app, storage, tok = world
+    before = snapshot(storage)
+    tried = set()
+    for method, path, name, body, schemas in examples(app):
+        for steps in string_paths(schemas, {"$ref": f"#/components/schemas/{name}"}, body):
+            headers = {**auth(tok[role_for(path)]), "Content-Type": "application/json"}
+            r = c.request(method, url_of(path, body), content=with_surrogate(body, steps), headers=headers)
+            if name == "BatchRequest":  # the batch answers per item: its one item is refused
+                assert r.status_code == 200, r.text
+                assert [x["status"] for x in r.json()["results"]] == ["invalid"], (steps, r.text)
+            else:
+                assert_refused(r, f"{method} {path} <- surrogate at {steps}")
+            tried.add(path)
+    assert len(tried) >= 13
+    assert snapshot(storage) == before
+
+
+def test_a_lone_surrogate_refuses_only_its_own_item_of_a_batch(world):
+    c, app, storage, tok = world
+    good = [make_report(note=f"ok {i}") for i in range(3)]
+    bad = json.dumps(make_report()).replace('"note": "report 0"', '"note": "\\ud800"')
+    text = "[" + ",".join([json.dumps(good[0]), bad, json.dumps(good[1]), json.dumps(good[2])]) + "]"
+    r = c.post("/api/v1/reports/batch", content=('{"reports":' + text + "}").encode(),
+               headers={**auth(tok["pol"]), "Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["created", "invalid", "created", "created"]
+    assert results[1]["error"]["code"] == "malformed_json" and results[1]["id"] == json.loads(
+        bad.replace("\\ud800", ""))["id"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00.000+01:00", "0999-12-31T23:59:59.000Z",
+                                  "9999-12-31T23:59:59.999-01:00", "9999-12-31T23:59:59.999Z",
+                                  "1969-12-31T23:59:59.999Z", "2026-02-30T10:00:00.000Z"])
+def test_timestamps_outside_the_calendar_or_the_years_are_a_4xx_everywhere(world, when):
+    """In query parameters (since, until, at) of every GET and in every body's timestamps."""
+    c, app, storage, tok = world
+    before = snapshot(storage)
+    checked = 0
+    for method, path in endpoints(app):
+        if method != "GET" or "{" in path:
+            continue
+        for key in ("since", "until", "at"):
+            if key in query_names(app, method, path):
+                assert_refused(c.get(path, params={key: when}, headers=auth(tok[role_for(path)])),
+                               f"GET {path}?{key}={when}")
+                checked += 1
+    for method, path, name, body, schemas in examples(app):
+        text = json.dumps(body)
+        stamps = set(re.findall(r'"(\d{4}-\d\d-\d\dT[^"]*Z)"', text))
+        for stamp in stamps:
+            raw = text.replace(f'"{stamp}"', f'"{when}"', 1).encode()
+            r = c.request(method, url_of(path, body), content=raw,
+                          headers={**auth(tok[role_for(path)]), "Content-Type": "application/json"})
+            if name == "BatchRequest":
+                assert r.status_code == 200 and r.json()["results"][0]["status"] == "invalid", r.text
+            else:
+                assert_refused(r, f"{method} {path} <- {when}")
+            checked += 1
+    assert checked >= 8
+    assert snapshot(storage) == before
+
+
+def test_a_shift_whose_windows_would_leave_the_years_is_refused(world):
+    """Valid on its own, but its stops' windows (start + minutes) would lie past 2999: the
+    wire's own rule, raised while the server builds the assignment, is a 422 too."""
+    c, app, storage, tok = world
+    lead = {**auth(tok["lead"]), "Content-Type": "application/json"}
+    assert c.put("/api/v1/teams/t-late", json={"name": "Spät", "members": []}, headers=lead).status_code == 200
+    route = {"id": "r-late", "name": "R", "stops": [{"place_id": "pg-1", "start_min": 0, "end_min": 120}]}
+    assert c.put("/api/v1/routes/r-late", json=route, headers=lead).status_code == 200
+    r = c.post("/api/v1/assignments", headers=lead, json={
+        "route_id": "r-late", "team_id": "t-late", "shift_start": "2999-12-31T23:00:00.000Z",
+        "shift_end": "2999-12-31T23:59:00.000Z"})
+    assert_refused(r, "late shift")

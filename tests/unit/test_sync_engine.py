@@ -146,21 +146,25 @@ def test_a_photo_only_rejected_reports_carry_is_rejected_with_them(store, engine
 
 def test_the_server_recognises_what_the_device_sends(store, engine, client, monkeypatch):
     """Devices send their stored canonical texts as they are, so the server's shortcut for
-    canonical batches (no normalize, no re-encoding) serves real devices, full-precision GPS
+    canonical text (no second parse for duplicate keys) serves real devices, full-precision GPS
     fixes included; the stored bytes are the device's."""
-    seen = []
+    from patrol_wire import decoding
 
-    def spy(raw, *args):
-        seen.append(wire.recognize.canonical_batch(raw, *args))
+    seen, slow = [], []
+    monkeypatch.setattr(decoding, "_refuse_duplicates", lambda raw: slow.append(raw))
+    real = decoding.decode_batch
+
+    def spy(raw):
+        seen.append(real(raw))
         return seen[-1]
 
-    monkeypatch.setattr(wire, "canonical_batch", spy)
+    monkeypatch.setattr(wire, "decode_batch", spy)
     reports = [save(store, n) for n in range(3)]
     reports.append(wire.decode(wire.Report, make_report(
         9, fix={"lat": 51.680723512345671, "lon": 7.8105532489712345, "accuracy_m": 12.345678901,
                 "fixed_at": wire.format_timestamp(wire.utc_now()), "source": "gps"})))
     store.save_report(reports[-1])
     assert engine.run().outcome is Outcome.OK
-    assert len(seen) == 1 and seen[0] is not None
-    assert [t.encode() for t in seen[0][1]] == [wire.canonical_json(r) for r in reports]
+    assert len(seen) == 1 and slow == []
+    assert [item.text for item in seen[0]] == [wire.canonical_json(r) for r in reports]
     assert client.app_storage.report_count() == 4

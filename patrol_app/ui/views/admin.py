@@ -3,7 +3,6 @@ checklist versions, and the audit log."""
 
 from __future__ import annotations
 
-import dataclasses
 import flet as ft
 
 import patrol_wire as wire
@@ -235,7 +234,7 @@ class ChecklistsView(OnlineView):
             key = f"q{c.version + 1}_{len(c.fields) + 1}"
             field = wire.ChecklistField(key, wire.FieldKind.YES_NO, de.value.strip()[:200],
                                         ((en.value or "").strip() or de.value.strip())[:200])
-            new = dataclasses.replace(c, version=c.version + 1, fields=[*c.fields, field])
+            new = wire.replace(c, version=c.version + 1, fields=[*c.fields, field])
             if await self.call(lambda o: o.new_checklist_version(new), done_key="saved_ok"):
                 await self.reload()
 
