@@ -500,18 +500,12 @@ class SqliteStorage:
                    {"role": role.value, "agency": agency.value})
             return User(cur.lastrowid, username, display_name, role, agency)
 
-    def set_disabled(self, username: str, disabled: bool, *, actor: str = "cli") -> bool:
-        with self._tx() as c:
-            done = c.execute("UPDATE users SET disabled = ? WHERE username = ?",
-                             [int(disabled), username]).rowcount == 1
-            if done:
-                _audit(c, actor, "user.disable" if disabled else "user.enable", "user", username)
-            return done
-
     def update_user(self, username: str, *, actor: str, display_name: str | None = None,
                     role: Role | None = None, agency: Agency | None = None,
                     disabled: bool | None = None) -> User | None:
-        """Change the given fields; a role or agency change ends the user's sessions."""
+        """Change the given fields. Disabling, or a role or agency change, ends the user's
+        sessions for good (revoked in the same transaction): re-enabling the user later must
+        not bring a lost phone's token back to life."""
         changes = {k: v for k, v in (("display_name", display_name),
                                      ("role", role and role.value),
                                      ("agency", agency and agency.value),
@@ -524,8 +518,9 @@ class SqliteStorage:
             if changes:
                 c.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in changes)}"
                           " WHERE id = ?", [*changes.values(), row[0]])
-                if {"role", "agency"} & changes.keys():
-                    c.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?", [row[0]])
+                if {"role", "agency"} & changes.keys() or disabled:
+                    c.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0",
+                              [row[0]])
                 _audit(c, actor, "user.update", "user", username, changes)
             return _user(c.execute(
                 "SELECT id, username, display_name, role, agency, disabled FROM users WHERE id = ?",
