@@ -16,7 +16,7 @@ import patrol_wire as wire
 from patrol_wire import ErrorCode, ItemStatus
 from patrol_wire.codec import UUID_RE
 
-from ..ingest import ItemError
+from ..ingest import AUTHOR_CHECK_FIELD, ItemError
 from ..storage import ReportFilter
 from . import docs
 from ..access import Perm, allowed, can_see
@@ -59,8 +59,8 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
     (res,) = await run_in_threadpool(ingestor.store, [item], [prepared], author=user, now=now)
     status = ItemStatus(res["status"])
     if status is ItemStatus.INVALID:
-        raise ApiError(422, ErrorCode(res["error"]["code"]), res["error"]["message"],
-                       {"field": "amends"})
+        code = ErrorCode(res["error"]["code"])
+        raise ApiError(422, code, res["error"]["message"], {"field": AUTHOR_CHECK_FIELD[code]})
     if status is ItemStatus.CONFLICT:
         raise ApiError(409, ErrorCode.REPORT_CONFLICT,
                        "a different report with this id already exists", {"id": report_id})

@@ -265,6 +265,15 @@ def m006_login_failures(db: Database) -> None:
     """)
 
 
+@migrations()
+def m008_team_membership(db: Database) -> None:
+    """When a membership ended (NULL while it lasts): a member removed mid-shift may still
+    deliver the reports of the time they were in the team, and no later ones. Removals before
+    this migration were not timed; they count as ending now."""
+    db.execute("ALTER TABLE team_members ADD COLUMN until TEXT")
+    db.execute("UPDATE team_members SET until = ? WHERE active = 0", [_now()])
+
+
 def _upsert(table: str, keys: tuple[str, ...]) -> str:
     """Add figures to a derived table: new keys inserted, existing ones summed."""
     k = ", ".join(keys)
@@ -599,6 +608,18 @@ class SqliteStorage:
             [user_id])
         return [r[0] for r in rows]
 
+    def memberships(self, user_id: int, team_ids: Iterable[str]) -> dict[str, str | None]:
+        """For each of ``team_ids`` that exists: when the user's membership ended ('' if they
+        were never a member, None while they are one). One query for a whole batch."""
+        ids = sorted(set(team_ids))
+        if not ids:
+            return {}
+        rows = self._read().execute(
+            "SELECT t.id, CASE WHEN m.user_id IS NULL THEN '' ELSE m.until END FROM teams t"
+            " LEFT JOIN team_members m ON m.team_id = t.id AND m.user_id = ?"
+            f" WHERE t.id IN ({','.join('?' * len(ids))})", [user_id, *ids])
+        return dict(rows.fetchall())
+
     # ------------------------------------------------------------ reference data
 
     def upsert_district(self, district_id: str, body: str, *, actor: str = "cli") -> None:
@@ -658,9 +679,11 @@ class SqliteStorage:
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO teams (id, name, shift_date, seq) VALUES (?, ?, ?, ?)",
                       [team_id, name, shift_date, self._bump(c)])
+            c.execute("UPDATE team_members SET until = ? WHERE team_id = ? AND active = 1",
+                      [_now(), team_id])
             c.execute("UPDATE team_members SET active = 0 WHERE team_id = ?", [team_id])
             c.executemany("INSERT INTO team_members (team_id, user_id, active) VALUES (?, ?, 1)"
-                          " ON CONFLICT (team_id, user_id) DO UPDATE SET active = 1",
+                          " ON CONFLICT (team_id, user_id) DO UPDATE SET active = 1, until = NULL",
                           [(team_id, uid) for uid in member_ids])
             # a new member must receive the team's assignments at their next pull
             c.execute("UPDATE assignments SET seq = ? WHERE team_id = ?", [self._bump(c), team_id])
