@@ -1009,8 +1009,10 @@ class SqliteStorage:
             " WHERE rp.sha256 = ?", [sha256])
         return [ReportRef(*row) for row in rows]
 
-    def photo_exists(self, sha256: str) -> bool:
-        return self._read().execute("SELECT 1 FROM photos WHERE sha256 = ?", [sha256]).fetchone() is not None
+    def photo_format(self, sha256: str) -> str | None:
+        """The stored photo's format (JPEG, PNG, WEBP, MPO: what it is served as), None if absent."""
+        row = self._read().execute("SELECT format FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        return None if row is None else row[0]
 
     def photo_referenced_by(self, sha256: str, author_id: int) -> bool:
         return self._read().execute(
