@@ -14,7 +14,7 @@ import patrol_wire as wire
 from patrol_wire import ErrorCode, ItemStatus
 from patrol_wire.codec import SHA256_RE
 
-from ..image_check import MEDIA_TYPES, DecodeBudget, NotAnImage
+from ..image_check import MEDIA_TYPES, NotAnImage, checked
 from . import docs
 from ..access import can_see
 from .deps import PhotoFilesDep, Reader, StorageDep, Submitter
@@ -23,7 +23,6 @@ from .errors import ApiError
 router = APIRouter(prefix=f"{wire.API_PREFIX}/photos", tags=["photos"])
 
 _MEDIA = {"image/jpeg", "image/png", "image/webp", "application/octet-stream"}
-DECODE_BUDGET = DecodeBudget()  # one per process, as memory is
 
 
 @router.put("/{sha256}", openapi_extra=docs.binary_body("image/jpeg"),
@@ -57,7 +56,7 @@ async def put_photo(sha256: str, request: Request, user: Submitter, storage: Sto
         if storage.photo_format(sha256) is not None and files.exists(sha256):
             return JSONResponse(wire.encode(wire.PhotoResult(sha256, ItemStatus.IDENTICAL)), 200)
         try:
-            info = await DECODE_BUDGET.check(tmp)
+            info = await checked(tmp)
         except NotAnImage as exc:
             raise ApiError(422, ErrorCode.PHOTO_NOT_AN_IMAGE, f"not a usable image: {exc}") from None
         await run_in_threadpool(files.adopt, sha256, tmp)  # file first: a row always has its file

@@ -1,6 +1,6 @@
 """Reading a photo needs a report the reader may see that carries it: the agency rule and an
 officer's team scope, across agencies and roles; a photo is served as the format it was stored
-in; and decoding uploads stays within a memory budget however many arrive at once."""
+in; and uploads decode one at a time however many arrive at once."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageFile
 
 import patrol_wire as wire
-from sync_server.api import photos as photos_api
 from sync_server.app import create_app
-from sync_server.image_check import DecodeBudget
 from tests.conftest import add_place, add_user, auth, jpeg_bytes, login, make_report
 
 USERS = {  # name: (role, agency)
@@ -100,53 +98,13 @@ def test_the_openapi_document_lists_every_photo_type(world):
     assert {"image/jpeg", "image/png", "image/webp"} <= ok["content"].keys()
 
 
-# ------------------------------------------------------------------ decoding within a budget
+# ------------------------------------------------------------------ decoding one at a time
 
 
-def test_the_budget_lets_small_decodes_share_and_big_ones_wait_their_turn():
-    async def run():
-        budget = DecodeBudget(capacity=100)
-        peak, order = 0, []
-
-        async def job(name, nbytes):
-            nonlocal peak
-            async with budget.hold(nbytes):
-                peak = max(peak, budget.in_use)
-                order.append(name)
-                await asyncio.sleep(0.01)
-
-        await asyncio.gather(job("a", 40), job("b", 40), job("big", 500), job("c", 10))
-        return peak, order, budget.in_use
-
-    peak, order, left = asyncio.run(run())
-    assert peak <= 100 and left == 0
-    assert order == ["a", "b", "big", "c"]  # first come, first served: c does not overtake
-
-
-def test_a_cancelled_wait_gives_its_turn_away():
-    async def run():
-        budget = DecodeBudget(capacity=10)
-        async with budget.hold(10):
-            waiter = asyncio.create_task(_hold(budget, 10))
-            await asyncio.sleep(0)
-            waiter.cancel()
-        async with budget.hold(10):  # would hang if the cancelled waiter kept its place
-            pass
-        return budget.in_use
-
-    async def _hold(budget, n):
-        async with budget.hold(n):
-            pass
-
-    assert asyncio.run(asyncio.wait_for(run(), 5)) == 0
-
-
-def test_concurrent_uploads_decode_no_more_pixels_at_once_than_the_budget(settings, storage,
-                                                                          monkeypatch):
-    """Eight big PNG uploads at once: the decoded pixels in flight never exceed the budget
-    (before, every upload decoded at once in its own thread: 16 x 40 MP took 1.9 GB)."""
-    side = 1000  # 4 MB of pixels decoded: the budget below holds one at a time
-    monkeypatch.setattr(photos_api, "DECODE_BUDGET", DecodeBudget(capacity=6 * 1024 * 1024))
+def test_concurrent_uploads_decode_one_image_at_a_time(settings, storage, monkeypatch):
+    """Eight big PNG uploads at once decode one after another (before, every upload decoded
+    at once in a thread of its own: 16 x 40 MP took the server to 1.9 GB)."""
+    side = 1000
     in_flight, peak, lock = [0], [0], threading.Lock()
     real_load = ImageFile.ImageFile.load
 
