@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Annotated
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -23,12 +24,13 @@ from .errors import ApiError
 router = APIRouter(prefix=f"{wire.API_PREFIX}/photos", tags=["photos"])
 
 _MEDIA = {"image/jpeg", "image/png", "image/webp", "application/octet-stream"}
+Sha256 = Annotated[str, Path(**docs.declared({"pattern": SHA256_RE}, "64 lowercase hex digits"))]
 
 
 @router.put("/{sha256}", openapi_extra=docs.binary_body("image/jpeg"),
             responses=docs.answers({200: "PhotoResult", 201: "PhotoResult"},
-                                   400, 401, 403, 413, 415, 422))
-async def put_photo(sha256: str, request: Request, user: Submitter, storage: StorageDep,
+                                   400, 401, 403, 413, 415, 422, docs.STORAGE_FULL))
+async def put_photo(sha256: Sha256, request: Request, user: Submitter, storage: StorageDep,
                     files: PhotoFilesDep) -> JSONResponse:
     """Store a photo named by the sha256 of its bytes. The bytes must hash to the name, decode
     as a sane image and belong to one of the uploader's reports. 201 new, 200 already stored.
@@ -73,7 +75,7 @@ async def put_photo(sha256: str, request: Request, user: Submitter, storage: Sto
 @router.get("/{sha256}", responses={200: {"description": "the photo as stored",
                                           "content": {m: {} for m in sorted(set(MEDIA_TYPES.values()))}},
                                     **docs.answers({}, 400, 401, 403, 404)})
-def get_photo(sha256: str, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> FileResponse:
+def get_photo(sha256: Sha256, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> FileResponse:
     """A photo, to whoever may see one of the reports that list it (agency rule and an
     officer's team scope included); served as the format it was stored in."""
     if not re.fullmatch(SHA256_RE, sha256):

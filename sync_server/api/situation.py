@@ -33,8 +33,10 @@ DEFAULT_DAYS = 7
 MAX_DAYS = 400
 
 
-Since = Annotated[str | None, Query(description="window start, ISO 8601 (default: until - 7 days)")]
-Until = Annotated[str | None, Query(description="window end, ISO 8601 (default: now)")]
+Since = Annotated[str | None, Query(**docs.declared(
+    {"format": "date-time"}, "window start, ISO 8601 (default: until - 7 days)"))]
+Until = Annotated[str | None, Query(**docs.declared(
+    {"format": "date-time"}, "window end, ISO 8601 (default: now)"))]
 District = Annotated[str | None, Query(max_length=64)]
 Category = Annotated[str | None, Query(max_length=8, description="place category, e.g. A")]
 
@@ -99,7 +101,8 @@ def _stream(chunks: Iterator[str], media: str, filename: str) -> StreamingRespon
 
 @router.get("/export/reports.geojson",
             responses={200: {"description": "RFC 7946 FeatureCollection",
-                             "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
+                             "content": {"application/geo+json": {}}},
+                       **docs.answers({}, 401, 403, 422, docs.STORAGE_FULL)})
 def export_reports_geojson(sl: SliceDep, storage: StorageDep) -> StreamingResponse:
     """Reports as GeoJSON points at the device's fix ([lon, lat], WGS84); a report without a
     fix has a null geometry. No author names or notes: this is for maps, not casework."""
@@ -141,7 +144,8 @@ def outer_ring(points: list[list[float]]) -> list[list[float]]:
 
 @router.get("/export/places.geojson",
             responses={200: {"description": "RFC 7946 FeatureCollection",
-                             "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
+                             "content": {"application/geo+json": {}}},
+                       **docs.answers({}, 401, 403, 422, docs.STORAGE_FULL)})
 def export_places_geojson(sl: SliceDep, storage: StorageDep, places: PlacesDep) -> StreamingResponse:
     """Every place (polygon or point) with its checks, findings and hotspot score in the window."""
     sl.audit(storage, "export.places_geojson", "places.geojson")
@@ -198,7 +202,7 @@ _TEXT_COLUMN = [c not in NUMBER_COLUMNS for c in CSV_COLUMNS]
 
 @router.get("/export/reports.csv",
             responses={200: {"description": "CSV, UTF-8", "content": {"text/csv": {}}},
-                       **docs.answers({}, 401, 403, 422)})
+                       **docs.answers({}, 401, 403, 422, docs.STORAGE_FULL)})
 def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
                        dialect: Annotated[Literal["comma", "semicolon"], Query(
                            description="'semicolon': ';' separator, decimal comma and a BOM, as "
