@@ -16,7 +16,7 @@ def device_report() -> str:
     sorted, the fix to 7 decimals and the accuracy to 0.1 m (as platform/gps.py rounds them)."""
     body = {"id": ID, "observed_at": "2026-11-01T08:00:00.000Z", "severity": "low",
             "visibility": "cooperation", "presence": {"verdict": "on_site", "distance_m": 4.1},
-            "place_id": "westentor",
+            "place_id": "westentor", "team_id": "team-mitte-1",  # the author kod's demo team
             "fix": {"lat": 51.6807235, "lon": 7.8105532, "accuracy_m": 8.5,
                     "fixed_at": "2026-11-01T07:59:50.000Z", "source": "gps"},
             "findings": ["litter", "syringes"], "measures": ["talk"],

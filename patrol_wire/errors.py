@@ -51,6 +51,8 @@ class ErrorCode(str, enum.Enum):
     # server
     INTERNAL_ERROR = "internal_error"
     UNAVAILABLE = "unavailable"
+    # authz
+    NOT_TEAM_MEMBER = "not_team_member"
 
 
 def error_body(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> dict:

@@ -8,6 +8,9 @@ Report visibility has two independent parts, both always applied:
   see all reports; admins manage the system and read no reports (data minimisation);
 - the agency rule: a report marked agency-only is visible only inside the author's agency, in
   every list, detail, photo, export and figure.
+
+A write that names a stored report (an amendment, a review step) needs the same visibility as
+reading it, and is refused with the same answer as for a report that does not exist.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ def can_see(user: User, ref: ReportRef, team_ids: list[str]) -> bool:
 
 
 def can_amend(user: User, ref: ReportRef, team_ids: list[str]) -> bool:
-    """Amendments come from the author or a colleague of the same team (the patrol partner)."""
-    return allowed(user, Perm.SUBMIT) and (
-        ref.author_id == user.id or (ref.team_id is not None and ref.team_id in team_ids))
+    """Amendments come from the author or a colleague of the same team (the patrol partner),
+    and only to a report they may read: an amendment answers the report's questions and sends
+    it back to review, so it must not reach across the agency rule."""
+    return (allowed(user, Perm.SUBMIT) and can_see(user, ref, team_ids)
+            and (ref.author_id == user.id or (ref.team_id is not None and ref.team_id in team_ids)))

@@ -58,7 +58,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.ingestor = Ingestor(storage, settings, app.state.places)
     app.state.photo_files = PhotoFiles(settings.photo_dir)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], openapi_extra={"security": []})  # public: load balancers
     def healthz() -> dict:
         return {"status": "ok", "reports": storage.report_count()}
 

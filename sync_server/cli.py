@@ -39,32 +39,39 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _request(cls: type, data: dict):
+    """Decode what the command line was given through the API's own wire model, so that both
+    apply one set of rules (a username the API refuses could never be put on a team); None
+    (with the reason printed) when it does not pass."""
+    try:
+        return wire.decode(cls, data)
+    except wire.WireError as err:
+        print(f"error: {err.path or 'value'}: {err.message}", file=sys.stderr)
+        return None
+
+
 def cmd_create_user(args: argparse.Namespace) -> int:
     s = _settings(args)
-    password = _new_password(args)
-    if password is None:
+    req = _request(wire.UserCreate, {
+        "username": args.username, "display_name": args.display_name or args.username,
+        "role": args.role, "agency": args.agency, "password": _password(args)})
+    if req is None:
         return 2
     with SqliteStorage(s.db_path) as storage:
-        user = storage.create_user(username=args.username,
-                                   display_name=args.display_name or args.username,
-                                   password_hash=hash_password(password, s.kdf),
-                                   role=wire.Role(args.role), agency=wire.Agency(args.agency))
+        user = storage.create_user(username=req.username, display_name=req.display_name,
+                                   password_hash=hash_password(req.password, s.kdf),
+                                   role=req.role, agency=req.agency)
     if user is None:
-        print(f"error: user {args.username!r} exists", file=sys.stderr)
+        print(f"error: user {req.username!r} exists", file=sys.stderr)
         return 1
-    print(f"created {args.role} {args.username} ({args.agency})")
+    print(f"created {req.role.value} {req.username} ({req.agency.value})")
     return 0
 
 
 def cmd_disable_user(args: argparse.Namespace) -> int:
-    """Cut a user off at once: their tokens stop working on the next request."""
-    with SqliteStorage(_settings(args).db_path) as storage:
-        found = storage.set_disabled(args.username, not args.enable)
-    if not found:
-        print(f"error: no user {args.username!r}", file=sys.stderr)
-        return 1
-    print(f"{'enabled' if args.enable else 'disabled'} {args.username}")
-    return 0
+    """Cut a user off at once and for good: their tokens are revoked, and stay so if the user
+    is enabled again (they log in anew)."""
+    return _update_user(args, {"disabled": not args.enable})
 
 
 def cmd_import_places(args: argparse.Namespace) -> int:
@@ -82,35 +89,40 @@ def cmd_import_places(args: argparse.Namespace) -> int:
     return 0 if not report.rejected else 3
 
 
-def _new_password(args: argparse.Namespace) -> str | None:
-    password = args.password or os.environ.get("PATROL_NEW_PASSWORD") or getpass.getpass("Password: ")
-    if len(password) < 10:
-        print("error: the password needs at least 10 characters", file=sys.stderr)
-        return None
-    return password
+def _password(args: argparse.Namespace) -> str:
+    return args.password or os.environ.get("PATROL_NEW_PASSWORD") or getpass.getpass("Password: ")
+
+
+def _update_user(args: argparse.Namespace, changes: dict) -> int:
+    """Change a user as ``PATCH /admin/users/{username}`` does (disabling ends sessions)."""
+    username = args.username
+    req = _request(wire.UserUpdate, {k: v for k, v in changes.items() if v is not None})
+    if req is None:
+        return 2
+    with SqliteStorage(_settings(args).db_path) as storage:
+        user = storage.update_user(username, actor="cli", display_name=req.display_name,
+                                   role=req.role, agency=req.agency, disabled=req.disabled)
+    if user is None:
+        print(f"error: no user {username!r}", file=sys.stderr)
+        return 1
+    state = "disabled" if user.disabled else "active"
+    print(f"{user.username}: {user.role.value}, {user.agency.value}, {user.display_name}, {state}")
+    return 0
 
 
 def cmd_update_user(args: argparse.Namespace) -> int:
     """Change role, agency or display name; a role or agency change ends the user's sessions."""
-    with SqliteStorage(_settings(args).db_path) as storage:
-        user = storage.update_user(
-            args.username, actor="cli", display_name=args.display_name,
-            role=wire.Role(args.role) if args.role else None,
-            agency=wire.Agency(args.agency) if args.agency else None)
-    if user is None:
-        print(f"error: no user {args.username!r}", file=sys.stderr)
-        return 1
-    print(f"{user.username}: {user.role.value}, {user.agency.value}, {user.display_name}")
-    return 0
+    return _update_user(args, {"role": args.role, "agency": args.agency,
+                               "display_name": args.display_name})
 
 
 def cmd_reset_password(args: argparse.Namespace) -> int:
     s = _settings(args)
-    password = _new_password(args)
-    if password is None:
+    req = _request(wire.PasswordReset, {"password": _password(args)})
+    if req is None:
         return 2
     with SqliteStorage(s.db_path) as storage:
-        found = storage.set_password(args.username, hash_password(password, s.kdf), actor="cli")
+        found = storage.set_password(args.username, hash_password(req.password, s.kdf), actor="cli")
     if not found:
         print(f"error: no user {args.username!r}", file=sys.stderr)
         return 1

@@ -19,6 +19,12 @@ from .places import PlaceBook
 from .storage import IngestOutcome, NewReport, Storage, User
 
 
+# Checks that need the author, made when a batch is stored: the field each one's code is about
+# (a receipt carries code and message only; PUT names the field in its error details).
+AUTHOR_CHECK_FIELD = {ErrorCode.UNKNOWN_TEAM: "team_id", ErrorCode.NOT_TEAM_MEMBER: "team_id",
+                      ErrorCode.UNKNOWN_REPORT: "amends"}
+
+
 @dataclass(frozen=True)
 class ItemError:
     code: ErrorCode
@@ -85,7 +91,7 @@ class Ingestor:
               author: User, now: datetime) -> list[dict]:
         """Store the valid items; a receipt per item: a ``wire.ReportResult`` in its plain JSON
         form (built as dicts: the batch answer is on the ingest hot path; a test pins the shape)."""
-        prepared = self._check_amendments(prepared, author)
+        prepared = self._check_amendments(self._check_teams(prepared, author), author)
         valid = [p for p in prepared if isinstance(p, NewReport)]
         outcomes = iter(self.storage.ingest_reports(
             valid, author=author, received_at=wire.format_timestamp(now)) if valid else [])
@@ -137,7 +143,31 @@ class Ingestor:
                 ref = refs.get(p.amends)
                 if ref is None or not can_amend(author, ref, teams):
                     p = ItemError(ErrorCode.UNKNOWN_REPORT, "no report of yours with this id",
-                                  "amends")
+                                  AUTHOR_CHECK_FIELD[ErrorCode.UNKNOWN_REPORT])
+            out.append(p)
+        return out
+
+    def _check_teams(self, prepared: list[NewReport | ItemError], author: User
+                     ) -> list[NewReport | ItemError]:
+        """A report's team must be one its author was in: at the observed time, or since then
+        (joined meanwhile: a device clock running behind is no reason to refuse). A member
+        removed mid-shift still delivers what they saw before; one query per batch."""
+        teams = {p.team_id for p in prepared if isinstance(p, NewReport) and p.team_id}
+        if not teams:
+            return prepared
+        ended = self.storage.memberships(author.id, teams)
+        out: list[NewReport | ItemError] = []
+        for p in prepared:
+            if isinstance(p, NewReport) and p.team_id:
+                if p.team_id not in ended:
+                    p = ItemError(ErrorCode.UNKNOWN_TEAM, "no such team",
+                                  AUTHOR_CHECK_FIELD[ErrorCode.UNKNOWN_TEAM])
+                else:
+                    until = ended[p.team_id]
+                    if until is not None and until <= p.observed_at:
+                        p = ItemError(ErrorCode.NOT_TEAM_MEMBER,
+                                      "the author was not a member of this team at the observed"
+                                      " time", AUTHOR_CHECK_FIELD[ErrorCode.NOT_TEAM_MEMBER])
             out.append(p)
         return out
 

@@ -267,6 +267,8 @@ DE = {
     "error_unknown_user": "Unbekannter oder gesperrter Benutzer.",
     "error_unknown_team": "Unbekanntes Team.",
 
+    # --- authz
+    "error_not_team_member": "Zum Zeitpunkt der Kontrolle gehörte dieses Konto nicht zum angegebenen Team. Bitte die Schichtleitung fragen.",
 }
 
 EN = {
@@ -531,6 +533,8 @@ EN = {
     "error_unknown_user": "Unknown or disabled user.",
     "error_unknown_team": "Unknown team.",
 
+    # --- authz
+    "error_not_team_member": "At the time of this check this account was not in the team named. Please ask the shift lead.",
 }
 
 CATALOGUES = {"de": DE, "en": EN}

@@ -22,9 +22,10 @@ from . import docs
 from .deps import Admin, SettingsDep, StorageDep
 from .errors import ApiError
 from .reports import _json
-from .shifts import _slug
+from .shifts import Slug, _slug
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/admin", tags=["admin"])
+AUDIT_ID_MAX = 2**63 - 1  # SQLite's largest integer: a cursor beyond it is a 422, not an overflow
 
 
 # ------------------------------------------------------------ users and agencies
@@ -36,7 +37,7 @@ def list_users(_: Admin, storage: StorageDep) -> list[dict]:
 
 
 @router.post("/users", status_code=201, openapi_extra=docs.body("UserCreate"),
-             responses=docs.answers({201: "UserRecord"}, 400, 401, 403, 409, 422))
+             responses=docs.answers({201: "UserRecord"}, *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
 async def create_user(request: Request, admin: Admin, storage: StorageDep,
                       settings: SettingsDep) -> JSONResponse:
     req = wire.decode(wire.UserCreate, await _json(request))
@@ -50,7 +51,7 @@ async def create_user(request: Request, admin: Admin, storage: StorageDep,
 
 
 @router.patch("/users/{username}", openapi_extra=docs.body("UserUpdate"),
-              responses=docs.answers({200: "UserRecord"}, 401, 403, 404, 422))
+              responses=docs.answers({200: "UserRecord"}, *docs.JSON_BODY, 401, 403, 404, docs.STORAGE_FULL))
 async def update_user(username: str, request: Request, admin: Admin, storage: StorageDep) -> dict:
     """Change display name, role, agency or disabled. Disabling cuts the user's devices off at
     once; a role or agency change ends their sessions."""
@@ -67,7 +68,7 @@ async def update_user(username: str, request: Request, admin: Admin, storage: St
 
 @router.post("/users/{username}/password", status_code=204,
              openapi_extra=docs.body("PasswordReset"),
-             responses=docs.answers({}, 401, 403, 404, 422))
+             responses=docs.answers({}, *docs.JSON_BODY, 401, 403, 404, docs.STORAGE_FULL))
 async def reset_password(username: str, request: Request, admin: Admin, storage: StorageDep,
                          settings: SettingsDep) -> Response:
     """Set a new password; the user's sessions end."""
@@ -90,8 +91,8 @@ def agencies(_: Admin, storage: StorageDep) -> list[dict]:
 
 
 @router.put("/districts/{district_id}", openapi_extra=docs.body("District"),
-            responses=docs.answers({200: "District"}, 400, 401, 403, 422))
-async def put_district(district_id: str, request: Request, admin: Admin,
+            responses=docs.answers({200: "District"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
+async def put_district(district_id: Slug, request: Request, admin: Admin,
                        storage: StorageDep) -> dict:
     _slug("district_id", district_id)
     district = wire.decode(wire.District, await _json(request))
@@ -104,8 +105,8 @@ async def put_district(district_id: str, request: Request, admin: Admin,
 
 
 @router.put("/places/{place_id}", openapi_extra=docs.body("Place"),
-            responses=docs.answers({200: "Place"}, 400, 401, 403, 422))
-async def put_place(place_id: str, request: Request, admin: Admin, storage: StorageDep) -> dict:
+            responses=docs.answers({200: "Place"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
+async def put_place(place_id: Slug, request: Request, admin: Admin, storage: StorageDep) -> dict:
     _slug("place_id", place_id)
     data = await _json(request)
     if not isinstance(data, dict) or data.get("id") != place_id:
@@ -119,7 +120,7 @@ async def put_place(place_id: str, request: Request, admin: Admin, storage: Stor
 
 
 @router.post("/places/import", openapi_extra=docs.binary_body("text/csv"),
-             responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 413, 422))
+             responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 413, 422, docs.STORAGE_FULL))
 async def import_places_file(
         request: Request, admin: Admin, storage: StorageDep,
         format: Annotated[Literal["csv", "geojson"], Query(description="file format")] = "csv",
@@ -151,7 +152,7 @@ def checklists(_: Admin, storage: StorageDep) -> list[dict]:
 
 
 @router.post("/checklists", status_code=201, openapi_extra=docs.body("Checklist"),
-             responses=docs.answers({201: "Checklist"}, 400, 401, 403, 409, 422))
+             responses=docs.answers({201: "Checklist"}, *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
 async def new_checklist_version(request: Request, admin: Admin, storage: StorageDep) -> JSONResponse:
     """A new checklist version (above the latest); reports keep the version they were filled
     with, devices get the new one at the next sync."""
@@ -167,7 +168,7 @@ async def new_checklist_version(request: Request, admin: Admin, storage: Storage
 
 @router.get("/audit", responses=docs.answers({200: {"type": "object"}}, 401, 403, 422))
 def audit_log(_: Admin, storage: StorageDep,
-              cursor: Annotated[int | None, Query(ge=1)] = None,
+              cursor: Annotated[int | None, Query(ge=1, le=AUDIT_ID_MAX)] = None,
               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
     """The audit log, newest first (append-only: the database refuses updates and deletes)."""
     items = storage.audit_log(before_id=cursor, limit=limit)

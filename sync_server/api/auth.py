@@ -34,7 +34,8 @@ def _throttle(storage, settings, keys: list[str], now: float) -> None:
 
 
 @router.post("/login", openapi_extra={**docs.body("LoginRequest"), "security": []},
-             responses=docs.answers({200: "LoginResponse"}, 400, 401, 422, 429))
+             responses=docs.answers({200: "LoginResponse"}, 400, 401, 413, 422, 429,
+                                    docs.STORAGE_FULL))
 async def login(request: Request, storage: StorageDep, settings: SettingsDep) -> dict:
     req = wire.decode(wire.LoginRequest, wire.parse_json(await request.body()))
     now = time.time()
@@ -63,7 +64,7 @@ async def login(request: Request, storage: StorageDep, settings: SettingsDep) ->
         token, wire.format_timestamp(datetime.fromtimestamp(expires, timezone.utc)), info))
 
 
-@router.post("/logout", status_code=204, responses=docs.answers({}, 401))
+@router.post("/logout", status_code=204, responses=docs.answers({}, 401, docs.STORAGE_FULL))
 def logout(request: Request, storage: StorageDep, user: UserDep) -> None:
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     storage.revoke_token(token_digest(token), actor=user.username)

@@ -46,12 +46,39 @@ def answers(ok: dict[int, str | dict], *errors: int) -> dict[int | str, dict[str
     return out
 
 
+# What every endpoint that reads a JSON body may answer besides its own codes: malformed JSON,
+# a body over its limit, another media type, a value the wire model refuses. 507: a write found
+# the disk full.
+JSON_BODY = (400, 413, 415, 422)
+STORAGE_FULL = 507
+
+
+def declared(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """Keyword arguments for ``Path``/``Query``: a rule the endpoint checks itself (answering
+    400 invalid_id or invalid_cursor, as clients expect), declared in the document only --
+    FastAPI would refuse with 422 a rule it enforced."""
+    return {"json_schema_extra": schema, "description": description}
+
+
+def _validation_errors_are_errors(schema: dict[str, Any]) -> None:
+    """FastAPI documents its own 422 body on every operation with parameters; ours is the one
+    error shape (``errors.py`` turns FastAPI's validation errors into it)."""
+    for ops in schema.get("paths", {}).values():
+        for op in ops.values():
+            r = op.get("responses", {}).get("422")
+            if r and "HTTPValidationError" in str(r):
+                op["responses"]["422"] = answers({}, 422)[422]
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+
+
 def install_openapi(app: FastAPI) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description,
                              routes=app.routes)
+        _validation_errors_are_errors(schema)
         comps = schema.setdefault("components", {}).setdefault("schemas", {})
         comps.update(wire.schema_components(WIRE_TYPES))
         comps["Error"] = wire.ERROR_SCHEMA

@@ -1,12 +1,13 @@
-"""PUT /api/v1/photos/{sha256}: content-addressed photo upload."""
+"""PUT and GET /api/v1/photos/{sha256}: content-addressed photos."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from typing import Annotated
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -14,7 +15,7 @@ import patrol_wire as wire
 from patrol_wire import ErrorCode, ItemStatus
 from patrol_wire.fields import SHA256_RE
 
-from ..image_check import NotAnImage, check_image
+from ..image_check import MEDIA_TYPES, NotAnImage, checked
 from . import docs
 from ..access import can_see
 from .deps import PhotoFilesDep, Reader, StorageDep, Submitter
@@ -23,34 +24,47 @@ from .errors import ApiError
 router = APIRouter(prefix=f"{wire.API_PREFIX}/photos", tags=["photos"])
 
 _MEDIA = {"image/jpeg", "image/png", "image/webp", "application/octet-stream"}
+Sha256 = Annotated[str, Path(**docs.declared({"pattern": SHA256_RE}, "64 lowercase hex digits"))]
 
 
 @router.put("/{sha256}", openapi_extra=docs.binary_body("image/jpeg"),
             responses=docs.answers({200: "PhotoResult", 201: "PhotoResult"},
-                                   400, 401, 413, 415, 422))
-async def put_photo(sha256: str, request: Request, user: Submitter, storage: StorageDep,
+                                   400, 401, 403, 413, 415, 422, docs.STORAGE_FULL))
+async def put_photo(sha256: Sha256, request: Request, user: Submitter, storage: StorageDep,
                     files: PhotoFilesDep) -> JSONResponse:
     """Store a photo named by the sha256 of its bytes. The bytes must hash to the name, decode
-    as a sane image and belong to one of the uploader's reports. 201 new, 200 already stored."""
+    as a sane image and belong to one of the uploader's reports. 201 new, 200 already stored.
+
+    The body streams to a temporary file as it arrives (hashed on the way), so 32 uploads of
+    10 MB hold 32 small buffers, not 320 MB; the file gets its name once it proved good."""
     if not re.fullmatch(SHA256_RE, sha256):
         raise ApiError(400, ErrorCode.INVALID_ID, "the photo name must be 64 lowercase hex digits")
     ctype = request.headers.get("content-type", "application/octet-stream").split(";")[0].strip().lower()
     if ctype not in _MEDIA:
         raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send the image bytes as image/jpeg")
-    data = await request.body()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ApiError(422, ErrorCode.PHOTO_HASH_MISMATCH, "the bytes do not hash to the name")
-    if not storage.photo_referenced_by(sha256, user.id):
-        raise ApiError(422, ErrorCode.PHOTO_NOT_REFERENCED,
-                       "upload the report that lists this photo first")
-    if storage.photo_exists(sha256) and files.exists(sha256):
-        return JSONResponse(wire.encode(wire.PhotoResult(sha256, ItemStatus.IDENTICAL)), 200)
+    fh, tmp = files.temp_file()
     try:
-        info = await run_in_threadpool(check_image, data)
-    except NotAnImage as exc:
-        raise ApiError(422, ErrorCode.PHOTO_NOT_AN_IMAGE, f"not a usable image: {exc}") from None
-    await run_in_threadpool(files.write, sha256, data)  # file first: a row always has its file
-    created = storage.add_photo(sha256=sha256, size=len(data), width=info.width,
+        digest, size = hashlib.sha256(), 0
+        with fh:
+            async for chunk in request.stream():
+                digest.update(chunk)
+                fh.write(chunk)
+                size += len(chunk)
+        if digest.hexdigest() != sha256:
+            raise ApiError(422, ErrorCode.PHOTO_HASH_MISMATCH, "the bytes do not hash to the name")
+        if not storage.photo_referenced_by(sha256, user.id):
+            raise ApiError(422, ErrorCode.PHOTO_NOT_REFERENCED,
+                           "upload the report that lists this photo first")
+        if storage.photo_format(sha256) is not None and files.exists(sha256):
+            return JSONResponse(wire.encode(wire.PhotoResult(sha256, ItemStatus.IDENTICAL)), 200)
+        try:
+            info = await checked(tmp)
+        except NotAnImage as exc:
+            raise ApiError(422, ErrorCode.PHOTO_NOT_AN_IMAGE, f"not a usable image: {exc}") from None
+        await run_in_threadpool(files.adopt, sha256, tmp)  # file first: a row always has its file
+    finally:
+        tmp.unlink(missing_ok=True)
+    created = storage.add_photo(sha256=sha256, size=size, width=info.width,
                                 height=info.height, fmt=info.format, uploaded_by=user.id,
                                 received_at=wire.format_timestamp(datetime.now(timezone.utc)),
                                 actor=user.username)
@@ -58,16 +72,18 @@ async def put_photo(sha256: str, request: Request, user: Submitter, storage: Sto
     return JSONResponse(wire.encode(wire.PhotoResult(sha256, status)), 201 if created else 200)
 
 
-@router.get("/{sha256}", responses={200: {"description": "the JPEG",
-                                          "content": {"image/jpeg": {}}},
+@router.get("/{sha256}", responses={200: {"description": "the photo as stored",
+                                          "content": {m: {} for m in sorted(set(MEDIA_TYPES.values()))}},
                                     **docs.answers({}, 400, 401, 403, 404)})
-def get_photo(sha256: str, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> FileResponse:
-    """A photo, to whoever may see one of the reports that list it (agency rule included)."""
+def get_photo(sha256: Sha256, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> FileResponse:
+    """A photo, to whoever may see one of the reports that list it (agency rule and an
+    officer's team scope included); served as the format it was stored in."""
     if not re.fullmatch(SHA256_RE, sha256):
         raise ApiError(400, ErrorCode.INVALID_ID, "the photo name must be 64 lowercase hex digits")
     teams = storage.team_ids_of(user.id)
-    if not any(can_see(user, ref, teams) for ref in storage.photo_report_refs(sha256)) \
-            or not files.exists(sha256):
+    fmt = storage.photo_format(sha256)
+    if fmt is None or not files.exists(sha256) \
+            or not any(can_see(user, ref, teams) for ref in storage.photo_report_refs(sha256)):
         raise ApiError(404, ErrorCode.NOT_FOUND, "no such photo")
-    return FileResponse(files.path(sha256), media_type="image/jpeg",
+    return FileResponse(files.path(sha256), media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),
                         headers={"Cache-Control": "private, max-age=86400, immutable"})

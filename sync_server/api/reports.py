@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +16,7 @@ import patrol_wire as wire
 from patrol_wire import ErrorCode, ItemStatus
 from patrol_wire.fields import UUID_RE
 
-from ..ingest import ItemError
+from ..ingest import AUTHOR_CHECK_FIELD, ItemError
 from ..storage import ReportFilter
 from . import docs
 from ..access import Perm, allowed, can_see
@@ -26,6 +26,9 @@ from .errors import ApiError
 router = APIRouter(prefix=f"{wire.API_PREFIX}/reports", tags=["reports"])
 
 _STATUS = {ItemStatus.CREATED: 201, ItemStatus.IDENTICAL: 200}
+
+ReportId = Annotated[str, Path(**docs.declared({"pattern": UUID_RE}, "a lowercase UUID"))]
+TS_SCHEMA = {"format": "date-time"}  # ISO 8601 with an offset, checked by utc_param (422)
 
 
 async def _body(request: Request) -> bytes:
@@ -41,8 +44,8 @@ async def _json(request: Request) -> object:
 
 @router.put("/{report_id}", openapi_extra=docs.body("Report"),
             responses=docs.answers({200: "ReportResult", 201: "ReportResult"},
-                                   400, 401, 409, 413, 415, 422))
-async def put_report(report_id: str, request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
+                                   *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
+async def put_report(report_id: ReportId, request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
     """Store a report. 201 new, 200 identical replay, 409 same id with other content."""
     if not re.fullmatch(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
@@ -59,8 +62,8 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
     (res,) = await run_in_threadpool(ingestor.store, [report], [prepared], author=user, now=now)
     status = ItemStatus(res["status"])
     if status is ItemStatus.INVALID:
-        raise ApiError(422, ErrorCode(res["error"]["code"]), res["error"]["message"],
-                       {"field": "amends"})
+        code = ErrorCode(res["error"]["code"])
+        raise ApiError(422, code, res["error"]["message"], {"field": AUTHOR_CHECK_FIELD[code]})
     if status is ItemStatus.CONFLICT:
         raise ApiError(409, ErrorCode.REPORT_CONFLICT,
                        "a different report with this id already exists", {"id": report_id})
@@ -68,7 +71,8 @@ async def put_report(report_id: str, request: Request, user: Submitter, ingestor
 
 
 @router.post("/batch", openapi_extra=docs.body("BatchRequest"),
-             responses=docs.answers({200: "BatchResponse"}, 400, 401, 413, 415, 422))
+             responses=docs.answers({200: "BatchResponse"}, *docs.JSON_BODY, 401, 403,
+                                    docs.STORAGE_FULL))
 async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
     """Up to MAX_BATCH reports; one result per item with the PUT semantics (round trips are
     what slow mobile links pay for)."""
@@ -77,7 +81,7 @@ async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep) -
     return JSONResponse({"results": results})
 
 
-@router.get("", responses=docs.answers({200: {"type": "object"}}, 401, 403, 422))
+@router.get("", responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 422))
 def list_reports(
     user: Reader,
     storage: StorageDep,
@@ -89,9 +93,10 @@ def list_reports(
     severity: wire.Severity | None = None,
     state: Annotated[wire.ReviewState | None, Query(description="review state")] = None,
     amendments: Annotated[bool, Query(description="include amendments")] = False,
-    since: Annotated[str | None, Query(description="observed_at >= since (ISO 8601)")] = None,
-    until: Annotated[str | None, Query(description="observed_at < until (ISO 8601)")] = None,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    since: Annotated[str | None, Query(**docs.declared(TS_SCHEMA, "observed_at >= since (ISO 8601)"))] = None,
+    until: Annotated[str | None, Query(**docs.declared(TS_SCHEMA, "observed_at < until (ISO 8601)"))] = None,
+    cursor: Annotated[str | None, Query(**docs.declared(
+        {"pattern": UUID_RE}, "next_cursor of the previous page (else 400 invalid_cursor)"))] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict:
     """Reports newest first: the review queue with its filters. Shift leads and supervisors see
@@ -117,8 +122,11 @@ def utc_param(name: str, value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        return wire.format_timestamp(wire.parse_timestamp(value))
-    except ValueError:
+        moment = wire.parse_timestamp(value).astimezone(timezone.utc)
+        if moment.year < 1000:  # no patrol was then, and four-digit years keep times sortable
+            raise ValueError(value)
+        return wire.format_timestamp(moment)
+    except (ValueError, OverflowError):
         raise ApiError(422, ErrorCode.INVALID_VALUE, f"{name} must be an ISO 8601 timestamp",
                        {"field": name}) from None
 
@@ -135,7 +143,7 @@ def _visible_ref(storage, user, report_id: str):
 
 
 @router.get("/{report_id}", responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 404))
-def report_detail(report_id: str, user: Reader, storage: StorageDep) -> dict:
+def report_detail(report_id: ReportId, user: Reader, storage: StorageDep) -> dict:
     """One report with its place, both presence verdicts, review state, the questions asked,
     the author's amendments and the audit trail."""
     _visible_ref(storage, user, report_id)
@@ -150,8 +158,9 @@ def report_detail(report_id: str, user: Reader, storage: StorageDep) -> dict:
 
 
 @router.post("/{report_id}/review", openapi_extra=docs.body("ReviewRequest"),
-             responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 404, 409, 422))
-async def review_report(report_id: str, request: Request, user: Reviewer,
+             responses=docs.answers({200: {"type": "object"}}, *docs.JSON_BODY, 401, 403, 404,
+                                    409, docs.STORAGE_FULL))
+async def review_report(report_id: ReportId, request: Request, user: Reviewer,
                         storage: StorageDep) -> dict:
     """A review step: start, approve, ask (a question the author receives at the next sync)
     or reject (with a reason). 409 when the report is not in a state that allows the step."""

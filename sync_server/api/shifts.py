@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 import patrol_wire as wire
@@ -21,6 +21,10 @@ from .errors import ApiError
 from .reports import _json, utc_param
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["shifts"])
+
+Slug = Annotated[str, Path(**docs.declared({"pattern": SLUG_RE},
+                                           "1-64 letters, digits, '_', '-' or '.'"))]
+At = Annotated[str | None, Query(**docs.declared({"format": "date-time"}, "default: now"))]
 
 
 def _slug(name: str, value: str) -> None:
@@ -45,8 +49,8 @@ def list_teams(_: Planner, storage: StorageDep) -> list[dict]:
 
 
 @router.put("/teams/{team_id}", openapi_extra=docs.body("TeamRequest"),
-            responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 422))
-async def put_team(team_id: str, request: Request, user: Planner, storage: StorageDep) -> dict:
+            responses=docs.answers({200: {"type": "object"}}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
+async def put_team(team_id: Slug, request: Request, user: Planner, storage: StorageDep) -> dict:
     """Create or change a team. A team without both police and KOD is allowed but flagged
     (``mixed: false``). Members see the change at their next sync."""
     _slug("team_id", team_id)
@@ -68,8 +72,8 @@ def list_routes(_: Planner, storage: StorageDep) -> list[dict]:
 
 
 @router.put("/routes/{route_id}", openapi_extra=docs.body("RouteTemplate"),
-            responses=docs.answers({200: "RouteTemplate"}, 400, 401, 403, 422))
-async def put_route(route_id: str, request: Request, user: Planner, storage: StorageDep) -> dict:
+            responses=docs.answers({200: "RouteTemplate"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
+async def put_route(route_id: Slug, request: Request, user: Planner, storage: StorageDep) -> dict:
     """Save a route template: ordered stops, each with a window in minutes after shift start."""
     _slug("route_id", route_id)
     data = await _json(request)
@@ -91,7 +95,7 @@ def _decode_assignment(body: str) -> wire.Assignment:
 
 
 @router.post("/assignments", status_code=201, openapi_extra=docs.body("AssignRequest"),
-             responses=docs.answers({201: "Assignment"}, 400, 401, 403, 422))
+             responses=docs.answers({201: "Assignment"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
 async def assign(request: Request, user: Planner, storage: StorageDep) -> JSONResponse:
     """Assign a route template to a team for one shift; the team's devices get it at the
     next sync."""
@@ -110,8 +114,8 @@ async def assign(request: Request, user: Planner, storage: StorageDep) -> JSONRe
 
 
 @router.post("/assignments/{assignment_id}/reassign", openapi_extra=docs.body("ReassignRequest"),
-             responses=docs.answers({200: "Assignment"}, 400, 401, 403, 404, 422))
-async def reassign(assignment_id: str, request: Request, user: Planner, storage: StorageDep,
+             responses=docs.answers({200: "Assignment"}, *docs.JSON_BODY, 401, 403, 404, docs.STORAGE_FULL))
+async def reassign(assignment_id: Slug, request: Request, user: Planner, storage: StorageDep,
                    settings: SettingsDep) -> dict:
     """Mid-shift: the stops still open go to another team; the old team's devices see the old
     assignment ended at their next sync."""
@@ -138,8 +142,7 @@ async def reassign(assignment_id: str, request: Request, user: Planner, storage:
 
 
 @router.get("/assignments", responses=docs.answers({200: {"type": "array"}}, 401, 403, 422))
-def list_assignments(_: ProgressViewer, storage: StorageDep,
-                     at: Annotated[str | None, Query(description="default: now")] = None) -> list[dict]:
+def list_assignments(_: ProgressViewer, storage: StorageDep, at: At = None) -> list[dict]:
     """Active assignments of the shifts around ``at``."""
     now = wire.parse_timestamp(utc_param("at", at)) if at else datetime.now(timezone.utc)
     return [wire.encode(a) for a in planning.current_assignments(storage, now)]
@@ -147,7 +150,7 @@ def list_assignments(_: ProgressViewer, storage: StorageDep,
 
 @router.get("/progress", responses=docs.answers({200: {"type": "array"}}, 401, 403, 422))
 def progress(_: ProgressViewer, storage: StorageDep, settings: SettingsDep,
-             at: Annotated[str | None, Query(description="default: now")] = None) -> list[dict]:
+             at: At = None) -> list[dict]:
     """Per team on shift: stops done / open / missed (a stop is missed when its window ended
     more than the grace period ago without an on-site check), and its last report."""
     now = wire.parse_timestamp(utc_param("at", at)) if at else datetime.now(timezone.utc)

@@ -33,8 +33,10 @@ DEFAULT_DAYS = 7
 MAX_DAYS = 400
 
 
-Since = Annotated[str | None, Query(description="window start, ISO 8601 (default: until - 7 days)")]
-Until = Annotated[str | None, Query(description="window end, ISO 8601 (default: now)")]
+Since = Annotated[str | None, Query(**docs.declared(
+    {"format": "date-time"}, "window start, ISO 8601 (default: until - 7 days)"))]
+Until = Annotated[str | None, Query(**docs.declared(
+    {"format": "date-time"}, "window end, ISO 8601 (default: now)"))]
 District = Annotated[str | None, Query(max_length=64)]
 Category = Annotated[str | None, Query(max_length=8, description="place category, e.g. A")]
 
@@ -99,7 +101,8 @@ def _stream(chunks: Iterator[str], media: str, filename: str) -> StreamingRespon
 
 @router.get("/export/reports.geojson",
             responses={200: {"description": "RFC 7946 FeatureCollection",
-                             "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
+                             "content": {"application/geo+json": {}}},
+                       **docs.answers({}, 401, 403, 422, docs.STORAGE_FULL)})
 def export_reports_geojson(sl: SliceDep, storage: StorageDep) -> StreamingResponse:
     """Reports as GeoJSON points at the device's fix ([lon, lat], WGS84); a report without a
     fix has a null geometry. No author names or notes: this is for maps, not casework."""
@@ -131,9 +134,18 @@ def export_reports_geojson(sl: SliceDep, storage: StorageDep) -> StreamingRespon
     return _stream(chunks(), "application/geo+json", "reports.geojson")
 
 
+def outer_ring(points: list[list[float]]) -> list[list[float]]:
+    """A place's polygon as an RFC 7946 outer ring: closed, and counter-clockwise (the
+    right-hand rule, section 3.1.6), whichever way it was drawn or imported."""
+    ring = points if points[0] == points[-1] else [*points, points[0]]
+    twice_area = sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:]))
+    return ring if twice_area >= 0 else ring[::-1]
+
+
 @router.get("/export/places.geojson",
             responses={200: {"description": "RFC 7946 FeatureCollection",
-                             "content": {"application/geo+json": {}}}, **docs.answers({}, 401, 403, 422)})
+                             "content": {"application/geo+json": {}}},
+                       **docs.answers({}, 401, 403, 422, docs.STORAGE_FULL)})
 def export_places_geojson(sl: SliceDep, storage: StorageDep, places: PlacesDep) -> StreamingResponse:
     """Every place (polygon or point) with its checks, findings and hotspot score in the window."""
     sl.audit(storage, "export.places_geojson", "places.geojson")
@@ -149,9 +161,7 @@ def export_places_geojson(sl: SliceDep, storage: StorageDep, places: PlacesDep) 
             if not situation.place_matches(p, sl.filter):
                 continue
             sc = by_id.get(pid)
-            ring = p.polygon
-            if ring and ring[0] != ring[-1]:
-                ring = [*ring, ring[0]]
+            ring = outer_ring(p.polygon) if p.polygon else None
             geometry = ({"type": "Polygon", "coordinates": [ring]} if ring
                         else {"type": "Point", "coordinates": [p.lon, p.lat]})
             props = {"name": p.name, "type": p.type.value, "district_id": p.district_id,
@@ -169,15 +179,30 @@ def export_places_geojson(sl: SliceDep, storage: StorageDep, places: PlacesDep) 
     return _stream(chunks(), "application/geo+json", "places.geojson")
 
 
+# Characters that make a spreadsheet read a cell as a formula (also after leading whitespace,
+# which spreadsheet programs skip), and their full-width forms that some of them accept too.
+_FORMULA_START = tuple("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+
+
+def neutralise(cell: str) -> str:
+    """A text cell a spreadsheet shows as text: one that would start a formula gets a leading
+    apostrophe (OWASP's advice for CSV injection). Numbers the export writes itself never
+    pass through here, so a negative coordinate stays a number."""
+    risky = cell.startswith(_FORMULA_START) or cell.lstrip().startswith(_FORMULA_START)
+    return "'" + cell if risky else cell
+
+
 CSV_COLUMNS = ["id", "observed_at", "observed_local", "place_id", "place_name", "district_id",
                "author", "agency", "severity", "findings", "measures", "note", "lat", "lon",
                "accuracy_m", "device_verdict", "server_verdict", "server_distance_m",
                "review_state", "visibility"]
+NUMBER_COLUMNS = {"lat", "lon", "accuracy_m", "server_distance_m"}  # written by num(), not neutralised
+_TEXT_COLUMN = [c not in NUMBER_COLUMNS for c in CSV_COLUMNS]
 
 
 @router.get("/export/reports.csv",
             responses={200: {"description": "CSV, UTF-8", "content": {"text/csv": {}}},
-                       **docs.answers({}, 401, 403, 422)})
+                       **docs.answers({}, 401, 403, 422, docs.STORAGE_FULL)})
 def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
                        dialect: Annotated[Literal["comma", "semicolon"], Query(
                            description="'semicolon': ';' separator, decimal comma and a BOM, as "
@@ -206,12 +231,13 @@ def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
             r = json.loads(body)
             fix = r.get("fix") or {}
             local = wire.parse_timestamp(r["observed_at"]).astimezone(zone)
-            writer.writerow([
+            row = [
                 r["id"], r["observed_at"], local.strftime("%d.%m.%Y %H:%M" if german else "%Y-%m-%d %H:%M"),
                 r["place_id"] or "", place_name or "", district or "", author, ag, r["severity"],
                 " | ".join(r["findings"]), " | ".join(r["measures"]), r["note"],
                 num(fix.get("lat")), num(fix.get("lon")), num(fix.get("accuracy_m")),
-                r["presence"]["verdict"], verdict, num(dist), state, r["visibility"]])
+                r["presence"]["verdict"], verdict, num(dist), state, r["visibility"]]
+            writer.writerow([neutralise(v) if text else v for v, text in zip(row, _TEXT_COLUMN)])
             n += 1
             if n % 500 == 0:
                 yield out.getvalue()

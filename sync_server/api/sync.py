@@ -30,9 +30,11 @@ def _parse_cursor(cursor: str | None) -> int:
     return int(m.group(1))
 
 
-@router.get("/sync", responses=docs.answers({200: "SyncPage"}, 400, 401))
+@router.get("/sync", responses=docs.answers({200: "SyncPage"}, 400, 401, 422))
 def pull(user: Syncer, storage: StorageDep,
-         cursor: Annotated[str | None, Query(description="next_cursor of the previous pull")] = None,
+         cursor: Annotated[str | None, Query(**docs.declared(
+             {"pattern": r"^(c1\.[0-9]{1,18})?$"},
+             "next_cursor of the previous pull (else 400 invalid_cursor)"))] = None,
          limit: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE) -> dict:
     """Districts, places, checklists, my teams, my assignments and the questions about my
     reports changed since ``cursor``. A team I was removed from comes once more, without me."""

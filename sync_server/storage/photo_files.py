@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 
 class PhotoFiles:
@@ -23,18 +24,28 @@ class PhotoFiles:
         return self.path(sha256).is_file()
 
     def write(self, sha256: str, data: bytes) -> None:
+        fh, tmp = self.temp_file()
+        try:
+            with fh:
+                fh.write(data)
+            self.adopt(sha256, tmp)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def temp_file(self) -> tuple[BinaryIO, Path]:
+        """A new temporary file beside the photos (same file system, so ``adopt`` is a rename):
+        an upload streams into it and is only named once it is known good."""
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        return os.fdopen(fd, "wb"), Path(tmp)
+
+    def adopt(self, sha256: str, tmp: Path) -> None:
+        """Give a complete temporary file its name: fsynced, then renamed into place."""
         target = self.path(sha256)
         target.parent.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
 
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()

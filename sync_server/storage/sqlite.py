@@ -265,6 +265,15 @@ def m006_login_failures(db: Database) -> None:
     """)
 
 
+@migrations()
+def m008_team_membership(db: Database) -> None:
+    """When a membership ended (NULL while it lasts): a member removed mid-shift may still
+    deliver the reports of the time they were in the team, and no later ones. Removals before
+    this migration were not timed; they count as ending now."""
+    db.execute("ALTER TABLE team_members ADD COLUMN until TEXT")
+    db.execute("UPDATE team_members SET until = ? WHERE active = 0", [_now()])
+
+
 def _upsert(table: str, keys: tuple[str, ...]) -> str:
     """Add figures to a derived table: new keys inserted, existing ones summed."""
     k = ", ".join(keys)
@@ -500,18 +509,12 @@ class SqliteStorage:
                    {"role": role.value, "agency": agency.value})
             return User(cur.lastrowid, username, display_name, role, agency)
 
-    def set_disabled(self, username: str, disabled: bool, *, actor: str = "cli") -> bool:
-        with self._tx() as c:
-            done = c.execute("UPDATE users SET disabled = ? WHERE username = ?",
-                             [int(disabled), username]).rowcount == 1
-            if done:
-                _audit(c, actor, "user.disable" if disabled else "user.enable", "user", username)
-            return done
-
     def update_user(self, username: str, *, actor: str, display_name: str | None = None,
                     role: Role | None = None, agency: Agency | None = None,
                     disabled: bool | None = None) -> User | None:
-        """Change the given fields; a role or agency change ends the user's sessions."""
+        """Change the given fields. Disabling, or a role or agency change, ends the user's
+        sessions for good (revoked in the same transaction): re-enabling the user later must
+        not bring a lost phone's token back to life."""
         changes = {k: v for k, v in (("display_name", display_name),
                                      ("role", role and role.value),
                                      ("agency", agency and agency.value),
@@ -524,8 +527,9 @@ class SqliteStorage:
             if changes:
                 c.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in changes)}"
                           " WHERE id = ?", [*changes.values(), row[0]])
-                if {"role", "agency"} & changes.keys():
-                    c.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ?", [row[0]])
+                if {"role", "agency"} & changes.keys() or disabled:
+                    c.execute("UPDATE tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0",
+                              [row[0]])
                 _audit(c, actor, "user.update", "user", username, changes)
             return _user(c.execute(
                 "SELECT id, username, display_name, role, agency, disabled FROM users WHERE id = ?",
@@ -604,6 +608,18 @@ class SqliteStorage:
             [user_id])
         return [r[0] for r in rows]
 
+    def memberships(self, user_id: int, team_ids: Iterable[str]) -> dict[str, str | None]:
+        """For each of ``team_ids`` that exists: when the user's membership ended ('' if they
+        were never a member, None while they are one). One query for a whole batch."""
+        ids = sorted(set(team_ids))
+        if not ids:
+            return {}
+        rows = self._read().execute(
+            "SELECT t.id, CASE WHEN m.user_id IS NULL THEN '' ELSE m.until END FROM teams t"
+            " LEFT JOIN team_members m ON m.team_id = t.id AND m.user_id = ?"
+            f" WHERE t.id IN ({','.join('?' * len(ids))})", [user_id, *ids])
+        return dict(rows.fetchall())
+
     # ------------------------------------------------------------ reference data
 
     def upsert_district(self, district_id: str, body: str, *, actor: str = "cli") -> None:
@@ -663,9 +679,11 @@ class SqliteStorage:
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO teams (id, name, shift_date, seq) VALUES (?, ?, ?, ?)",
                       [team_id, name, shift_date, self._bump(c)])
+            c.execute("UPDATE team_members SET until = ? WHERE team_id = ? AND active = 1",
+                      [_now(), team_id])
             c.execute("UPDATE team_members SET active = 0 WHERE team_id = ?", [team_id])
             c.executemany("INSERT INTO team_members (team_id, user_id, active) VALUES (?, ?, 1)"
-                          " ON CONFLICT (team_id, user_id) DO UPDATE SET active = 1",
+                          " ON CONFLICT (team_id, user_id) DO UPDATE SET active = 1, until = NULL",
                           [(team_id, uid) for uid in member_ids])
             # a new member must receive the team's assignments at their next pull
             c.execute("UPDATE assignments SET seq = ? WHERE team_id = ?", [self._bump(c), team_id])
@@ -991,8 +1009,10 @@ class SqliteStorage:
             " WHERE rp.sha256 = ?", [sha256])
         return [ReportRef(*row) for row in rows]
 
-    def photo_exists(self, sha256: str) -> bool:
-        return self._read().execute("SELECT 1 FROM photos WHERE sha256 = ?", [sha256]).fetchone() is not None
+    def photo_format(self, sha256: str) -> str | None:
+        """The stored photo's format (JPEG, PNG, WEBP, MPO: what it is served as), None if absent."""
+        row = self._read().execute("SELECT format FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        return None if row is None else row[0]
 
     def photo_referenced_by(self, sha256: str, author_id: int) -> bool:
         return self._read().execute(

@@ -158,3 +158,49 @@ def test_review_respects_the_agency_rule(world):
     r = c.post(f"/api/v1/reports/{ids['secret_id']}/review", json={"action": "start"},
                headers=auth(tok[(S, "kod")]))
     assert r.status_code == 404  # a KOD supervisor cannot even learn it exists
+
+
+def _answer_state(c, tok, rid):
+    return c.get(f"/api/v1/reports/{rid}", headers=auth(tok[(S, "police")])).json()
+
+
+def test_a_team_mate_of_another_agency_cannot_amend_an_agency_only_report(world):
+    """The KOD team mate gets 404 for the police-only report, so he may not answer its question
+    either: the amendment is refused exactly as one of a report that does not exist, and the
+    report stays where review put it."""
+    c, tok, ids = world
+    police_sup = auth(tok[(S, "police")])
+    rid = ids["secret_id"]
+    state = _answer_state(c, tok, rid)["review_state"]
+    if state == "submitted":
+        assert c.post(f"/api/v1/reports/{rid}/review", json={"action": "start"},
+                      headers=police_sup).status_code == 200
+    assert c.post(f"/api/v1/reports/{rid}/review", json={"action": "ask", "text": "Wer war da?"},
+                  headers=police_sup).json()["review_state"] == "needs_info"
+    kod = auth(tok[(O, "kod")])
+    into_secret = make_report(team_id="t1", amends=rid)
+    into_nothing = make_report(team_id="t1", amends=make_report()["id"])
+    put_secret = c.put(f"/api/v1/reports/{into_secret['id']}", json=into_secret, headers=kod)
+    put_nothing = c.put(f"/api/v1/reports/{into_nothing['id']}", json=into_nothing, headers=kod)
+    assert put_secret.status_code == put_nothing.status_code == 422
+    assert put_secret.json() == put_nothing.json()
+    assert put_secret.json()["error"]["code"] == "unknown_report"
+    batch = c.post("/api/v1/reports/batch", json={"reports": [into_secret, into_nothing]},
+                   headers=kod).json()["results"]
+    assert [r["status"] for r in batch] == ["invalid", "invalid"]
+    assert batch[0]["error"] == batch[1]["error"]
+    detail = _answer_state(c, tok, rid)
+    assert detail["review_state"] == "needs_info"
+    assert detail["amendments"] == [] and detail["queries"][0]["answered_at"] is None
+    # the police team mate (same agency) may answer it, and that sends it back to review
+    answer = make_report(team_id="t1", amends=rid)
+    assert c.put(f"/api/v1/reports/{answer['id']}", json=answer,
+                 headers=auth(tok[(O, "police")])).status_code == 201
+    assert _answer_state(c, tok, rid)["review_state"] == "in_review"
+
+
+def test_a_team_mate_of_another_agency_may_amend_a_cooperation_report(world):
+    c, tok, ids = world
+    answer = make_report(team_id="t1", amends=ids["coop_id"])
+    assert c.put(f"/api/v1/reports/{answer['id']}", json=answer,
+                 headers=auth(tok[(O, "kod")])).status_code == 201

@@ -46,7 +46,7 @@ def test_every_other_endpoint_needs_a_token(client):
 
 
 def test_disabled_user_token_stops_at_once(client):
-    client.app_storage.set_disabled("officer", True)
+    client.app_storage.update_user("officer", actor="test", disabled=True)
     assert_error(client.get("/api/v1/sync", headers=auth(client.token)), 401, "auth_required")
 
 
