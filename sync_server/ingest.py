@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import patrol_wire as wire
 from patrol_rules import presence
@@ -17,6 +17,9 @@ from .access import can_amend
 from .config import Settings
 from .places import PlaceBook
 from .storage import NewReport, Storage, User
+
+
+CLOCK_TOLERANCE = timedelta(seconds=60)  # a device clock this close is taken as it reads
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,14 @@ class Ingestor:
         self.settings = settings
         self.rules = presence.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
 
-    def prepare(self, item: object, *, now: datetime, canonical: str | None = None
-                ) -> NewReport | ItemError:
+    def prepare(self, item: object, *, now: datetime, canonical: str | None = None,
+                skew: timedelta | None = None) -> NewReport | ItemError:
         """Validate one report; an ItemError says why it cannot be stored.
 
         ``canonical``: the item's text when ``wire.canonical_batch`` recognised it as a valid
         report in canonical spelling; then the item is already normalized and the text is what
-        ``canonical_json`` would write, so neither is done again."""
+        ``canonical_json`` would write, so neither is done again. ``skew``: the device clock
+        minus the server clock when the request arrived (``X-Device-Time``), None if unsaid."""
         if canonical is None:
             try:
                 data = wire.normalize(wire.Report, item)
@@ -47,16 +51,13 @@ class Ingestor:
                 return ItemError(err.code, err.message, err.path or None)
         else:
             data = item  # type: ignore[assignment]
-        horizon = now + self.settings.future_slack
         observed = _instant(data["observed_at"])  # normalize or the recogniser checked it
-        if observed > horizon:
-            return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
-                             "lies in the future; check the device clock", "observed_at")
+        counted = self.observed_time(observed, now=now, skew=skew)
         fix = data["fix"]
         fixed_at = None if fix is None else _instant(fix["fixed_at"])
-        if fixed_at is not None and fixed_at > horizon:
-            return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
-                             "lies in the future; check the device clock", "fix.fixed_at")
+        if fixed_at is not None and fixed_at > observed + CLOCK_TOLERANCE:
+            # a fix dated after the check: as unfit for proof as one that old before it
+            fixed_at = observed - (fixed_at - observed)
         place = None
         if data["place_id"] is not None:
             place = self.places.get(data["place_id"])
@@ -71,23 +72,45 @@ class Ingestor:
             canonical = wire.canonical_json(data).decode("utf-8")
         return NewReport(
             id=data["id"], content_hash=_sha256(canonical.encode("utf-8")), body=canonical,
-            place_id=data["place_id"], team_id=data["team_id"], observed_at=_utc(data["observed_at"], observed),
+            place_id=data["place_id"], team_id=data["team_id"],
+            observed_at=_utc(data["observed_at"], observed) if counted is observed
+            else wire.format_timestamp(counted),
             lat=None if fix is None else fix["lat"], lon=None if fix is None else fix["lon"],
             accuracy_m=None if fix is None else fix["accuracy_m"],
             device_verdict=data["presence"]["verdict"], server_verdict=verdict.verdict.value,
             server_distance_m=verdict.distance_m, severity=data["severity"],
             visibility=data["visibility"], photos=data["photos"], amends=data["amends"],
             findings_mask=_mask(data["findings"]), n_findings=len(data["findings"]),
-            n_measures=len(data["measures"]))
+            n_measures=len(data["measures"]),
+            clock_skew_s=None if skew is None else round(skew.total_seconds(), 3))
 
-    def ingest(self, items: list[object], *, author: User, canonical: list[str] | None = None
-               ) -> list[dict]:
+    def observed_time(self, claimed: datetime, *, now: datetime, skew: timedelta | None
+                      ) -> datetime:
+        """When the check happened, on the server's clock: what the ``observed_at`` column
+        holds and every figure, progress view and list counts by. Never a reason to refuse.
+
+        With the device's clock reading (``skew`` known): the claim minus the skew when the
+        skew exceeds ``CLOCK_TOLERANCE``, else the claim as it is. Without one (older
+        clients): the claim. Either way a time after the receipt (beyond the tolerance, or
+        ``future_slack`` without a reading) cannot be when the check happened -- the clock was
+        set back between save and send, or it is unknown how wrong it was -- and the receipt
+        time is stored instead, with the skew as known (or unknown): the reviewer sees the
+        claim, the receipt and the skew, nothing is estimated silently.
+        Returns ``claimed`` itself (the same object) when it is kept."""
+        if skew is None:
+            return now if claimed > now + self.settings.future_slack else claimed
+        moment = claimed - skew if abs(skew) > CLOCK_TOLERANCE else claimed
+        return now if moment > now + CLOCK_TOLERANCE else moment
+
+    def ingest(self, items: list[object], *, author: User, canonical: list[str] | None = None,
+               skew: timedelta | None = None) -> list[dict]:
         """One receipt per item, in order; valid items are stored in one transaction.
-        ``canonical``: the items' texts when ``wire.canonical_batch`` recognised them all."""
+        ``canonical``: the items' texts when ``wire.canonical_batch`` recognised them all;
+        ``skew``: see :meth:`prepare`."""
         now = datetime.now(timezone.utc)
         self.refresh_places()
         texts = canonical or [None] * len(items)
-        prepared = [self.prepare(item, now=now, canonical=text)
+        prepared = [self.prepare(item, now=now, canonical=text, skew=skew)
                     for item, text in zip(items, texts, strict=True)]
         return self.store(items, prepared, author=author, now=now)
 
