@@ -50,6 +50,7 @@ class ErrorCode(str, enum.Enum):
     # server
     INTERNAL_ERROR = "internal_error"
     UNAVAILABLE = "unavailable"
+    STORAGE_FULL = "storage_full"  # device: the server's disk or database is full (507, transient)
 
 
 def error_body(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> dict:

@@ -27,7 +27,7 @@ _MEDIA = {"image/jpeg", "image/png", "image/webp", "application/octet-stream"}
 
 @router.put("/{sha256}", openapi_extra=docs.binary_body("image/jpeg"),
             responses=docs.answers({200: "PhotoResult", 201: "PhotoResult"},
-                                   400, 401, 413, 415, 422))
+                                   400, 401, 413, 415, 422, 507))
 async def put_photo(sha256: str, request: Request, user: Submitter, storage: StorageDep,
                     files: PhotoFilesDep) -> JSONResponse:
     """Store a photo named by the sha256 of its bytes. The bytes must hash to the name, decode

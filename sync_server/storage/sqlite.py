@@ -477,8 +477,12 @@ class SqliteStorage:
             return self.s._write_conn
 
         def __exit__(self, exc_type, exc, tb) -> None:
+            conn = self.s._write_conn
             try:
-                self.s._write_conn.execute("ROLLBACK" if exc_type else "COMMIT")
+                if not exc_type:
+                    conn.execute("COMMIT")
+                elif conn.in_transaction:  # SQLITE_FULL, for one, has rolled it back already
+                    conn.execute("ROLLBACK")
             finally:
                 self.s._writers.release()
                 self.s._write_lock.release()
