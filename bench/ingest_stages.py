@@ -16,13 +16,14 @@ Run: .venv/bin/python bench/ingest_stages.py [--reports 100000]
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(os.environ.get("ROOT") or Path(__file__).resolve().parents[1])
@@ -53,6 +54,10 @@ class LockClock:
 
     def __getattr__(self, name):
         return getattr(self.conn, name)
+
+
+SKEW = timedelta(seconds=0.4)  # a phone clock within the tolerance: the common case
+TAKES_SKEW = "skew" in inspect.signature(Ingestor.prepare).parameters  # older trees: no clock
 
 
 def recognise(raw: bytes):
@@ -100,8 +105,10 @@ def main() -> None:
             t1 = time.perf_counter()
             now = datetime.now(timezone.utc)
             ingestor.refresh_places()
-            prepared = [ingestor.prepare(item, now=now) for item in items] if texts is None else \
-                [ingestor.prepare(item, now=now, canonical=t) for item, t in zip(items, texts)]
+            extra = {"skew": SKEW} if TAKES_SKEW else {}  # what devices send (X-Device-Time)
+            prepared = [ingestor.prepare(item, now=now, **extra) for item in items] if texts is None \
+                else [ingestor.prepare(item, now=now, canonical=t, **extra)
+                      for item, t in zip(items, texts)]
             t2 = time.perf_counter()
             receipts = ingestor.store(items, prepared, author=author, now=now)
             t3 = time.perf_counter()

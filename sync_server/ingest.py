@@ -35,6 +35,7 @@ class Ingestor:
         self.places = places or PlaceBook(storage)
         self.settings = settings
         self.rules = presence.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
+        self._clock: tuple = (None, None, None, None, None)  # see clock_rule
 
     def prepare(self, item: object, *, now: datetime, canonical: str | None = None,
                 skew: timedelta | None = None) -> NewReport | ItemError:
@@ -52,7 +53,10 @@ class Ingestor:
         else:
             data = item  # type: ignore[assignment]
         observed = _instant(data["observed_at"])  # normalize or the recogniser checked it
-        counted = self.observed_time(observed, now=now, skew=skew)
+        _, _, shift, latest, skew_s = self.clock_rule(now, skew)
+        counted = observed if shift is None else observed - shift
+        if counted > latest:
+            counted = now
         fix = data["fix"]
         fixed_at = None if fix is None else _instant(fix["fixed_at"])
         if fixed_at is not None and fixed_at > observed + CLOCK_TOLERANCE:
@@ -82,11 +86,10 @@ class Ingestor:
             visibility=data["visibility"], photos=data["photos"], amends=data["amends"],
             findings_mask=_mask(data["findings"]), n_findings=len(data["findings"]),
             n_measures=len(data["measures"]),
-            clock_skew_s=None if skew is None else round(skew.total_seconds(), 3))
+            clock_skew_s=skew_s)
 
-    def observed_time(self, claimed: datetime, *, now: datetime, skew: timedelta | None
-                      ) -> datetime:
-        """When the check happened, on the server's clock: what the ``observed_at`` column
+    def clock_rule(self, now: datetime, skew: timedelta | None) -> tuple:
+        """When a check happened, on the server's clock -- what the ``observed_at`` column
         holds and every figure, progress view and list counts by. Never a reason to refuse.
 
         With the device's clock reading (``skew`` known): the claim minus the skew when the
@@ -96,11 +99,20 @@ class Ingestor:
         set back between save and send, or it is unknown how wrong it was -- and the receipt
         time is stored instead, with the skew as known (or unknown): the reviewer sees the
         claim, the receipt and the skew, nothing is estimated silently.
-        Returns ``claimed`` itself (the same object) when it is kept."""
+
+        Returns (now, skew, shift to subtract or None, latest believable time, skew in s):
+        the same for every report of a request, so worked out once per request (the tuple is
+        swapped whole: threads share the ingestor)."""
+        rule = self._clock
+        if rule[0] is now and rule[1] is skew:
+            return rule
         if skew is None:
-            return now if claimed > now + self.settings.future_slack else claimed
-        moment = claimed - skew if abs(skew) > CLOCK_TOLERANCE else claimed
-        return now if moment > now + CLOCK_TOLERANCE else moment
+            rule = (now, skew, None, now + self.settings.future_slack, None)
+        else:
+            rule = (now, skew, skew if abs(skew) > CLOCK_TOLERANCE else None,
+                    now + CLOCK_TOLERANCE, round(skew.total_seconds(), 3))
+        self._clock = rule
+        return rule
 
     def ingest(self, items: list[object], *, author: User, canonical: list[str] | None = None,
                skew: timedelta | None = None) -> list[dict]:
