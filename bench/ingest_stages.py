@@ -16,13 +16,14 @@ Run: .venv/bin/python bench/ingest_stages.py [--reports 100000]
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(os.environ.get("ROOT") or Path(__file__).resolve().parents[1])
@@ -55,6 +56,10 @@ class LockClock:
         return getattr(self.conn, name)
 
 
+SKEW = timedelta(seconds=0.4)  # a phone clock within the tolerance: the common case
+TAKES_SKEW = "skew" in inspect.signature(Ingestor.prepare).parameters  # older trees: no clock
+
+
 def parse(raw: bytes) -> tuple[list, list | None]:
     """The batch endpoint's first step, in whichever tree runs: (items, their canonical texts).
 
@@ -71,11 +76,12 @@ def parse(raw: bytes) -> tuple[list, list | None]:
 
 
 def check(ingestor, items, texts, now):
+    extra = {"skew": SKEW} if TAKES_SKEW else {}  # what devices send (X-Device-Time)
     if hasattr(wire, "decode_batch"):
-        return [ingestor.prepare(x.report, now=now, text=x.text) for x in items]
+        return [ingestor.prepare(x.report, now=now, text=x.text, **extra) for x in items]
     if texts is None:
-        return [ingestor.prepare(item, now=now) for item in items]
-    return [ingestor.prepare(item, now=now, canonical=t) for item, t in zip(items, texts)]
+        return [ingestor.prepare(item, now=now, **extra) for item in items]
+    return [ingestor.prepare(item, now=now, canonical=t, **extra) for item, t in zip(items, texts)]
 
 
 def main() -> None:

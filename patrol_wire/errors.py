@@ -53,6 +53,7 @@ class ErrorCode(str, enum.Enum):
     UNAVAILABLE = "unavailable"
     # authz
     NOT_TEAM_MEMBER = "not_team_member"
+    STORAGE_FULL = "storage_full"  # device: the server's disk or database is full (507, transient)
 
 
 def error_body(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> dict:

@@ -22,7 +22,8 @@ class Settings:
     data_dir: Path
     token_ttl: timedelta = timedelta(days=14)
     kdf: KdfParams = field(default_factory=KdfParams)
-    future_slack: timedelta = timedelta(minutes=10)  # device clocks drift; beyond this, refuse
+    future_slack: timedelta = timedelta(minutes=10)  # a claim this far ahead, from a device that
+    # sends no clock reading, is counted at its receipt instead (Ingestor.observed_time)
     max_batch_body: int = 8 * 1024 * 1024
     max_report_body: int = 256 * 1024
     max_small_body: int = 64 * 1024

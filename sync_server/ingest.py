@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import patrol_wire as wire
 from patrol_rules import presence
@@ -25,6 +25,9 @@ AUTHOR_CHECK_FIELD = {ErrorCode.UNKNOWN_TEAM: "team_id", ErrorCode.NOT_TEAM_MEMB
                       ErrorCode.UNKNOWN_REPORT: "amends"}
 
 
+CLOCK_TOLERANCE = timedelta(seconds=60)  # a device clock this close is taken as it reads
+
+
 @dataclass(frozen=True)
 class ItemError:
     code: ErrorCode
@@ -38,21 +41,24 @@ class Ingestor:
         self.places = places or PlaceBook(storage)
         self.settings = settings
         self.rules = presence.PresenceRules(settings.accuracy_gate_m, settings.max_fix_age)
+        self._clock: tuple = (None, None, None, None, None)  # see clock_rule
 
-    def prepare(self, report: wire.Report, *, now: datetime, text: bytes | None = None
-                ) -> NewReport | ItemError:
+    def prepare(self, report: wire.Report, *, now: datetime, text: bytes | None = None,
+                skew: timedelta | None = None) -> NewReport | ItemError:
         """Check one decoded report against what the server knows; an ItemError says why it
-        cannot be stored. ``text``: its canonical JSON when the decoder made it already."""
-        horizon = now + self.settings.future_slack
+        cannot be stored. ``text``: its canonical JSON when the decoder made it already.
+        ``skew``: the device clock minus the server clock when the request arrived
+        (``X-Device-Time``), None if unsaid."""
         observed = _instant(report.observed_at)  # decoding checked and normalised it
-        if observed > horizon:
-            return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
-                             "lies in the future; check the device clock", "observed_at")
+        _, _, shift, latest, skew_s = self.clock_rule(now, skew)
+        counted = observed if shift is None else observed - shift
+        if counted > latest:
+            counted = now
         fix = report.fix
         fixed_at = None if fix is None else _instant(fix.fixed_at)
-        if fixed_at is not None and fixed_at > horizon:
-            return ItemError(ErrorCode.TIMESTAMP_IN_FUTURE,
-                             "lies in the future; check the device clock", "fix.fixed_at")
+        if fixed_at is not None and fixed_at > observed + CLOCK_TOLERANCE:
+            # a fix dated after the check: as unfit for proof as one that old before it
+            fixed_at = observed - (fixed_at - observed)
         place = None
         if report.place_id is not None:
             place = self.places.get(report.place_id)
@@ -67,22 +73,51 @@ class Ingestor:
             text = wire.canonical_json(report)
         return NewReport(
             id=report.id, content_hash=_sha256(text), body=text.decode("utf-8"),
-            place_id=report.place_id, team_id=report.team_id, observed_at=report.observed_at,
+            place_id=report.place_id, team_id=report.team_id,
+            observed_at=report.observed_at if counted is observed else wire.format_timestamp(counted),
             lat=None if fix is None else fix.lat, lon=None if fix is None else fix.lon,
             accuracy_m=None if fix is None else fix.accuracy_m,
             device_verdict=report.presence.verdict.value, server_verdict=verdict.verdict.value,
             server_distance_m=verdict.distance_m, severity=report.severity.value,
             visibility=report.visibility.value, photos=list(report.photos), amends=report.amends,
             findings_mask=_mask(report.findings), n_findings=len(report.findings),
-            n_measures=len(report.measures))
+            n_measures=len(report.measures), clock_skew_s=skew_s)
 
-    def ingest(self, items: list[wire.Item | wire.Report], *, author: User) -> list[dict]:
+    def clock_rule(self, now: datetime, skew: timedelta | None) -> tuple:
+        """When a check happened, on the server's clock -- what the ``observed_at`` column
+        holds and every figure, progress view and list counts by. Never a reason to refuse.
+
+        With the device's clock reading (``skew`` known): the claim minus the skew when the
+        skew exceeds ``CLOCK_TOLERANCE``, else the claim as it is. Without one (older
+        clients): the claim. Either way a time after the receipt (beyond the tolerance, or
+        ``future_slack`` without a reading) cannot be when the check happened -- the clock was
+        set back between save and send, or it is unknown how wrong it was -- and the receipt
+        time is stored instead, with the skew as known (or unknown): the reviewer sees the
+        claim, the receipt and the skew, nothing is estimated silently.
+
+        Returns (now, skew, shift to subtract or None, latest believable time, skew in s):
+        the same for every report of a request, so worked out once per request (the tuple is
+        swapped whole: threads share the ingestor)."""
+        rule = self._clock
+        if rule[0] is now and rule[1] is skew:
+            return rule
+        if skew is None:
+            rule = (now, skew, None, now + self.settings.future_slack, None)
+        else:
+            rule = (now, skew, skew if abs(skew) > CLOCK_TOLERANCE else None,
+                    now + CLOCK_TOLERANCE, round(skew.total_seconds(), 3))
+        self._clock = rule
+        return rule
+
+    def ingest(self, items: list[wire.Item | wire.Report], *, author: User,
+               skew: timedelta | None = None) -> list[dict]:
         """One receipt per item, in order; valid items are stored in one transaction. Items
-        come from ``wire.decode_batch`` (a refused one keeps its error) or are reports."""
+        come from ``wire.decode_batch`` (a refused one keeps its error) or are reports.
+        ``skew``: see :meth:`prepare`."""
         now = datetime.now(timezone.utc)
         self.refresh_places()
-        prepared = [self.prepare(x, now=now) if isinstance(x, wire.Report) else
-                    self.prepare(x.report, now=now, text=x.text) if x.report is not None else
+        prepared = [self.prepare(x, now=now, skew=skew) if isinstance(x, wire.Report) else
+                    self.prepare(x.report, now=now, text=x.text, skew=skew) if x.report is not None else
                     ItemError(x.error.code, x.error.message, x.error.path or None)
                     for x in items]
         return self.store(items, prepared, author=author, now=now)

@@ -7,12 +7,18 @@
     └── Rejected         4xx with an error code: this request will never succeed as it is
 
 Retries are not done here: the outbox owns them (see sync.py).
+
+Clocks: every answer's ``Date`` header tells the server's time, passed to ``on_server_time``
+with the device's own reading (the device keeps the offset); report uploads carry the device's
+clock as ``X-Device-Time``, so the server can tell a wrong phone clock from a late report.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
 
 import httpx
 
@@ -44,10 +50,19 @@ class Rejected(ClientError):
 
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
+PROBE_TIMEOUT = httpx.Timeout(3.0)
+
+Clock = Callable[[], datetime]
+ServerTime = Callable[[datetime, datetime], None]  # (server's time, device's time) at one moment
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class SyncClient:
-    """Talks to one server. ``transport`` can be injected (tests, fault proxies)."""
+    """Talks to one server. ``transport`` can be injected (tests, fault proxies); ``clock`` is
+    the device's clock (tests shift it)."""
 
     def __init__(
         self,
@@ -56,9 +71,13 @@ class SyncClient:
         *,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
+        clock: Clock = utc_now,
+        on_server_time: ServerTime | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.clock = clock
+        self.on_server_time = on_server_time
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
@@ -77,7 +96,7 @@ class SyncClient:
 
     def put_report(self, report: wire.Report) -> wire.ReportResult:
         data = self._request("PUT", f"{API_PREFIX}/reports/{report.id}",
-                             content=wire.canonical_json(report))
+                             content=wire.canonical_json(report), device_time=True)
         return wire.decode(wire.ReportResult, data)
 
     def push_batch(self, bodies: list[str]) -> list[wire.ReportResult]:
@@ -86,7 +105,8 @@ class SyncClient:
         The texts go out unchanged: the server reads a batch of canonical reports in one pass
         and stores their bytes (see ``patrol_wire.decode_batch``)."""
         payload = '{"reports":[' + ",".join(bodies) + "]}"
-        data = self._request("POST", f"{API_PREFIX}/reports/batch", content=payload.encode())
+        data = self._request("POST", f"{API_PREFIX}/reports/batch", content=payload.encode(),
+                             device_time=True)
         return wire.decode(wire.BatchResponse, data).results
 
     def put_photo(self, sha256: str, jpeg: bytes) -> wire.PhotoResult:
@@ -99,13 +119,19 @@ class SyncClient:
         data = self._request("GET", f"{API_PREFIX}/sync", params=params)
         return wire.decode(wire.SyncPage, data)
 
+    def probe(self) -> bool:
+        """Is the server there? ``GET /healthz`` with a short timeout, no login, nothing
+        raised: the cheap question an outbox asks often while it waits for the network."""
+        try:
+            resp = self._send("GET", "/healthz", headers={}, timeout=PROBE_TIMEOUT)
+        except Offline:
+            return False
+        return resp.status_code == 200
+
     def get_bytes(self, url: str, params: dict | None = None) -> bytes:
         """A binary resource (a photo, an export); errors as for every other call."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        try:
-            resp = self._http.get(url, headers=headers, params=params or {})
-        except (httpx.TransportError, OSError) as exc:
-            raise Offline(f"{type(exc).__name__}: {exc}") from exc
+        resp = self._send("GET", url, headers=headers, params=params or {})
         if resp.is_success:
             return resp.content
         _answer(resp)  # raises the matching error
@@ -114,7 +140,7 @@ class SyncClient:
     # ------------------------------------------------------------ plumbing
 
     def _request(self, method: str, url: str, *, auth: bool = True, headers: dict | None = None,
-                 **kwargs: Any) -> Any:
+                 device_time: bool = False, **kwargs: Any) -> Any:
         headers = dict(headers or {})
         if "content" in kwargs and "Content-Type" not in headers:
             headers["Content-Type"] = "application/json"
@@ -122,13 +148,38 @@ class SyncClient:
             if not self.token:
                 raise AuthRequired("not logged in", code="auth_required", status=401)
             headers["Authorization"] = f"Bearer {self.token}"
+        if device_time:
+            headers["X-Device-Time"] = wire.format_timestamp(self.clock())
+        return _answer(self._send(method, url, headers=headers, **kwargs))
+
+    def _send(self, method: str, url: str, *, headers: dict, **kwargs: Any) -> httpx.Response:
+        sent = self.clock()
         try:
             resp = self._http.request(method, url, headers=headers, **kwargs)
         except (httpx.TransportError, OSError) as exc:
             # connect errors, timeouts, resets and truncated responses alike: the request may or
             # may not have reached the server; PUT semantics make the retry safe either way
             raise Offline(f"{type(exc).__name__}: {exc}") from exc
-        return _answer(resp)
+        if self.on_server_time is not None:
+            server = server_time(resp)
+            if server is not None:  # the answer left the server about halfway through
+                self.on_server_time(server, sent + (self.clock() - sent) / 2)
+        return resp
+
+
+def server_time(resp: httpx.Response) -> datetime | None:
+    """The server's clock from an answer's ``Date`` header (RFC 9110, whole seconds: half a
+    second is added so the estimate is unbiased), or None when absent or unreadable."""
+    value = resp.headers.get("date")
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment + timedelta(milliseconds=500)
 
 
 def _answer(resp: httpx.Response) -> Any:

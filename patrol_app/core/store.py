@@ -2,7 +2,10 @@
 
 The one promise: what the officer saved survives. A report and its outbox entries are written in
 one SQLite transaction (WAL, synchronous=FULL), photo files are written (temp file, fsync,
-rename) before that transaction, and nothing is deleted before the server confirmed it.
+rename) before that transaction, and nothing is deleted before the server confirmed it. A
+report the server refused stays, with the reason, until the officer sends it again or saves a
+correction that supersedes it (then it is kept, marked, and never sent). Only files no row
+refers to -- left by a killed app between its photo write and its commit -- are cleaned up.
 
 One store is shared by the UI and the sync worker thread, so every call takes a lock.
 """
@@ -34,7 +37,8 @@ class OutboxState(str, enum.Enum):
     SENDING = "sending"  # handed to the network; back to pending if we crash meanwhile
     SENT = "sent"  # the server confirmed it
     FAILED = "failed"  # a transient failure; retried after next_attempt_at
-    REJECTED = "rejected"  # the server refused it for good; reason kept
+    REJECTED = "rejected"  # the server refused it; reason kept; the officer resends or corrects it
+    SUPERSEDED = "superseded"  # refused, then replaced by a correction (superseded_by): never sent
 
 
 class ItemKind(str, enum.Enum):
@@ -62,7 +66,13 @@ class OutboxItem:
     error: str | None
     next_attempt_at: float
     updated_at: float
+    superseded_by: str | None = None  # the correction that replaced this refused report
 
+
+_COLUMNS = ("seq, kind, ref, report_id, state, attempts, error_code, error, next_attempt_at,"
+            " updated_at, superseded_by")
+_O_COLUMNS = ", ".join(f"o.{c.strip()}" for c in _COLUMNS.split(","))
+ORPHAN_AGE_S = 60.0  # a photo file younger than this may belong to a save in progress
 
 migrations = Migrations("patrol_app.store")
 
@@ -122,6 +132,12 @@ def m002_photo_lookup(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS report_photos_sha ON report_photos(sha256)")
 
 
+@migrations()
+def m003_superseded(db: Database) -> None:
+    """A refused report replaced by a correction names it."""
+    db.execute("ALTER TABLE outbox ADD COLUMN superseded_by TEXT")
+
+
 _REF_KINDS: dict[str, type] = {
     "district": District,
     "place": Place,
@@ -148,6 +164,7 @@ class LocalStore:
         with self._lock:
             migrations.apply(self.db)
             self.recover_interrupted()
+            self.remove_orphan_files()
 
     def close(self) -> None:
         with self._lock:
@@ -155,8 +172,12 @@ class LocalStore:
 
     # ------------------------------------------------------------ saving
 
-    def save_report(self, report: Report, photos: Iterable[ProcessedPhoto] = ()) -> None:
-        """Persist a report, its photos and their outbox entries; all or nothing."""
+    def save_report(self, report: Report, photos: Iterable[ProcessedPhoto] = (), *,
+                    supersedes: str | None = None) -> None:
+        """Persist a report, its photos and their outbox entries; all or nothing.
+
+        ``supersedes``: a refused report this one corrects; it is marked superseded in the same
+        transaction (StoreError if it is no longer refused: resent meanwhile)."""
         photos = list(photos)
         if sorted(p.sha256 for p in photos) != sorted(report.photos):
             raise ValueError("the report's photo list and the photos given differ")
@@ -171,6 +192,12 @@ class LocalStore:
                     [report.id, body, report.place_id, report.observed_at, now],
                 )
                 self._enqueue(db, ItemKind.REPORT, report.id, report.id, now)
+                if supersedes is not None and db.execute(
+                        "UPDATE outbox SET state = ?, superseded_by = ?, updated_at = ?"
+                        " WHERE kind = 'report' AND ref = ? AND state = ?",
+                        [OutboxState.SUPERSEDED.value, report.id, now, supersedes,
+                         OutboxState.REJECTED.value]).rowcount != 1:
+                    raise _NotRefused(supersedes)
                 for p in photos:
                     db.execute(
                         "INSERT OR IGNORE INTO photos (sha256, path, size, width, height)"
@@ -184,6 +211,9 @@ class LocalStore:
                     self._enqueue(db, ItemKind.PHOTO, p.sha256, report.id, now)
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"Bericht {report.id} ist bereits gespeichert.") from exc
+        except _NotRefused as exc:
+            raise StoreError("Der abgelehnte Bericht wurde inzwischen erneut gesendet; die "
+                             "Korrektur wurde nicht gespeichert.") from exc
         except (sqlite3.OperationalError, OSError) as exc:
             if _is_disk_full(exc):
                 raise StorageFullError(
@@ -193,9 +223,13 @@ class LocalStore:
             raise
 
     def _enqueue(self, db: Database, kind: ItemKind, ref: str, report_id: str, now: float) -> None:
+        """A new outbox entry; a photo held back with a refused report goes again with this
+        one (a correction, or another check with the same picture)."""
         db.execute(
-            "INSERT OR IGNORE INTO outbox (kind, ref, report_id, state, updated_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (kind, ref, report_id, state, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (kind, ref) DO UPDATE SET state = excluded.state, error_code = NULL,"
+            " error = NULL, report_id = excluded.report_id, updated_at = excluded.updated_at"
+            " WHERE outbox.state = 'rejected' AND outbox.error_code = 'report_rejected'",
             [kind.value, ref, report_id, OutboxState.PENDING.value, now],
         )
 
@@ -275,16 +309,62 @@ class LocalStore:
         days = {datetime.fromisoformat(h + ":00:00+00:00").astimezone(tz).date() for (h,) in rows}
         return sorted(days, reverse=True)
 
+    def saved_at(self, report_id: str) -> float | None:
+        """When the report was saved on this device (its own clock, epoch seconds)."""
+        with self._lock:
+            row = self.db.execute("SELECT saved_at FROM reports WHERE id = ?", [report_id]).fetchone()
+        return None if row is None else row[0]
+
     def report_count(self) -> int:
         with self._lock:
             return self.db.execute("SELECT count(*) FROM reports").fetchone()[0]
+
+    def photos_of(self, report_id: str) -> list[ProcessedPhoto]:
+        """The processed photos a stored report lists, in its order (for a correction)."""
+        with self._lock:
+            rows = {r[0]: r[1:] for r in self.db.execute(
+                "SELECT p.sha256, p.path, p.width, p.height FROM report_photos rp JOIN photos p"
+                " ON p.sha256 = rp.sha256 WHERE rp.report_id = ?", [report_id])}
+        report = self.get_report(report_id)
+        order = report.photos if report else list(rows)
+        return [ProcessedPhoto(self._photo_path(sha, rows[sha][0]).read_bytes(), sha,
+                               rows[sha][1], rows[sha][2]) for sha in order if sha in rows]
+
+    def _photo_path(self, sha256: str, stored: str) -> Path:
+        """Where a photo file is: its stored path, or by name in this store's photo folder
+        (the data folder may have moved)."""
+        path = Path(stored)
+        return path if path.exists() else self.photo_dir / f"{sha256}.jpg"
+
+    def remove_orphan_files(self, *, now: float | None = None) -> int:
+        """Delete photo files no row refers to and temp files, older than ``ORPHAN_AGE_S``:
+        what a killed app leaves between writing a photo and committing its report. Files are
+        matched by name (``<sha256>.jpg``), so a moved data folder loses nothing."""
+        now = time.time() if now is None else now
+        with self._lock:
+            known = {r[0] for r in self.db.execute("SELECT sha256 FROM photos")}
+        removed = 0
+        for entry in os.scandir(self.photo_dir):
+            name = entry.name
+            stem, _, suffix = name.partition(".")
+            orphan = suffix.startswith("tmp") or (suffix == "jpg" and stem not in known)
+            if not orphan or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                if now - entry.stat(follow_symlinks=False).st_mtime < ORPHAN_AGE_S:
+                    continue
+                os.unlink(entry.path)
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
 
     def photo_bytes(self, sha256: str) -> bytes:
         with self._lock:
             row = self.db.execute("SELECT path FROM photos WHERE sha256 = ?", [sha256]).fetchone()
         if row is None:
             raise KeyError(sha256)
-        return Path(row[0]).read_bytes()
+        return self._photo_path(sha256, row[0]).read_bytes()
 
     # ------------------------------------------------------------ outbox
 
@@ -309,7 +389,7 @@ class LocalStore:
         accepts a photo only for a report it knows.
         """
         now = time.time() if now is None else now
-        sql = f"SELECT o.* FROM outbox o WHERE o.kind = ? AND {self._DUE}"
+        sql = f"SELECT {_O_COLUMNS} FROM outbox o WHERE o.kind = ? AND {self._DUE}"
         if report_sent:  # any report that lists the photo will do (one picture, two checks)
             sql += (" AND EXISTS (SELECT 1 FROM report_photos rp JOIN outbox r"
                     " ON r.kind = 'report' AND r.ref = rp.report_id"
@@ -330,7 +410,7 @@ class LocalStore:
             ).fetchone()[0]
 
     def outbox(self, *, states: Iterable[OutboxState] | None = None) -> list[OutboxItem]:
-        sql = "SELECT * FROM outbox"
+        sql = f"SELECT {_COLUMNS} FROM outbox"
         params: list[Any] = []
         if states is not None:
             wanted = [s.value for s in states]
@@ -347,7 +427,7 @@ class LocalStore:
         """
         with self._lock:
             rows = self.db.execute(
-                "SELECT o.*, r.body, json_extract(p.body, '$.name') FROM outbox o"
+                f"SELECT {_O_COLUMNS}, r.body, json_extract(p.body, '$.name') FROM outbox o"
                 " JOIN reports r ON r.id = o.ref LEFT JOIN ref_data p ON p.kind = 'place'"
                 " AND p.id = r.place_id WHERE o.kind = 'report' ORDER BY o.seq DESC LIMIT ?",
                 [limit]).fetchall()
@@ -356,11 +436,42 @@ class LocalStore:
             for chunk_start in range(0, len(ids), 500):
                 chunk = ids[chunk_start:chunk_start + 500]
                 for prow in self.db.execute(
-                        f"SELECT * FROM outbox WHERE kind = 'photo' AND report_id IN"
+                        f"SELECT {_COLUMNS} FROM outbox WHERE kind = 'photo' AND report_id IN"
                         f" ({','.join('?' * len(chunk))}) ORDER BY seq", chunk).fetchall():
                     item = _item(prow)
                     photos.setdefault(item.report_id, []).append(item)
-        return [(_item(r[:10]), json.loads(r[10]), r[11], photos.get(r[2], [])) for r in rows]
+        return [(_item(r[:11]), json.loads(r[11]), r[12], photos.get(r[2], [])) for r in rows]
+
+    def resend(self, report_id: str) -> bool:
+        """Send a refused report again (after a change on the server, e.g. a place added),
+        with the photos held back with it. False when it is not refused (any more)."""
+        now = time.time()
+        with self._lock, self._atomic() as db:
+            if db.execute("UPDATE outbox SET state = ?, error_code = NULL, error = NULL,"
+                          " next_attempt_at = 0, updated_at = ? WHERE kind = 'report' AND ref = ?"
+                          " AND state = ?", [OutboxState.PENDING.value, now, report_id,
+                                             OutboxState.REJECTED.value]).rowcount != 1:
+                return False
+            db.execute("UPDATE outbox SET state = ?, error_code = NULL, error = NULL,"
+                       " next_attempt_at = 0, updated_at = ? WHERE kind = 'photo' AND state = ?"
+                       " AND ref IN (SELECT sha256 FROM report_photos WHERE report_id = ?)",
+                       [OutboxState.PENDING.value, now, OutboxState.REJECTED.value, report_id])
+            return True
+
+    def refused_count(self) -> int:
+        """What the server refused and the officer has not dealt with: refused reports, and
+        photos refused for themselves (those held back with their report are not counted
+        twice)."""
+        with self._lock:
+            return self.db.execute(
+                "SELECT count(*) FROM outbox WHERE state = 'rejected' AND (kind = 'report'"
+                " OR error_code IS NOT 'report_rejected')").fetchone()[0]
+
+    def next_attempt_at(self) -> float | None:
+        """When the earliest item waiting out a backoff is due again (None: none waits so)."""
+        with self._lock:
+            return self.db.execute("SELECT min(next_attempt_at) FROM outbox WHERE state = ?",
+                                   [OutboxState.FAILED.value]).fetchone()[0]
 
     def outbox_counts(self) -> dict[OutboxState, int]:
         with self._lock:
@@ -396,14 +507,14 @@ class LocalStore:
             )
 
     def photos_without_live_report(self, shas: list[str]) -> list[str]:
-        """Those of ``shas`` that no report other than rejected ones lists any more."""
+        """Those of ``shas`` that no report other than refused (or superseded) ones lists."""
         if not shas:
             return []
         with self._lock:
             alive = {r[0] for r in self.db.execute(
                 "SELECT DISTINCT rp.sha256 FROM report_photos rp JOIN outbox r ON r.kind = 'report'"
                 f" AND r.ref = rp.report_id WHERE rp.sha256 IN ({','.join('?' * len(shas))})"
-                " AND r.state != 'rejected'", shas)}
+                " AND r.state NOT IN ('rejected', 'superseded')", shas)}
         return [s for s in shas if s not in alive]
 
     def photo_refs_by_report(self, report_ids: list[str]) -> dict[str, list[str]]:
@@ -502,9 +613,13 @@ def _ref_key(kind: str, item: Any) -> str:
 
 
 def _item(row: tuple) -> OutboxItem:
-    seq, kind, ref, report_id, state, attempts, code, error, next_at, updated = row
+    seq, kind, ref, report_id, state, attempts, code, error, next_at, updated, superseded = row
     return OutboxItem(seq, ItemKind(kind), ref, report_id, OutboxState(state), attempts, code,
-                      error, next_at, updated)
+                      error, next_at, updated, superseded)
+
+
+class _NotRefused(Exception):
+    """Inside save_report: the report to supersede is not refused; rolls the save back."""
 
 
 def _is_disk_full(exc: BaseException) -> bool:

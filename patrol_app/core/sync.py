@@ -3,8 +3,12 @@ then pull what changed. Every step is safe to repeat: report ids are made on the
 server treats an identical replay as success, so a lost answer costs a resend, never a duplicate.
 
 Stops on "offline" and "auth needed" (nothing more can succeed now), moves on past a report the
-server rejected (it is marked with the reason), and retries transient failures with exponential
-backoff and full jitter -- within a run a few times, across runs via ``next_attempt_at``.
+server rejected (it is marked with the reason), and retries transient failures (5xx, 507 "storage
+full", 429) with exponential backoff and full jitter -- within a run a few times, across runs via
+``next_attempt_at``. A batch the server refuses as a whole (a 4xx for the request, not per item:
+too large, unreadable) is never retried as it was: it is halved until the one report that cannot
+pass is alone, and that one is marked refused with the server's reason -- at most 2n-1 requests
+for n reports, never a loop.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Callable
 from patrol_wire import ItemStatus
 
 from .client import AuthRequired, ClientError, Offline, Rejected, ServerError, SyncClient
-from .store import ItemKind, LocalStore, OutboxState
+from .store import ItemKind, LocalStore, OutboxItem, OutboxState
 
 BATCH_SIZE = 100
 
@@ -38,6 +42,7 @@ class SyncResult:
     rejected: int = 0
     pulled: int = 0  # items of every kind pulled (reference data and questions)
     message: str = ""
+    code: str | None = None  # the server's error code when it stopped the run (storage_full ...)
     rejected_ids: list[str] = field(default_factory=list)
 
 
@@ -50,7 +55,9 @@ class Backoff:
     tries_per_run: int = 3
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        upper = min(self.cap_s, self.base_s * (2 ** max(0, attempt)))
+        # 2**1024 does not fit a float: past the cap the exponent no longer matters
+        exponent = min(max(0, attempt), 64)
+        upper = min(self.cap_s, self.base_s * (2 ** exponent))
         return (rng or random).uniform(0, upper)
 
 
@@ -58,10 +65,11 @@ Progress = Callable[[int, int], None]  # (done, total)
 
 
 class _Stop(Exception):
-    def __init__(self, outcome: Outcome, message: str) -> None:
+    def __init__(self, outcome: Outcome, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.message = message
+        self.code = code
 
 
 class SyncEngine:
@@ -105,6 +113,7 @@ class SyncEngine:
         except _Stop as stop:
             result.outcome = stop.outcome
             result.message = stop.message
+            result.code = stop.code
         return result
 
     # ------------------------------------------------------------ push
@@ -114,15 +123,43 @@ class SyncEngine:
             items = self.store.due_items(ItemKind.REPORT, limit=self.batch_size)
             if not items:
                 return
-            ids = [it.ref for it in items]
-            bodies = self.store.report_bodies(ids)
-            self.store.mark(ItemKind.REPORT, ids, OutboxState.SENDING)
-            results = self._with_retries(lambda: self.client.push_batch(bodies), ItemKind.REPORT, ids, items)
-            if len(results) != len(ids):
-                self._fail_transient(ItemKind.REPORT, ids, items, "server answered a different number of items")
-                raise _Stop(Outcome.SERVER_ERROR, "unexpected batch answer")
-            self._record_batch(ids, results, result)
-            step(len(ids))
+            self._push_batch(items, result, step)
+
+    def _push_batch(self, items: list[OutboxItem], result: SyncResult,
+                    step: Callable[[int], None]) -> None:
+        ids = [it.ref for it in items]
+        bodies = self.store.report_bodies(ids)
+        self.store.mark(ItemKind.REPORT, ids, OutboxState.SENDING)
+        try:
+            results = self._with_retries(lambda: self.client.push_batch(bodies), ItemKind.REPORT,
+                                         ids, items)
+        except _Rejected as rej:  # the request as a whole was refused
+            if len(items) == 1:
+                self._refuse_reports(ids, rej.code, rej.message, result)
+                step(1)
+                return
+            self.store.mark(ItemKind.REPORT, ids, OutboxState.PENDING)  # not left "sending"
+            half = len(items) // 2  # what cannot pass is in one half (or both): find it
+            self._push_batch(items[:half], result, step)
+            self._push_batch(items[half:], result, step)
+            return
+        if len(results) != len(ids):
+            self._fail_transient(ItemKind.REPORT, ids, items, "server answered a different number of items")
+            raise _Stop(Outcome.SERVER_ERROR, "unexpected batch answer")
+        self._record_batch(ids, results, result)
+        step(len(ids))
+
+    def _refuse_reports(self, ids: list[str], code: str, message: str, result: SyncResult) -> None:
+        """Refused for good (until the officer resends or corrects it); photos only these
+        reports carry are held back with them -- kept on the device, not sent."""
+        self.store.mark(ItemKind.REPORT, ids, OutboxState.REJECTED, error_code=code, error=message,
+                        count_attempt=True)
+        photos_of = self.store.photo_refs_by_report(ids)
+        held = self.store.photos_without_live_report([s for rid in ids for s in photos_of.get(rid, [])])
+        self.store.mark(ItemKind.PHOTO, held, OutboxState.REJECTED, error_code="report_rejected",
+                        error=message)
+        result.rejected += len(ids)
+        result.rejected_ids += ids
 
     def _record_batch(self, ids: list[str], results, result: SyncResult) -> None:
         """Apply a batch's receipts in a few store writes, not two per report (each write is
@@ -139,14 +176,7 @@ class SyncEngine:
             else:
                 code = res.error.code if res.error else res.status.value
                 msg = res.error.message if res.error else res.status.value
-                self.store.mark(ItemKind.REPORT, [rid], OutboxState.REJECTED,
-                                error_code=code, error=msg, count_attempt=True)
-                # its photos go with it -- unless another report still carries them
-                orphaned = self.store.photos_without_live_report(photos_of.get(rid, []))
-                self.store.mark(ItemKind.PHOTO, orphaned, OutboxState.REJECTED,
-                                error_code="report_rejected", error=msg)
-                result.rejected += 1
-                result.rejected_ids.append(rid)
+                self._refuse_reports([rid], code, msg, result)
         self.store.mark(ItemKind.REPORT, sent, OutboxState.SENT)
         self.store.mark(ItemKind.PHOTO, photos_present, OutboxState.SENT)
         result.reports_sent += len(sent)
@@ -157,7 +187,7 @@ class SyncEngine:
             data = self.store.photo_bytes(item.ref)
             try:
                 self._with_retries(lambda: self.client.put_photo(item.ref, data), ItemKind.PHOTO,
-                                   [item.ref], [item], per_item_reject=True)
+                                   [item.ref], [item])
             except _Rejected as rej:
                 self.store.mark(ItemKind.PHOTO, [item.ref], OutboxState.REJECTED,
                                 error_code=rej.code, error=rej.message, count_attempt=True)
@@ -179,7 +209,7 @@ class SyncEngine:
             except AuthRequired as exc:
                 raise _Stop(Outcome.AUTH_NEEDED, str(exc)) from exc
             except ClientError as exc:
-                raise _Stop(Outcome.SERVER_ERROR, str(exc)) from exc
+                raise _Stop(Outcome.SERVER_ERROR, str(exc), exc.code) from exc
             self.store.apply_sync_page(page)
             # every kind the page carries, questions included: the app redraws Today only
             # when something was pulled, and a question alone must show up there
@@ -191,7 +221,9 @@ class SyncEngine:
 
     # ------------------------------------------------------------ retries
 
-    def _with_retries(self, call, kind: ItemKind, refs: list[str], items, per_item_reject: bool = False):
+    def _with_retries(self, call, kind: ItemKind, refs: list[str], items):
+        """The call's answer; transient failures retried a few times. Raises _Stop (nothing
+        more can go now) or _Rejected (the server refused this request as it is)."""
         attempt = 0
         while True:
             try:
@@ -203,26 +235,23 @@ class SyncEngine:
                 self.store.mark(kind, refs, OutboxState.PENDING)
                 raise _Stop(Outcome.AUTH_NEEDED, str(exc)) from exc
             except Rejected as exc:
-                if per_item_reject:
-                    raise _Rejected(exc.code or "rejected", str(exc)) from exc
-                # a whole batch refused (e.g. too large): nothing in it can pass as it is
-                self._fail_transient(kind, refs, items, str(exc))
-                raise _Stop(Outcome.SERVER_ERROR, str(exc)) from exc
+                raise _Rejected(exc.code or "rejected", str(exc)) from exc
             except ServerError as exc:
                 attempt += 1
                 if attempt >= self.backoff.tries_per_run:
-                    self._fail_transient(kind, refs, items, str(exc))
-                    raise _Stop(Outcome.SERVER_ERROR, str(exc)) from exc
+                    self._fail_transient(kind, refs, items, str(exc), code=exc.code)
+                    raise _Stop(Outcome.SERVER_ERROR, str(exc), exc.code) from exc
                 self._sleep(self.backoff.delay(attempt, self._rng))
 
     def _fail_transient(self, kind: ItemKind, refs: list[str], items, message: str,
-                        *, pending: bool = False) -> None:
-        """Back to the queue: pending when simply offline, failed with a backoff otherwise."""
+                        *, pending: bool = False, code: str | None = None) -> None:
+        """Back to the queue: pending when simply offline, failed with a backoff otherwise
+        (keeping the server's code, e.g. storage_full, for the officer to read)."""
         attempts = max((it.attempts for it in items), default=0) + 1
         if pending:
             self.store.mark(kind, refs, OutboxState.PENDING, error_code="offline", error=message)
         else:
-            self.store.mark(kind, refs, OutboxState.FAILED, error_code="server_error",
+            self.store.mark(kind, refs, OutboxState.FAILED, error_code=code or "server_error",
                             error=message, count_attempt=True,
                             next_attempt_at=time.time() + self.backoff.delay(attempts, self._rng))
 

@@ -8,23 +8,27 @@ the UI stays responsive.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import flet as ft
 
+from patrol_app.core.autosync import AutoSync, SyncSchedule
 from patrol_app.core.device import Device
 from patrol_app.core.pin import PinLock
 from patrol_app.core.sync import Outcome, SyncResult
 from patrol_wire import Role
 
+from . import clock_words
 from .i18n import Translator
 from .theme import apply_theme
 from .views import (admin, check_form, history, lead, lock, login, map_view, outbox, picture,
                     places, queries, review, today)
 
 AUTO_SYNC_SECONDS = 180
+log = logging.getLogger("patrol_app")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,12 @@ class PatrolApp:
         self.tab = 0
         self.view_state: dict[str, dict] = {}  # screens' filters, kept across tab switches
         self.pin = PinLock(device.store)
+        self.autosync = AutoSync(
+            sync=self._auto_sync_pass, probe=self._probe, waiting=device.unsent_count,
+            next_attempt_at=device.store.next_attempt_at,
+            ready=lambda: self.connectivity.online and self.device.logged_in,
+            on_error=self._auto_sync_failed, schedule=SyncSchedule(idle_s=AUTO_SYNC_SECONDS))
+        self._announced_save = 0.0  # last_saved_at whose outcome was told
         self._auto_sync_running = False
         self._chrome_key: tuple = ()
         self.appbar: ft.AppBar | None = None
@@ -191,6 +201,17 @@ class PatrolApp:
     def show_check(self, place) -> None:
         self.show_sub(check_form.CheckFormView(self, place))
 
+    def show_correction(self, report_id: str) -> None:
+        """The check form, prefilled from a refused report; saving supersedes it."""
+        draft = self.device.correction_draft(report_id)
+        self.show_sub(check_form.CheckFormView(self, draft.place, draft=draft))
+
+    def resend(self, report_id: str) -> None:
+        if self.device.resend(report_id):
+            self.toast(self.t("resend_queued"))
+            self.page.run_task(self.sync_now)
+        self._refresh_current()
+
     def show_answer(self, query) -> None:
         self.show_sub(queries.AnswerView(self, query))
 
@@ -203,10 +224,10 @@ class PatrolApp:
         self.body.controls = [control]
         self.page.update()
 
-    def toast(self, message: str, *, error: bool = False) -> None:
+    def toast(self, message: str, *, error: bool = False, duration: int = 5000) -> None:
         self.page.show_dialog(ft.SnackBar(
             ft.Text(message, color=ft.Colors.ON_ERROR_CONTAINER if error else None),
-            bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=5000))
+            bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=duration))
 
     # ------------------------------------------------------------ session actions
 
@@ -284,15 +305,26 @@ class PatrolApp:
         def progress(done: int, total: int) -> None:
             loop.call_soon_threadsafe(self._show_progress, done, total)
 
-        result = await asyncio.to_thread(self.device.sync, progress)
+        saved_at = self.device.last_saved_at
+        try:
+            result = await asyncio.to_thread(self.device.sync, progress)
+        except Exception as exc:  # noqa: BLE001 -- said on screen, logged, and tried again later
+            log.exception("sync failed")
+            self.progress.visible = False
+            self.sync_status = self.t("sync_crashed", reason=type(exc).__name__)
+            self._refresh_current()
+            raise
         self.progress.visible = False
-        self.sync_status = {
-            Outcome.OK: self.t("sync_ok"),
-            Outcome.OFFLINE: self.t("sync_offline"),
-            Outcome.AUTH_NEEDED: self.t("sync_auth"),
-            Outcome.SERVER_ERROR: self.t("sync_server_error"),
-        }[result.outcome]
+        self.autosync.saw(result)
+        self.sync_status = outbox.sync_status_text(self.t, result, self.device.queue_state())
         self._update_banner()
+        if saved_at > self._announced_save:  # a check was just saved: say what became of it
+            self._announced_save = saved_at
+            self.toast(outbox.save_outcome_text(self.t, result, self.device.queue_state()),
+                       error=result.outcome is not Outcome.OK)
+        offset = self.device.clock_notice()
+        if offset is not None:
+            self.toast(clock_words.phone_clock_notice(self.t, offset), error=True, duration=15000)
         if result.outcome is Outcome.AUTH_NEEDED and self.device.store.get_meta("token"):
             self.device.logout()
             self.show_login()
@@ -332,12 +364,20 @@ class PatrolApp:
             return  # one loop per session, however often the officer logs in again
         self._auto_sync_running = True
         try:
-            while True:
-                await asyncio.sleep(AUTO_SYNC_SECONDS)
-                if self.connectivity.online and self.device.logged_in:
-                    await self.sync_now()
+            await self.autosync.run()
         finally:
             self._auto_sync_running = False
+
+    async def _auto_sync_pass(self) -> SyncResult | None:
+        return await self.sync_now()
+
+    async def _probe(self) -> bool:
+        return await asyncio.to_thread(self.device.probe)
+
+    def _auto_sync_failed(self, exc: BaseException) -> None:
+        """The loop goes on; the status line says what went wrong (sync_now set it)."""
+        if not self.sync_status:
+            self.sync_status = self.t("sync_crashed", reason=type(exc).__name__)
 
 
 def default_data_dir() -> Path:

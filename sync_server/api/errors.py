@@ -6,8 +6,10 @@ exception into that shape; a middleware refuses oversized bodies before they are
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
+import sqlite3
 from typing import Any, Callable
 
 from fastapi import FastAPI, Request
@@ -94,6 +96,18 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("client went away during %s %s", request.method, request.url.path)
         return Response(status_code=400)
 
+    async def _storage(request: Request, exc: Exception) -> JSONResponse:
+        """Every write path (reports, photos, review, admin) ends here when the disk or the
+        database is full: 507, a transient state the device retries with backoff."""
+        if not storage_full(exc):
+            raise exc  # not ours: the generic 500 below answers and logs it
+        log.error("storage full on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(507, ErrorCode.STORAGE_FULL,
+                              "the server's storage is full; try again later")
+
+    app.add_exception_handler(sqlite3.Error, _storage)
+    app.add_exception_handler(OSError, _storage)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -110,6 +124,21 @@ def allowed_methods(request: Request, exc: StarletteHTTPException) -> list[str]:
         if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
             methods |= {m.upper() for m in ops}
     return sorted(methods)
+def storage_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full", also a low ``max_page_count``) or an
+    OS write that found no space (ENOSPC, or EDQUOT for a quota), here or in its causes."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # wrapped errors: look a few causes deep
+        if seen is None:
+            return False
+        if isinstance(seen, sqlite3.Error) and (
+                getattr(seen, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+                or "database or disk is full" in str(seen)):
+            return True
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class BodyLimit:

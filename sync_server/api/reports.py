@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +20,7 @@ from ..ingest import AUTHOR_CHECK_FIELD, ItemError
 from ..storage import ReportFilter
 from . import docs
 from ..access import Perm, allowed, can_see
-from .deps import IngestorDep, Reader, Reviewer, StorageDep, Submitter
+from .deps import IngestorDep, Reader, Reviewer, SettingsDep, StorageDep, Submitter
 from .errors import ApiError
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/reports", tags=["reports"])
@@ -42,10 +42,31 @@ async def _json(request: Request) -> object:
     return wire.parse_json(await _body(request))  # a WireError becomes a 400 in the handler
 
 
+def _device_skew(x_device_time: Annotated[str | None, Header(
+        description="The device's clock when it sent the request (ISO 8601 with offset). The "
+                    "server stores the difference to its own clock with each report and counts "
+                    "the report at the corrected time; without it the skew is unknown.",
+        examples=["2026-05-04T18:03:07.120Z"])] = None) -> timedelta | None:
+    """Device clock minus server clock, read before the body streams in (a slow upload must
+    not look like a slow clock)."""
+    if x_device_time is None:
+        return None
+    now = datetime.now(timezone.utc)
+    try:
+        return wire.parse_timestamp(x_device_time) - now
+    except (ValueError, OverflowError):
+        raise ApiError(422, ErrorCode.INVALID_VALUE, "X-Device-Time must be an ISO 8601 timestamp",
+                       {"field": "X-Device-Time"}) from None
+
+
+DeviceSkew = Annotated[timedelta | None, Depends(_device_skew)]
+
+
 @router.put("/{report_id}", openapi_extra=docs.body("Report"),
             responses=docs.answers({200: "ReportResult", 201: "ReportResult"},
                                    *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
-async def put_report(report_id: ReportId, request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
+async def put_report(report_id: ReportId, request: Request, user: Submitter, ingestor: IngestorDep,
+                     skew: DeviceSkew) -> JSONResponse:
     """Store a report. 201 new, 200 identical replay, 409 same id with other content."""
     if not re.fullmatch(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
@@ -55,7 +76,7 @@ async def put_report(report_id: ReportId, request: Request, user: Submitter, ing
                        {"field": "id"})
     now = datetime.now(timezone.utc)
     ingestor.refresh_places()
-    prepared = ingestor.prepare(report, now=now)
+    prepared = ingestor.prepare(report, now=now, skew=skew)
     if isinstance(prepared, ItemError):
         raise ApiError(422, prepared.code, prepared.message,
                        {"field": prepared.field} if prepared.field else {})
@@ -73,11 +94,12 @@ async def put_report(report_id: ReportId, request: Request, user: Submitter, ing
 @router.post("/batch", openapi_extra=docs.body("BatchRequest"),
              responses=docs.answers({200: "BatchResponse"}, *docs.JSON_BODY, 401, 403,
                                     docs.STORAGE_FULL))
-async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep) -> JSONResponse:
+async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep,
+                     skew: DeviceSkew) -> JSONResponse:
     """Up to MAX_BATCH reports; one result per item with the PUT semantics (round trips are
     what slow mobile links pay for)."""
     items = wire.decode_batch(await _body(request))  # each item decoded on its own
-    results = await run_in_threadpool(ingestor.ingest, items, author=user)
+    results = await run_in_threadpool(ingestor.ingest, items, author=user, skew=skew)
     return JSONResponse({"results": results})
 
 
@@ -143,11 +165,13 @@ def _visible_ref(storage, user, report_id: str):
 
 
 @router.get("/{report_id}", responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 404))
-def report_detail(report_id: ReportId, user: Reader, storage: StorageDep) -> dict:
+def report_detail(report_id: ReportId, user: Reader, storage: StorageDep, settings: SettingsDep) -> dict:
     """One report with its place, both presence verdicts, review state, the questions asked,
-    the author's amendments and the audit trail."""
+    the author's amendments and the audit trail; ``times`` says when it was claimed, received
+    and counted, the device clock's skew, and the fix's age at save against the gate."""
     _visible_ref(storage, user, report_id)
     detail = storage.report_detail(report_id)
+    detail["times"]["max_fix_age_s"] = settings.max_fix_age.total_seconds()
     detail["queries"] = [json.loads(q) for q in storage.queries_of(report_id)]
     detail["amendments"] = [a for a in storage.amendments_of(report_id)
                             if a["visibility"] == "cooperation" or a["agency"] == user.agency.value]

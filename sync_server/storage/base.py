@@ -47,6 +47,7 @@ class NewReport:
     findings_mask: int = 0  # bit i = patrol_wire.FINDING_BITS order
     n_findings: int = 0
     n_measures: int = 0
+    clock_skew_s: float | None = None  # device clock - server clock at receipt; None: unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -266,6 +266,14 @@ def m006_login_failures(db: Database) -> None:
 
 
 @migrations()
+def m007_clock_skew(db: Database) -> None:
+    """The device clock's skew at receipt (device time - server time, seconds; NULL: the
+    device did not say). ``observed_at`` holds the corrected time when the skew was notable;
+    the claimed time stays in the body (see ``Ingestor.clock_rule``)."""
+    db.execute("ALTER TABLE reports ADD COLUMN clock_skew_s REAL")
+
+
+@migrations()
 def m008_team_membership(db: Database) -> None:
     """When a membership ended (NULL while it lasts): a member removed mid-shift may still
     deliver the reports of the time they were in the team, and no later ones. Removals before
@@ -478,8 +486,12 @@ class SqliteStorage:
             return self.s._write_conn
 
         def __exit__(self, exc_type, exc, tb) -> None:
+            conn = self.s._write_conn
             try:
-                self.s._write_conn.execute("ROLLBACK" if exc_type else "COMMIT")
+                if not exc_type:
+                    conn.execute("COMMIT")
+                elif conn.in_transaction:  # SQLITE_FULL, for one, has rolled it back already
+                    conn.execute("ROLLBACK")
             finally:
                 self.s._writers.release()
                 self.s._write_lock.release()
@@ -829,7 +841,7 @@ class SqliteStorage:
         rows = [(r.id, r.content_hash, r.body, author.id, agency, r.team_id, r.place_id,
                  r.observed_at, received_at, r.lat, r.lon, r.accuracy_m, r.device_verdict,
                  r.server_verdict, r.server_distance_m, r.severity, r.visibility, r.amends,
-                 r.findings_mask, r.n_findings, r.n_measures) for r in reports]
+                 r.findings_mask, r.n_findings, r.n_measures, r.clock_skew_s) for r in reports]
         figure_rows: list[FigureRow] = [
             (r.observed_at, r.place_id, agency, r.visibility, r.findings_mask, r.n_findings,
              r.n_measures) for r in reports]
@@ -864,8 +876,9 @@ class SqliteStorage:
             c.executemany(
                 "INSERT INTO reports (id, content_hash, body, author_id, agency, team_id, place_id,"
                 " observed_at, received_at, lat, lon, accuracy_m, device_verdict, server_verdict,"
-                " server_distance_m, severity, visibility, amends, findings_mask, n_findings, n_measures)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", new_rows)
+                " server_distance_m, severity, visibility, amends, findings_mask, n_findings, n_measures,"
+                " clock_skew_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                new_rows)
             c.executemany("INSERT OR IGNORE INTO report_photos (report_id, sha256) VALUES (?, ?)",
                           [(reports[i].id, sha) for i in fresh for sha in reports[i].photos])
             for i in fresh:
@@ -941,16 +954,20 @@ class SqliteStorage:
     def report_detail(self, report_id: str) -> dict[str, Any] | None:
         row = self._read().execute(
             "SELECT r.body, u.username, u.display_name, r.agency, r.received_at, r.server_verdict,"
-            " r.server_distance_m, p.district_id, r.review_state, p.body FROM reports r"
+            " r.server_distance_m, p.district_id, r.review_state, p.body, r.observed_at,"
+            " r.clock_skew_s FROM reports r"
             " JOIN users u ON u.id = r.author_id LEFT JOIN places p ON p.id = r.place_id"
             " WHERE r.id = ?", [report_id]).fetchone()
         if row is None:
             return None
-        body, author, author_name, agency, received, verdict, dist, district, state, place = row
-        return {"report": json.loads(body), "author": author, "author_name": author_name,
+        (body, author, author_name, agency, received, verdict, dist, district, state, place,
+         observed, skew) = row
+        report = json.loads(body)
+        return {"report": report, "author": author, "author_name": author_name,
                 "agency": agency, "received_at": received, "district_id": district,
                 "review_state": state, "place": None if place is None else json.loads(place),
-                "server_presence": {"verdict": verdict, "distance_m": dist}}
+                "server_presence": {"verdict": verdict, "distance_m": dist},
+                "times": time_facts(report, observed, received, skew)}
 
     def amendments_of(self, report_id: str) -> list[dict[str, Any]]:
         rows = self._read().execute(
@@ -1231,19 +1248,37 @@ class SqliteStorage:
             params.append(flt.before_id)
         rows = self._read().execute(
             "SELECT r.body, u.username, u.display_name, r.agency, r.received_at, r.server_verdict,"
-            " r.server_distance_m, p.district_id, r.review_state, p.body"
-            " FROM reports r JOIN users u ON u.id = r.author_id"
+            " r.server_distance_m, p.district_id, r.review_state, p.body, r.observed_at,"
+            " r.clock_skew_s FROM reports r JOIN users u ON u.id = r.author_id"
             " LEFT JOIN places p ON p.id = r.place_id WHERE " + " AND ".join(where) +
             " ORDER BY r.id DESC LIMIT ?", [*params, flt.limit])
         out = []
-        for body, author, name, agency, received, verdict, dist, district, state, place in rows:
+        for (body, author, name, agency, received, verdict, dist, district, state, place,
+             observed, skew) in rows:
             place_name = json.loads(place)["name"] if place else None
-            out.append({"report": json.loads(body), "author": author, "author_name": name,
+            report = json.loads(body)
+            out.append({"report": report, "author": author, "author_name": name,
                         "agency": agency,
                         "received_at": received, "district_id": district, "review_state": state,
                         "place_name": place_name,
-                        "server_presence": {"verdict": verdict, "distance_m": dist}})
+                        "server_presence": {"verdict": verdict, "distance_m": dist},
+                        "times": time_facts(report, observed, received, skew)})
         return out
+
+
+def time_facts(report: dict[str, Any], observed_at: str, received_at: str,
+               clock_skew_s: float | None) -> dict[str, Any]:
+    """What a reviewer needs to judge a report's times: the device's claim (``claimed_at``,
+    from the body), the server's receipt, the time every figure counts (``observed_at``: the
+    claim corrected by the skew, see ingest), the skew (None: the device did not say) and the
+    fix's age when the report was saved (claim - fix time, both read off the device)."""
+    fix = report.get("fix")
+    fix_age = None
+    if fix:
+        fix_age = round((datetime.fromisoformat(report["observed_at"])
+                         - datetime.fromisoformat(fix["fixed_at"])).total_seconds(), 1)
+    return {"claimed_at": report["observed_at"], "received_at": received_at,
+            "observed_at": observed_at, "clock_skew_s": clock_skew_s, "fix_age_s": fix_age}
 
 
 def _utc_or_none(ts: str | None) -> str | None:

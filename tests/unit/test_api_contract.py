@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import patrol_wire as wire
-from patrol_wire.codec import SHA256_RE, SLUG_RE, UUID_RE
+from patrol_wire.fields import SHA256_RE, SLUG_RE, UUID_RE
 from sync_server.app import create_app
 from tests.conftest import add_user, auth, jpeg_bytes, login
 

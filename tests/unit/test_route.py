@@ -90,6 +90,27 @@ def test_device_route_today_uses_its_own_on_site_reports(tmp_path):
     assert [s.status for s in states] == [StopStatus.DONE, StopStatus.OPEN, StopStatus.OPEN]
 
 
+def test_a_phone_two_hours_slow_still_sees_its_check_done(tmp_path):
+    """Route windows are on the server's clock, the phone's checks on its own: with the offset
+    learned from the server, Today compares like with like (it showed the stop missed)."""
+    from patrol_app.core.checks import CheckDraft
+    from patrol_app.core.device import Device
+
+    slow = timedelta(hours=-2)
+    device = Device(tmp_path, "http://127.0.0.1:9", clock=lambda: T0 + timedelta(minutes=130) + slow)
+    device.store.set_meta("clock_offset_s", repr(-slow.total_seconds()))  # learned from a Date
+    device.store.set_meta("user", wire.canonical_json(wire.UserInfo(
+        "kod", "K", wire.Role.OFFICER, wire.Agency.KOD, ["team"])).decode())
+    device.store.apply_sync_page(wire.SyncPage("c1.1", False, places=list(PLACES.values()),
+                                               assignments=[ASSIGNMENT]))
+    checked = T0 + timedelta(minutes=30) + slow  # what the phone's clock read at stop a
+    at_a = wire.GpsFix(51.680, 7.810, 5, wire.format_timestamp(checked))
+    report = device.save_check(CheckDraft(place=PLACES["a"], fix=at_a), now=checked)
+    assert report.team_id == "team"  # the shift is found on the server's clock too
+    assignment, states = device.route_today()
+    assert [s.status for s in states] == [StopStatus.DONE, StopStatus.OPEN, StopStatus.OPEN]
+
+
 def test_events_are_offered_only_while_they_run(tmp_path):
     from patrol_app.core.device import Device
 

@@ -130,3 +130,98 @@ def test_history_days_are_local_days(store):
     store.save_report(late)
     assert store.report_days(ZoneInfo("Europe/Berlin")) == [date(2026, 11, 21)]
     assert store.report_days(timezone.utc) == [date(2026, 11, 20)]
+
+
+# ------------------------------------------------------------ orphans, refusals, corrections
+
+
+def test_orphan_photo_files_and_temp_files_are_removed_on_start_only_when_old(tmp_path, photo):
+    """What a killed app leaves: a photo written but its report never committed, a temp file
+    from a write cut short. Files a row refers to, and anything younger than a minute (a save
+    in progress), stay."""
+    import os
+    import time
+
+    s = LocalStore(tmp_path)
+    kept = report(photos=[photo.sha256])
+    s.save_report(kept, [photo])
+    s.close()
+    photos = tmp_path / "photos"
+    old = time.time() - 3600
+    files = {
+        "orphan": photos / ("ab" * 32 + ".jpg"),
+        "temp": photos / ("cd" * 32 + ".tmp4242"),
+        "fresh_orphan": photos / ("ef" * 32 + ".jpg"),
+        "fresh_temp": photos / ("12" * 32 + ".tmp7"),
+        "other": photos / "README.txt",
+    }
+    for name, path in files.items():
+        path.write_bytes(b"x" * 10)
+        if not name.startswith("fresh"):
+            os.utime(path, (old, old))
+    referenced = photos / f"{photo.sha256}.jpg"
+    os.utime(referenced, (old, old))  # an old file that a row refers to
+    s = LocalStore(tmp_path)
+    try:
+        assert not files["orphan"].exists() and not files["temp"].exists()
+        assert files["fresh_orphan"].exists() and files["fresh_temp"].exists()
+        assert files["other"].exists()  # not ours to judge
+        assert s.photo_bytes(photo.sha256) == photo.data
+    finally:
+        s.close()
+
+
+def test_a_moved_data_folder_keeps_its_photos(tmp_path, photo):
+    import shutil
+
+    s = LocalStore(tmp_path / "a")
+    r = report(photos=[photo.sha256])
+    s.save_report(r, [photo])
+    s.close()
+    shutil.move(tmp_path / "a", tmp_path / "b")
+    s = LocalStore(tmp_path / "b")  # the orphan sweep matches by name, not by stored path
+    try:
+        assert s.photo_bytes(photo.sha256) == photo.data
+    finally:
+        s.close()
+
+
+def refuse(store, r, code="unknown_place"):
+    store.mark(ItemKind.REPORT, [r.id], OutboxState.REJECTED, error_code=code, error="no")
+    store.mark(ItemKind.PHOTO, r.photos, OutboxState.REJECTED, error_code="report_rejected",
+               error="no")
+
+
+def test_a_correction_supersedes_the_refused_report_and_takes_its_photos(store, photo):
+    bad = report(photos=[photo.sha256])
+    store.save_report(bad, [photo])
+    refuse(store, bad)
+    fixed = report(photos=[photo.sha256], note="corrected")
+    store.save_report(fixed, store.photos_of(bad.id), supersedes=bad.id)
+    items = {(i.kind, i.ref): i for i in store.outbox()}
+    old = items[(ItemKind.REPORT, bad.id)]
+    assert old.state is OutboxState.SUPERSEDED and old.superseded_by == fixed.id
+    assert items[(ItemKind.PHOTO, photo.sha256)].state is OutboxState.PENDING
+    assert store.refused_count() == 0
+    assert [i.ref for i in store.due_items(ItemKind.REPORT)] == [fixed.id]  # the old never goes
+    assert store.get_report(bad.id) == bad  # kept on the device
+
+
+def test_only_a_refused_report_can_be_superseded(store):
+    sent = report()
+    store.save_report(sent)
+    store.mark(ItemKind.REPORT, [sent.id], OutboxState.SENT)
+    correction = report()
+    with pytest.raises(StoreError, match="inzwischen"):
+        store.save_report(correction, supersedes=sent.id)
+    assert store.get_report(correction.id) is None  # all or nothing
+
+
+def test_resend_puts_a_refused_report_and_its_photos_back_in_the_queue(store, photo):
+    bad = report(photos=[photo.sha256])
+    store.save_report(bad, [photo])
+    refuse(store, bad)
+    assert store.refused_count() == 1
+    assert store.resend(bad.id)
+    assert {i.state for i in store.outbox()} == {OutboxState.PENDING}
+    assert not store.resend(bad.id)

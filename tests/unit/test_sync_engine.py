@@ -1,5 +1,7 @@
 """The sync engine against the real server app (in-process transport), with network faults."""
 
+import time
+
 import httpx
 import pytest
 
@@ -168,3 +170,99 @@ def test_the_server_recognises_what_the_device_sends(store, engine, client, monk
     assert len(seen) == 1 and slow == []
     assert [item.text for item in seen[0]] == [wire.canonical_json(r) for r in reports]
     assert client.app_storage.report_count() == 4
+
+
+# ------------------------------------------------------------ refused is never a dead end
+
+
+@pytest.fixture
+def small_batches(tmp_path, settings):
+    """The real app with a 4 KB batch limit: a batch of a few reports is refused as a whole
+    (413), one report with a long note is too large even alone."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from sync_server.app import create_app
+    from sync_server.storage import SqliteStorage
+    from tests.conftest import add_place, add_user, login
+
+    tight = replace(settings, data_dir=tmp_path / "tight", max_batch_body=4096)
+    storage = SqliteStorage(tight.db_path)
+    add_user(storage, "officer")
+    add_place(storage)
+    with TestClient(create_app(tight, storage)) as c:
+        c.app_storage = storage
+        c.token = login(c, "officer")
+        yield c
+
+
+def test_a_batch_refused_as_a_whole_is_halved_and_only_the_culprit_is_refused(store, small_batches, photo):
+    net = Flaky(small_batches._transport)
+    eng = SyncEngine(store, SyncClient("http://testserver", small_batches.token, transport=net),
+                     backoff=Backoff(base_s=0.001, cap_s=0.01), sleep=lambda s: None)
+    good = [save(store, i) for i in range(6)]
+    big = wire.decode(wire.Report, make_report(99, note="x" * 4000, photos=[photo.sha256]))
+    store.save_report(big, [photo])
+    good.append(save(store, 7))
+    result = eng.run()
+    assert result.outcome is Outcome.OK and result.reports_sent == 7 and result.rejected == 1
+    states = {(i.kind.value, i.ref): i for i in store.outbox()}
+    assert states[("report", big.id)].state is OutboxState.REJECTED
+    assert states[("report", big.id)].error_code == "body_too_large"
+    assert states[("photo", photo.sha256)].state is OutboxState.REJECTED  # held back with it
+    assert all(states[("report", r.id)].state is OutboxState.SENT for r in good)
+    batches = sum(r == "POST /api/v1/reports/batch" for r in net.requests)
+    assert batches <= 2 * 8 - 1  # bounded: halving, never a retry of the same batch
+    net.requests.clear()
+    assert eng.run().reports_sent == 0 and net.requests == ["GET /api/v1/sync"]  # not retried
+
+
+def test_a_refused_report_is_sent_again_after_the_server_changed(store, engine, client, photo):
+    from tests.conftest import add_place
+
+    r = wire.decode(wire.Report, make_report(1, place_id="pg-new", photos=[photo.sha256]))
+    store.save_report(r, [photo])
+    assert engine.run().rejected == 1
+    assert store.refused_count() == 1  # the photo waits with its report, not counted twice
+    add_place(client.app_storage, "pg-new")  # the administration adds the place
+    assert store.resend(r.id)
+    result = engine.run()
+    assert (result.reports_sent, result.photos_sent, result.rejected) == (1, 1, 0)
+    assert store.refused_count() == 0 and client.app_storage.photo_count() == 1
+    assert not store.resend(r.id)  # only a refused report can be resent
+
+
+def test_a_persistent_server_error_after_days_of_attempts_does_not_overflow(store, engine, net):
+    """Backoff.delay raised OverflowError from attempt 1024 on (2**1024 is no float), which
+    ended the auto-sync loop until the next login."""
+    save(store)
+    store.db.execute("UPDATE outbox SET attempts = 5000")
+    net.fail_next = [500] * 10
+    assert engine.run().outcome is Outcome.SERVER_ERROR
+    item = store.outbox()[0]
+    assert item.state is OutboxState.FAILED and item.attempts == 5001
+    assert 0 < item.next_attempt_at <= time.time() + engine.backoff.cap_s
+
+
+@pytest.mark.parametrize("attempt", [0, 1, 10, 1023, 1024, 10**6])
+def test_backoff_is_capped_for_any_attempt(attempt):
+    b = Backoff(base_s=1.0, cap_s=300.0)
+    assert all(0 <= b.delay(attempt) <= min(300.0, 2 ** min(attempt, 64)) for _ in range(50))
+
+
+def test_a_full_server_disk_is_transient_and_kept_with_its_code(store, engine, client):
+    """The real server's database refuses writes (SQLITE_FULL through a low max_page_count):
+    507 storage_full; the report waits with a backoff and goes once there is room."""
+    from tests.support.full_disk import fill_database, make_room
+
+    store.save_report(wire.decode(wire.Report, make_report(note="long " * 800)))
+    fill_database(client.app_storage)
+    result = engine.run()
+    assert result.outcome is Outcome.SERVER_ERROR and result.code == "storage_full"
+    item = store.outbox()[0]
+    assert item.state is OutboxState.FAILED and item.error_code == "storage_full"
+    make_room(client.app_storage)
+    store.db.execute("UPDATE outbox SET next_attempt_at = 0")  # its backoff is over
+    assert engine.run().reports_sent == 1
+    assert client.app_storage.report_count() == 1

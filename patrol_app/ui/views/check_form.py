@@ -40,19 +40,25 @@ _VERDICT_COLOURS = {Verdict.ON_SITE: OK, Verdict.OFF_SITE: WARN, Verdict.INACCUR
 
 
 class CheckFormView:
-    def __init__(self, app: "PatrolApp", place) -> None:
+    def __init__(self, app: "PatrolApp", place, draft: CheckDraft | None = None) -> None:
+        """``draft``: a prefilled one (a correction of a refused report), shown as it is."""
         self.app = app
         store = app.device.store
-        self.draft = CheckDraft(place=place, checklist=store.checklist_for(place.type) if place else None,
-                                fix=app.fix)
+        self.draft = draft or CheckDraft(
+            place=place, checklist=store.checklist_for(place.type) if place else None, fix=app.fix)
         t = app.t
         self.verdict = ft.Text("", size=16, weight=ft.FontWeight.W_600)
-        self.no_fix = ft.TextField(label=t("no_fix_reason"), on_change=self._no_fix_changed,
+        self.no_fix = ft.TextField(label=t("no_fix_reason"), value=self.draft.no_fix_reason,
+                                   on_change=self._no_fix_changed,
                                    max_length=200)
         self.photo_row = ft.Row(wrap=True, spacing=8)
         self.photo_count = ft.Semantics(identifier="photo-count", content=ft.Text(""))
         self.message = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.saving = False
+        for p in self.draft.photos:  # prefilled photos show as if just attached
+            self.photo_row.controls.append(self._thumb(p.sha256, make_thumbnail(p.data)))
+        if self.draft.photos:
+            self.photo_count.content.value = app.t("photos_attached", n=len(self.draft.photos))
 
     # ------------------------------------------------------------ layout
 
@@ -67,6 +73,8 @@ class CheckFormView:
                        filled=False),
             self.verdict, self.no_fix,
         ]
+        if getattr(d, "supersedes", None):
+            controls.insert(1, ft.Text(t("correcting_note"), color=ft.Colors.ON_SURFACE_VARIANT))
         if d.place is not None and d.place.type is PlaceType.EVENT:
             controls.append(section(t("event_counters")))
             controls += [self._counter(key) for key in EVENT_COUNTERS]
@@ -82,7 +90,8 @@ class CheckFormView:
             value=d.severity.value, label=t("severity"),
             options=[ft.DropdownOption(key=s.value, text=t(f"sev_{s.value}")) for s in Severity],
             on_select=lambda e: setattr(d, "severity", Severity(e.control.value))))
-        controls.append(ft.TextField(label=t("note"), multiline=True, min_lines=3, max_length=4000,
+        controls.append(ft.TextField(label=t("note"), value=d.note, multiline=True, min_lines=3,
+                                     max_length=4000,
                                      on_change=lambda e: setattr(d, "note", e.control.value or "")))
         controls.append(section(t("photos")))
         controls.append(ft.ResponsiveRow([
@@ -137,11 +146,13 @@ class CheckFormView:
                 else:
                     answers.pop(key, None)
             return ft.TextField(label=label, keyboard_type=ft.KeyboardType.NUMBER,
+                                value=str(answers[f.key]) if f.key in answers else None,
                                 input_filter=ft.NumbersOnlyInputFilter(), on_change=set_count)
         if f.kind is FieldKind.CHOICE:
             return ft.Dropdown(label=label, options=[ft.DropdownOption(key=c, text=c) for c in f.choices],
+                               value=answers.get(f.key),
                                on_select=lambda e: answers.__setitem__(f.key, e.control.value))
-        return ft.TextField(label=label, max_length=500,
+        return ft.TextField(label=label, max_length=500, value=answers.get(f.key),
                             on_change=lambda e: answers.__setitem__(f.key, e.control.value or ""))
 
     def _multi(self, enum_cls, chosen: set, prefix: str) -> ft.Control:

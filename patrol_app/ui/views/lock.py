@@ -42,6 +42,10 @@ class LockView:
         try:
             self.app.pin.unlock(self.pin.value or "")
         except PinError as err:
+            if err.key == "pin_login_required":  # the token is gone: the password decides
+                self.app.show_login()
+                self.app.toast(self.app.t(err.key), error=True)
+                return
             self.error.value = self.app.t(err.key)
             self.error.visible = True
             self.pin.value = ""

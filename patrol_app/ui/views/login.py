@@ -19,8 +19,9 @@ class LoginView:
     def __init__(self, app: "PatrolApp") -> None:
         self.app = app
         t = app.t
+        last = app.device.user  # after a lock that gave up, the same person logs in again
         self.username = ft.TextField(label=t("username"), autofocus=True, autocorrect=False,
-                                     enable_suggestions=False)
+                                     enable_suggestions=False, value=last.username if last else None)
         self.password = ft.TextField(label=t("password"), password=True, can_reveal_password=True,
                                      on_submit=self.submit)
         self.server = ft.TextField(label=t("server_url"), value=app.device.server_url,

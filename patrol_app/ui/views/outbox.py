@@ -1,16 +1,27 @@
-"""Outbox: every report and photo on the device with its state; the Sync button."""
+"""Outbox: every report and photo on the device with its state; the Sync button.
+
+A report the server refused stays here with the reason in words and two ways on: correct it (a
+new report that supersedes it, from the check form prefilled) or send it again (after a change
+on the server, e.g. a place added). The status line never says "all sent" while something waits
+or was refused.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import flet as ft
 
 import patrol_wire as wire
 
+from patrol_app.core.device import CLOCK_NOTABLE_S, QueueState
 from patrol_app.core.store import ItemKind, OutboxState
+from patrol_app.core.sync import Outcome, SyncResult
 
-from ..theme import OK, WARN, big_button, colour
+from .. import clock_words
+from ..i18n import CATALOGUES, Translator
+from ..theme import OK, TOUCH, WARN, big_button, colour
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -21,10 +32,78 @@ _STATE_ICONS = {
     OutboxState.SENT: (ft.Icons.CHECK_CIRCLE, OK),
     OutboxState.FAILED: (ft.Icons.ERROR_OUTLINE, WARN),
     OutboxState.REJECTED: (ft.Icons.BLOCK, ft.Colors.ERROR),
+    OutboxState.SUPERSEDED: (ft.Icons.EDIT_NOTE, ft.Colors.ON_SURFACE_VARIANT),
 }
 
+# Every code a report or photo can be refused with (per item, or for its request as a whole),
+# plus the device's own: each has a sentence that says what happened and what to do.
+REFUSAL_CODES = (
+    "malformed_json", "invalid_type", "invalid_value", "missing_field", "unknown_field",
+    "invalid_id", "id_mismatch", "timestamp_in_future", "body_too_large", "batch_too_large",
+    "unsupported_media_type", "forbidden", "not_found", "report_conflict", "unknown_place",
+    "unknown_report", "unknown_team", "photo_hash_mismatch", "photo_not_an_image",
+    "photo_not_referenced", "report_rejected", "conflict",
+)
+# Transient trouble: the item waits and goes again by itself.
+RETRY_CODES = ("storage_full", "internal_error", "unavailable", "server_error",
+               "too_many_attempts")
+_TECHNICAL = {"invalid_type", "invalid_value", "missing_field", "unknown_field"}
 
 SHOWN = 100  # newest reports listed; the counts above cover all of them
+
+
+def refusal_text(t: Translator, code: str | None, message: str | None) -> str:
+    """Why the server refused an item, in words; the server's own message for what we have no
+    sentence for (a newer server's code)."""
+    key = f"refused_{code}"
+    if code and key in CATALOGUES[t.lang]:
+        return t(key, message=message or "")
+    return t("refused_generic", message=message or code or "?")
+
+
+def retry_text(t: Translator, code: str | None, message: str | None) -> str:
+    key = f"retry_{code}"
+    if code and key in CATALOGUES[t.lang]:
+        return t(key)
+    return t("failed_reason", reason=message or code or "?")
+
+
+def _refused_part(t: Translator, queue: QueueState) -> str:
+    if not queue.refused:
+        return ""
+    return t("status_refused_one") if queue.refused == 1 else t("status_refused", n=queue.refused)
+
+
+def sync_status_text(t: Translator, result: SyncResult, queue: QueueState) -> str:
+    """The line under the Send button after a sync: what happened and what is left."""
+    if result.outcome is Outcome.OK:
+        if queue.waiting:
+            text = t("status_waiting", n=queue.waiting)
+        elif queue.refused:
+            text = t("status_sent_but")
+        else:
+            return t("sync_ok")
+    elif result.outcome is Outcome.OFFLINE:
+        text = t("sync_offline")
+    elif result.outcome is Outcome.AUTH_NEEDED:
+        text = t("sync_auth")
+    elif result.code == "storage_full":
+        text = t("retry_storage_full")
+    else:
+        text = t("sync_server_error")
+    refused = _refused_part(t, queue)
+    return f"{text} {refused}" if refused else text
+
+
+def save_outcome_text(t: Translator, result: SyncResult, queue: QueueState) -> str:
+    """What became of a check just saved, once its first sync is over."""
+    if result.rejected:
+        return t("save_refused")
+    if result.outcome is Outcome.OK:
+        return t("save_sent") if not queue.waiting else t("save_waiting")
+    if result.outcome is Outcome.OFFLINE:
+        return t("save_offline")
+    return t("save_later")
 
 
 class OutboxView:
@@ -37,23 +116,50 @@ class OutboxView:
         lines = [t("state_" + item.state.value)]
         if body is not None:
             lines[0] += " · " + t.datetime(wire.parse_timestamp(body["observed_at"]))
-            if item.ref in receipts:
+            if item.ref in receipts and item.state is not OutboxState.SUPERSEDED:
                 done, total = receipts[item.ref]
                 lines.append(t("photos_confirmed", done=done, total=total))
-        if item.state in (OutboxState.REJECTED, OutboxState.FAILED) and item.error:
-            reason = t.error(item.error_code, item.error)
-            lines.append(t("rejected_reason", reason=reason)
-                         if item.state is OutboxState.REJECTED else t("failed_reason", reason=reason))
+        if item.state is OutboxState.REJECTED:
+            lines.append(refusal_text(t, item.error_code, item.error))
+        elif item.state is OutboxState.FAILED:
+            lines.append(retry_text(t, item.error_code, item.error))
+        elif item.state is OutboxState.SUPERSEDED:
+            lines.append(self._superseded_line(item.superseded_by))
         is_report = item.kind is ItemKind.REPORT
-        return ft.Semantics(identifier=f"outbox-{item.ref}", content=ft.ListTile(
+        tile = ft.ListTile(
             leading=ft.Icon(icon, color=colour(self.app.page, tint)),
             title=ft.Text(title, max_lines=1, weight=ft.FontWeight.W_600 if is_report else None),
-            subtitle=ft.Text("\n".join(lines)), min_height=56,
-            content_padding=ft.Padding.only(left=16 if is_report else 40, right=16)))
+            subtitle=ft.Text("\n".join(lines), color=colour(self.app.page, tint)
+                             if item.state is OutboxState.REJECTED else None),
+            min_height=56, content_padding=ft.Padding.only(left=16 if is_report else 40, right=16))
+        content: ft.Control = tile
+        if is_report and item.state is OutboxState.REJECTED:
+            content = ft.Column([tile, self._refused_actions(item.ref)], spacing=0)
+        return ft.Semantics(identifier=f"outbox-{item.ref}", content=content)
+
+    def _superseded_line(self, new_id: str | None) -> str:
+        t = self.app.t
+        saved = self.app.device.store.saved_at(new_id) if new_id else None
+        if saved is None:
+            return t("superseded")
+        return t("superseded_by", at=t.datetime(datetime.fromtimestamp(saved, timezone.utc)))
+
+    def _refused_actions(self, report_id: str) -> ft.Control:
+        """Correct it or send it again: a refused report is never a dead end."""
+        t = self.app.t
+        correct = ft.Semantics(identifier=f"correct-{report_id}", content=ft.FilledButton(
+            t("correct_report"), icon=ft.Icons.EDIT, height=TOUCH,
+            on_click=lambda e: self.app.show_correction(report_id)))
+        again = ft.Semantics(identifier=f"resend-{report_id}", content=ft.OutlinedButton(
+            t("resend_report"), icon=ft.Icons.REPLAY, height=TOUCH,
+            on_click=lambda e: self.app.resend(report_id)))
+        return ft.Container(ft.Row([correct, again], wrap=True, spacing=8, run_spacing=8),
+                            padding=ft.Padding.only(left=16, right=16, bottom=8))
 
     def build(self) -> ft.Control:
         t = self.app.t
-        store = self.app.device.store
+        device = self.app.device
+        store = device.store
         counts = store.outbox_counts()
         rows: list[ft.Control] = []
         recent = store.recent_outbox(SHOWN)
@@ -67,9 +173,17 @@ class OutboxView:
         summary = " · ".join(f"{t('state_' + s.value)}: {n}" for s, n in counts.items() if n)
         if summary:
             summary = f"{t('report')}/{t('photo')} – {summary}"
-        return ft.Container(ft.Column([
+        head: list[ft.Control] = [
             ft.Text(t("outbox_title"), size=20, weight=ft.FontWeight.BOLD),
-            ft.Semantics(identifier="outbox-summary", content=ft.Text(summary or t("outbox_empty"))),
+            ft.Semantics(identifier="outbox-summary", content=ft.Text(summary or t("outbox_empty")))]
+        offset = device.clock_offset()
+        if offset is not None and abs(offset) > CLOCK_NOTABLE_S:
+            head.append(ft.Semantics(identifier="clock-warning", content=ft.Row([
+                ft.Icon(ft.Icons.SCHEDULE, color=colour(self.app.page, WARN)),
+                ft.Text(clock_words.phone_clock_line(t, offset), expand=True,
+                        color=colour(self.app.page, WARN))])))
+        return ft.Container(ft.Column([
+            *head,
             big_button(t("sync_now"), self.app.sync_now, icon=ft.Icons.CLOUD_UPLOAD, identifier="sync-now"),
             self.app.progress,
             ft.Semantics(identifier="sync-status", content=ft.Text(self.app.sync_status)),

@@ -17,7 +17,9 @@ from patrol_app.core.client import Rejected
 from patrol_app.core.office import Office
 from patrol_app.core.photos import make_thumbnail
 
-from ..theme import big_button, section, sub_header
+from .. import clock_words
+from ..i18n import Translator
+from ..theme import WARN, big_button, colour, section, sub_header
 from .map_view import tile_layer
 from .online import OnlineView, filter_dropdown
 
@@ -30,6 +32,49 @@ STATE_COLOURS = {
 }
 SEV_COLOURS = {"high": ft.Colors.ERROR, "medium": ft.Colors.ORANGE_800}
 PAGE = 50
+CLOCK_NOTABLE_S = 60.0  # the server's tolerance: a smaller skew is not worth a word
+
+
+def counted_at(item: dict) -> str:
+    """The time a report counts at (the claim corrected for the device's clock); the claim
+    for servers that do not say."""
+    return (item.get("times") or {}).get("observed_at") or item["report"]["observed_at"]
+
+
+def time_lines(t: Translator, detail: dict) -> tuple[list[str], bool]:
+    """The report's time facts in words, and whether anything is notable (a wrong clock, a
+    time that could not be taken as claimed, a stale fix)."""
+    times = detail.get("times")
+    if not times:
+        return [], False
+    at = lambda ts: t.datetime(wire.parse_timestamp(ts))  # noqa: E731
+    lines = [t("time_claimed", at=at(times["claimed_at"])),
+             t("time_received", at=at(times["received_at"]))]
+    notable = False
+    skew = times.get("clock_skew_s")
+    corrected = times["observed_at"] != times["claimed_at"]
+    if skew is not None and abs(skew) > CLOCK_NOTABLE_S:
+        lines.append(clock_words.skew_words(t, skew) + ".")
+        notable = True
+    if corrected:
+        lines.append(t("time_counted", at=at(times["observed_at"])))
+        notable = True
+    if corrected and times["observed_at"] == times["received_at"]:
+        lines.append(t("time_clamped"))
+    if skew is None:
+        lines.append(t("time_skew_unknown"))
+    age, limit = times.get("fix_age_s"), times.get("max_fix_age_s")
+    if age is not None and limit is not None:
+        words = {"d": clock_words.duration(t, age), "limit": clock_words.duration(t, limit)}
+        if age < -CLOCK_NOTABLE_S:
+            lines.append(t("fix_after", **words))
+            notable = True
+        elif age > limit:
+            lines.append(t("fix_age_stale", **words))
+            notable = True
+        else:
+            lines.append(t("fix_age", **words))
+    return lines, notable
 
 
 def state_chip(app: "PatrolApp", state: str) -> ft.Control:
@@ -95,7 +140,7 @@ class ReviewView(OnlineView):
                                          else t("queue_count_more", n=len(items)), size=13)]
         for it in items:
             r = it["report"]
-            when = t.datetime(wire.parse_timestamp(r["observed_at"]))
+            when = t.datetime(wire.parse_timestamp(counted_at(it)))
             findings = ", ".join(t("f_" + f) for f in r["findings"][:3]) or t("no_findings")
             sev = r["severity"]
             out.append(ft.Semantics(identifier=f"review-{r['id'][:8]}", content=ft.Card(ft.Container(
@@ -142,11 +187,19 @@ class ReportDetailView(OnlineView):
             ft.Row([ft.Text(place.get("name") or t("report"), size=18, weight=ft.FontWeight.BOLD,
                             expand=True), ft.Semantics(identifier="detail-state",
                                                        content=state_chip(self.app, d["review_state"]))]),
-            ft.Text(f"{t.datetime(wire.parse_timestamp(r['observed_at']))} · {d['author_name']} "
+            ft.Text(f"{t.datetime(wire.parse_timestamp(counted_at(d)))} · {d['author_name']} "
                     f"({t('agency_' + d['agency'])})"),
             ft.Text(t("presence_both", device=self._verdict(r["presence"]),
                       server=self._verdict(d["server_presence"])), size=13),
         ]
+        lines, notable = time_lines(t, d)
+        if lines:
+            tint = colour(self.app.page, WARN) if notable else ft.Colors.ON_SURFACE_VARIANT
+            out.append(ft.Semantics(identifier="detail-times", content=ft.Container(ft.Column(
+                [ft.Row([ft.Icon(ft.Icons.SCHEDULE, size=18, color=tint),
+                         ft.Text(t("times_section"), weight=ft.FontWeight.W_600, color=tint)])]
+                + [ft.Text(line, size=13) for line in lines], spacing=2),
+                border=ft.Border.all(1, tint), border_radius=8, padding=10)))
         if r["visibility"] == "agency":
             out.append(ft.Text(t("agency_only"), color=ft.Colors.ERROR, size=13))
         out.append(ft.Text(f"{t('severity')}: {t('sev_' + r['severity'])}", color=SEV_COLOURS.get(r["severity"])))
