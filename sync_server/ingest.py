@@ -132,8 +132,9 @@ class Ingestor:
             valid, author=author, received_at=wire.format_timestamp(now)) if valid else [])
         results = []
         for item, p in zip(items, prepared):
-            if isinstance(p, ItemError):
-                rid = item.id
+            if isinstance(p, ItemError):  # refused when decoded, or by a check after it
+                rid = item.id if isinstance(item, wire.Report) or item.report is None \
+                    else item.report.id
                 results.append(receipt(rid, ItemStatus.INVALID.value, [], p.code,
                                        f"{p.field}: {p.message}" if p.field else p.message))
             else:

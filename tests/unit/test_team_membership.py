@@ -48,6 +48,7 @@ def test_an_officer_cannot_report_into_another_team(city):
                                    make_report(team_id="nowhere"), make_report(team_id=None))
     results = batch(c, "pol2", own, foreign, unknown, none)
     assert [r["status"] for r in results] == ["created", "invalid", "invalid", "created"]
+    assert [r["id"] for r in results] == [own["id"], foreign["id"], unknown["id"], none["id"]]
     assert results[1]["error"]["code"] == "not_team_member"
     assert results[2]["error"]["code"] == "unknown_team"
     put = c.put(f"/api/v1/reports/{foreign['id']}", json=foreign, headers=auth(c.tok["pol2"]))

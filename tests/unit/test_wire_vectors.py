@@ -98,8 +98,9 @@ def test_the_device_stores_the_golden_bytes(store):
 def test_the_server_stores_the_golden_bytes_and_hashes(settings, storage):
     """The server's batch endpoint, as devices use it: the canonical texts as they are, and the
     same reports in their original (non-canonical) spelling must store the golden bytes."""
-    add_user(storage, "officer")
+    officer = add_user(storage, "officer")
     add_place(storage, "westentor")
+    storage.upsert_team("team-1", "Team 1", None, [officer.id])  # the 'every field' vector's team
     with TestClient(create_app(settings, storage)) as c:
         headers = {**auth(login(c, "officer")), "Content-Type": "application/json"}
         first = json.loads(REPORTS[0]["input"])
