@@ -347,11 +347,13 @@ class Assignment:
 
 
 class StopStatus(str, enum.Enum):
-    """A route stop: done (checked on site in its window), missed (window + grace over), open."""
+    """A route stop: done (checked on site in its window), missed (window + grace over), open;
+    late: checked on site, but after window + grace (patrol_rules.stops has the rule)."""
 
     DONE = "done"
     OPEN = "open"
     MISSED = "missed"
+    LATE = "late"
 
 
 class ReviewState(str, enum.Enum):
@@ -513,6 +515,7 @@ class TeamProgress:
     missed: int
     last_report_at: Optional[str] = None
     last_report_place: Optional[str] = None
+    late: int = 0
 
 
 # ---------------------------------------------------------------- administration
@@ -614,6 +617,9 @@ class DayFigures:
 
 @dataclass(frozen=True, slots=True)
 class MissedStop:
+    """A stop of the picture's window not kept in time: missed, or late (then ``checked_at``
+    when the viewer may see the check)."""
+
     assignment_id: str
     team_id: str
     team_name: str
@@ -621,6 +627,8 @@ class MissedStop:
     place_name: str
     window_start: str
     window_end: str
+    status: StopStatus = StopStatus.MISSED
+    checked_at: Optional[str] = None
 
 
 @dataclass(frozen=True, slots=True)
