@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from itertools import groupby
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -223,26 +222,23 @@ def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Plac
     the time of a check the viewer may not read (``patrol_rules.stops``)."""
     out = []
     teams: dict[str, str] | None = None
-    rows = storage.stop_checks(since=since, until=until, grace_s=grace.total_seconds(),
-                               viewer_agency=f.viewer_agency)
-    for (aid, seq), group in groupby(rows, key=lambda r: (r[0], r[2])):
-        group = list(group)
-        _, team_id, _, place_id, window_start, window_end, shift_end, _, _ = group[0]
+    parse = datetime.fromisoformat  # canonical UTC text from storage
+    for aid, team_id, _seq, place_id, window_start, window_end, shift_end, first, shown in \
+            storage.stop_checks(since=since, until=until, grace_s=grace.total_seconds(),
+                                viewer_agency=f.viewer_agency):
         p = places.get(place_id)
         if p is None or not place_matches(p, f):
             continue
-        checks = [route_rules.Check(place_id, datetime.fromisoformat(r[7]), True, bool(r[8]))
-                  for r in group if r[7] is not None]
-        status, check = route_rules.judge(
-            place_id, datetime.fromisoformat(window_start), datetime.fromisoformat(window_end),
-            datetime.fromisoformat(shift_end), checks, now=now, grace=grace)
-        if status not in (wire.StopStatus.MISSED, wire.StopStatus.LATE):
+        checks = [] if first is None else [route_rules.Check(place_id, parse(first), True, bool(shown))]
+        status, check = route_rules.judge(place_id, parse(window_start), parse(window_end),
+                                          parse(shift_end), checks, now=now, grace=grace)
+        if status is not wire.StopStatus.MISSED and status is not wire.StopStatus.LATE:
             continue
         if teams is None:
             teams = {tid: name for tid, name, _day in storage.list_teams()}
         out.append(wire.MissedStop(
             aid, team_id, teams.get(team_id, team_id), place_id, p.name, window_start, window_end,
-            status, wire.format_timestamp(check.observed_at) if check and check.shown else None))
+            status, first if check is not None and check.shown else None))
     return out
 
 

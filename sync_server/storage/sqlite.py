@@ -1193,22 +1193,30 @@ class SqliteStorage:
 
     def stop_checks(self, *, since: str, until: str, grace_s: float, viewer_agency: str
                     ) -> list[tuple]:
-        """Stops of active assignments whose window ends in [since, until), each joined with
-        its team's on-site reports at its place from the window's start to the shift's end +
-        grace (the only ones the stop rule looks at). Rows: (assignment_id, team_id, seq,
-        place_id, window_start, window_end, shift_end, observed_at, shown), ordered by stop;
-        a stop without such a report has one row with observed_at None. ``shown``: the agency
-        rule for a viewer of ``viewer_agency``. Cost: the stops in the window times the
-        reports at their place in their shift, whatever the number of assignments."""
+        """Stops of active assignments whose window ends in [since, until), each with the first
+        on-site report of its team at its place from the window's start to the shift's end +
+        grace (the only check the stop rule can pick; see ``patrol_rules.stops.judge``). Rows:
+        (assignment_id, team_id, seq, place_id, window_start, window_end, shift_end,
+        first_check_at or None, shown), by window end; ``shown`` is the agency rule for a viewer
+        of ``viewer_agency`` (1 if any report at that very instant is readable). Cost: one
+        index seek per stop in the window, reading the team's reports at that place until the
+        first match -- whatever the number of assignments or of reports elsewhere."""
+        seen = "(r.visibility = 'cooperation' OR r.agency = ?1)"
+        team_check = ("r.place_id = x.place_id AND r.team_id = x.team_id"
+                      " AND r.server_verdict = 'on_site'")
         return self._read().execute(
-            "SELECT s.assignment_id, s.team_id, s.seq, s.place_id, s.window_start, s.window_end,"
-            " s.shift_end, r.observed_at, (r.visibility = 'cooperation' OR r.agency = ?)"
-            " FROM assignment_stops s LEFT JOIN reports r ON r.place_id = s.place_id"
-            "  AND r.observed_at >= s.window_start"
-            "  AND r.observed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', max(s.window_end, s.shift_end), ?)"
-            "  AND r.team_id = s.team_id AND r.server_verdict = 'on_site'"
-            " WHERE s.active = 1 AND s.window_end >= ? AND s.window_end < ?"
-            " ORDER BY s.window_end, s.assignment_id, s.seq",
+            # MATERIALIZED: flattened, the first-report subquery would run once per use of x.first
+            "WITH x AS MATERIALIZED (SELECT s.*, (SELECT " + seen + " || r.observed_at FROM reports r"
+            "  WHERE " + team_check.replace("x.", "s.") + " AND r.observed_at >= s.window_start"
+            "  AND r.observed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', max(s.window_end, s.shift_end), ?2)"
+            "  ORDER BY r.observed_at LIMIT 1) AS first"
+            "  FROM assignment_stops s WHERE s.active = 1 AND s.window_end >= ?3 AND s.window_end < ?4)"
+            " SELECT x.assignment_id, x.team_id, x.seq, x.place_id, x.window_start, x.window_end,"
+            " x.shift_end, substr(x.first, 2), CASE substr(x.first, 1, 1) WHEN '1' THEN 1"
+            # the first report is not readable: another at the same instant may be
+            f"  ELSE (SELECT max({seen}) FROM reports r WHERE {team_check}"
+            "   AND r.observed_at = substr(x.first, 2)) END"
+            " FROM x ORDER BY x.window_end, x.assignment_id, x.seq",
             [viewer_agency, f"{grace_s:+.3f} seconds", since, until]).fetchall()
 
     def export_rows(self, f: PictureFilter, *, since: str, until: str, batch: int = 1000

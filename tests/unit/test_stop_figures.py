@@ -88,7 +88,8 @@ def planned(storage):
                                   shift_start=ts(wire.parse_timestamp(a.shift_start)),
                                   shift_end=ts(wire.parse_timestamp(a.shift_end)), active=a.active)
     authors = {True: add_user(storage, "pol"), False: add_user(storage, "kod", agency=wire.Agency.KOD)}
-    moments = [*rng.sample(hot, len(hot) // 2),
+    edges = rng.sample(hot, len(hot) // 2)
+    moments = [*edges, *rng.sample(edges, len(edges) // 5),  # two reports at the same instant
                *((rng.choice(PLACES).id, since - timedelta(days=2) + timedelta(seconds=rng.randrange(7 * 86400)))
                  for _ in range(1200))]
     rows: list[tuple[NewReport, str]] = []
