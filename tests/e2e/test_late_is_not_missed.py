@@ -56,6 +56,8 @@ def test_late_check_is_late_on_today_and_in_the_leads_progress(stack, artifacts)
         stop2.wait_for(timeout=20_000)
         assert "verspätet" in stop2.inner_text() and "verpasst" not in stop2.inner_text()
         assert "verpasst" in by_id(officer, "stop-1").inner_text()
+        officer.mouse.move(380, 300)  # no tab tooltip over the screenshot
+        officer.get_by_text("Gespeichert.", exact=False).first.wait_for(state="hidden", timeout=15_000)
         officer.wait_for_timeout(500)
         officer.screenshot(path=artifacts / "40-today-late.png")
 
@@ -67,7 +69,8 @@ def test_late_check_is_late_on_today_and_in_the_leads_progress(stack, artifacts)
         assert "erledigt 1 · verspätet 1 · offen 3 · verpasst 1" in counts.inner_text()
         assert "verspätet" in by_id(lead, "pstop-team-heessen-1-2").inner_text()
         assert "erledigt" in by_id(lead, "pstop-team-heessen-1-3").inner_text()
-        lead.wait_for_timeout(500)
+        lead.mouse.move(380, 300)
+        lead.wait_for_timeout(1500)
         lead.screenshot(path=artifacts / "41-lead-progress.png")
         for ctx in (officer_ctx, lead_ctx):
             assert ctx.foreign_requests == []
