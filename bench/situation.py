@@ -19,7 +19,7 @@
 
 Run (heavy: take the machine-wide lock):
     flock /tmp/gs-heavy.lock nice -n 10 .venv/bin/python bench/situation.py [--steps 100000,1000000]
-        [--runs 7] [--old main] [--old-budget 150] [--port 0] [--no-export]
+        [--runs 7] [--old main] [--old-budget 150] [--port 0] [--no-export] [--smoke]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from sync_server.storage import NewReport, PictureFilter, SqliteStorage  # noqa:
 from tests.support.servers import free_port, start_server  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")
-DAYS = 365
+DAYS = 365  # of planning and reports (``--smoke``: a fortnight)
 SHIFTS = [(clock(6, 0), 8), (clock(18, 0), 8)]  # local start, hours
 N_TEAMS = 8
 P_DONE, P_LATE = 0.60, 0.12
@@ -73,11 +73,11 @@ def uuid7_at(ms: int, rng: random.Random) -> str:
 class World:
     """What the generator needs: places, teams with their members, the year's assignments."""
 
-    def __init__(self, storage: SqliteStorage, settings: Settings, now: datetime) -> None:
+    def __init__(self, storage: SqliteStorage, settings: Settings, now: datetime, days: int) -> None:
         settings.tiles_file.parent.mkdir(parents=True, exist_ok=True)
         settings.tiles_file.touch()  # no basemap: the export streams reports, not tiles
         seed_demo(storage, settings, now=now)
-        self.now = now
+        self.now, self.days = now, days
         places = [wire.decode(wire.Place, json.loads(b)) for b in storage.picture_places()]
         self.places = [p for p in places if p.type.value in _FINDINGS and p.active_from is None]
         self.hot = [p for p in self.places if p.type.value != "playground"]
@@ -106,8 +106,8 @@ class World:
             stops = [wire.TemplateStop(p.id, 45 * k, 45 * k + 60) for k, p in enumerate(chosen)]
             templates.append(wire.RouteTemplate(f"bench-route-{i}", f"Runde {i + 1}", stops))
         out = []
-        first_day = (self.now - timedelta(days=DAYS)).astimezone(TZ).date()
-        for d in range(DAYS + 1):
+        first_day = (self.now - timedelta(days=self.days)).astimezone(TZ).date()
+        for d in range(self.days + 1):
             day = first_day + timedelta(days=d)
             for start_at, hours in SHIFTS:
                 start = datetime.combine(day, start_at, TZ)
@@ -170,7 +170,7 @@ def add_reports(storage: SqliteStorage, world: World, n: int, seed: int, stops: 
     spread over places and teams. Day by day, oldest first, through the real ingest."""
     rng = random.Random(seed)
     by_day: dict[int, list[tuple]] = {}
-    start = world.now - timedelta(days=DAYS)
+    start = world.now - timedelta(days=world.days)
     members = dict(world.teams)
     for a in world.assignments if stops else []:  # the stop checks
         shift_end = wire.parse_timestamp(a.shift_end)
@@ -186,9 +186,9 @@ def add_reports(storage: SqliteStorage, world: World, n: int, seed: int, stops: 
             if at < world.now:
                 by_day.setdefault((at - start).days, []).append((at, st.place_id, a.team_id))
     made = sum(len(v) for v in by_day.values())
-    per_day = max(0, n - made) / DAYS
+    per_day = max(0, n - made) / world.days
     place_of = {p.id: p for p in world.places}
-    for d in range(DAYS):
+    for d in range(world.days):
         k = int(per_day * (d + 1)) - int(per_day * d)
         day = start + timedelta(days=d)
         for _ in range(k):
@@ -319,7 +319,12 @@ def main() -> None:
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--port", type=int, default=0, help="for the export's server (0: any free)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (and say where)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="seconds on tiny data (a fortnight, 3k/6k reports, no old tree; CI runs this)")
     args = ap.parse_args()
+    args.days = DAYS
+    if args.smoke:
+        args.days, args.steps, args.runs, args.old, args.export = 14, "3000,6000", 1, "", 500
     steps = [int(s) for s in args.steps.split(",")]
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-situation-"))
@@ -329,9 +334,9 @@ def main() -> None:
         storage = SqliteStorage(settings.db_path)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         t = time.perf_counter()
-        world = World(storage, settings, now)
+        world = World(storage, settings, now, args.days)
         n_stops = sum(len(a.stops) for a in world.assignments)
-        print(f"planning: {len(world.assignments):,} assignments ({n_stops:,} stops) over {DAYS} days,"
+        print(f"planning: {len(world.assignments):,} assignments ({n_stops:,} stops) over {args.days} days,"
               f" {N_TEAMS} teams, 2 shifts a day ({time.perf_counter() - t:.0f} s)")
         old_tree = export_tree(args.old, tmp / "old") if args.old else None
         book = PlaceBook(storage)
@@ -371,7 +376,7 @@ def main() -> None:
                 print(f"  {days:2d} days: new first {first:6.1f} ms, median {median:6.1f} ms"
                       f" (stops part {missed_ms:5.1f} ms; {n_missed} missed, {len(listed) - n_missed} late)"
                       f" | old {old_text}{same}", flush=True)
-        print("\nGET /situation computation, median ms (old: one run), a year of planning:")
+        print(f"\nGET /situation computation, median ms (old: one run), {args.days} days of planning:")
         print("  reports    " + "".join(f"{d:>9d} d new {d:>5d} d old" for d in WINDOWS))
         for step in steps:
             cells = []
