@@ -328,11 +328,13 @@ class Assignment(Wire):
 
 
 class StopStatus(str, enum.Enum):
-    """A route stop: done (checked on site in its window), missed (window + grace over), open."""
+    """A route stop: done (checked on site in its window), missed (window + grace over), open;
+    late: checked on site, but after window + grace (patrol_rules.stops has the rule)."""
 
     DONE = "done"
     OPEN = "open"
     MISSED = "missed"
+    LATE = "late"
 
 
 class ReviewState(str, enum.Enum):
@@ -485,6 +487,7 @@ class TeamProgress(Wire):
     missed: int
     last_report_at: Optional[Str] = None
     last_report_place: Optional[Str] = None
+    late: int = 0
 
 
 # ---------------------------------------------------------------- administration
@@ -577,6 +580,9 @@ class DayFigures(Wire):
 
 
 class MissedStop(Wire):
+    """A stop of the picture's window not kept in time: missed, or late (then ``checked_at``
+    when the viewer may see the check)."""
+
     assignment_id: Str
     team_id: Str
     team_name: Str
@@ -584,6 +590,8 @@ class MissedStop(Wire):
     place_name: Str
     window_start: Str
     window_end: Str
+    status: StopStatus = StopStatus.MISSED
+    checked_at: Optional[Str] = None
 
 
 class OpenQuestion(Wire):

@@ -1,6 +1,7 @@
 """Hamm demo data: districts, 262 synthetic playgrounds, events, drug-scene points, the Südstraße,
 the Westentor, demo users in two mixed teams, a route template and its assignment to the first
-team for today's late shift.
+team for a shift that is running when the demo is seeded (at any hour: its first stop is due
+soon, the others lie ahead).
 
 Playground positions are generated deterministically (fixed seed) around each district's centre:
 plausible, repeatable, and not the real locations.
@@ -12,7 +13,7 @@ import json
 import math
 import random
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,8 +72,22 @@ def playground_features(demo: dict[str, Any]) -> list[dict[str, Any]]:
     return feats
 
 
-def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = None) -> dict[str, int]:
-    """Load the demo into an empty or demo database; running it twice changes nothing twice."""
+SHIFT_HOURS = 8
+INTO_SHIFT = timedelta(minutes=30)  # the demo starts this far (to the quarter hour) into the shift
+
+
+def demo_shift_start(now: datetime) -> datetime:
+    """The start of the demo's shift: half an hour before ``now``, down to the quarter hour
+    (in UTC, so a change to or from summer time cannot make a wall-clock time that does not
+    exist), so that stop 1 (the first hour) is due within 15-30 minutes and the rest of the
+    route lies ahead, whenever the demo is started -- 23:30 included."""
+    at = now.astimezone(timezone.utc) - INTO_SHIFT
+    return at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0).astimezone(TZ)
+
+
+def seed_demo(storage: Storage, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
+    """Load the demo into an empty or demo database; running it twice changes nothing twice,
+    except that the demo shift moves to the time of the run (``now``, default the clock)."""
     demo = load_demo()
     for d in demo["districts"]:
         district = wire.District(d["id"], d["name"], d["lat"], d["lon"], d["area_km2"])
@@ -101,13 +116,13 @@ def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = 
             user = found[0]
         ids[u["username"]] = user.id
 
-    now = today or datetime.now(TZ)
-    day = now.astimezone(TZ).date()
+    now = now or datetime.now(timezone.utc)
+    shift_start = demo_shift_start(now)
     for team in demo["teams"]:
-        storage.upsert_team(team["id"], team["name"], day.isoformat(),
+        storage.upsert_team(team["id"], team["name"], shift_start.date().isoformat(),
                             [ids[m] for m in team["members"]])
 
-    # the late-shift route as a template (windows after shift start), assigned for today
+    # the route as a template (windows after shift start), assigned for the shift running now
     route = demo["route"]
     stops = []
     for n, stop in enumerate(route["stops"]):
@@ -117,16 +132,15 @@ def seed_demo(storage: Storage, settings: Settings, *, today: datetime | None = 
         stops.append(wire.TemplateStop(stop, 75 * n, 75 * n + 60))
     template = wire.RouteTemplate(route["id"], route["name"], stops)
     storage.upsert_route(template.id, wire.canonical_json(template).decode(), actor="demo")
-    shift_start = datetime.combine(day, time(14, 0), TZ)
-    assignment = wire.replace(
+    assignment = wire.replace(  # one demo shift: seeding again moves it to now
         concrete_assignment(template, demo["teams"][0]["id"], wire.format_timestamp(shift_start),
-                            wire.format_timestamp(shift_start + timedelta(hours=8))),
-        id=f"{route['id']}-{day.isoformat()}")
+                            wire.format_timestamp(shift_start + timedelta(hours=SHIFT_HOURS))),
+        id=f"{route['id']}-demo")
     storage.upsert_assignment(assignment.id, assignment.team_id,
                               wire.canonical_json(assignment).decode(),
                               shift_start=assignment.shift_start, shift_end=assignment.shift_end,
                               actor="demo")
-    reports = seed_reports(storage, settings, demo, day)
+    reports = seed_reports(storage, settings, demo, now.astimezone(TZ).date())
     if not settings.tiles_file.exists():
         build_mbtiles(settings.tiles_file, demo["districts"], name=f"{demo['city']} (synthetic)")
     return {"districts": len(demo["districts"]), "places": len(report.imported), "users": len(ids),

@@ -38,26 +38,38 @@ def concrete_assignment(template: wire.RouteTemplate, team_id: str, shift_start:
                            shift_start, shift_end, stops)
 
 
-def stop_states(storage: Storage, assignment: wire.Assignment, *, now: datetime,
-                grace: timedelta) -> tuple[list[route_rules.StopState], list[tuple]]:
+def stop_states(storage: Storage, assignment: wire.Assignment, *, now: datetime, grace: timedelta,
+                viewer_agency: str | None = None
+                ) -> tuple[list[route_rules.StopState], list[tuple]]:
+    """The stops' states (the shared rule on the server's verdicts) and the team's reports in
+    the shift, (place_id, observed_at, server_verdict, shown), oldest first. ``shown``: the
+    viewer of ``viewer_agency`` may read the report (None: a caller that shows no report)."""
     places = {pid: wire.decode(wire.Place, json.loads(body))
               for pid, body in storage.place_bodies(s.place_id for s in assignment.stops).items()}
-    rows = storage.team_checks(assignment.team_id, assignment.shift_start)
-    checks = [route_rules.Check(pid, wire.parse_timestamp(at), verdict == wire.Verdict.ON_SITE.value)
-              for pid, at, verdict in rows if pid is not None]
+    first, last = route_rules.checks_span(assignment, grace)
+    rows = storage.team_checks(assignment.team_id, since=wire.format_timestamp(first),
+                               until=wire.format_timestamp(last), viewer_agency=viewer_agency)
+    checks = [route_rules.Check(pid, wire.parse_timestamp(at), verdict == wire.Verdict.ON_SITE.value,
+                                bool(shown))
+              for pid, at, verdict, shown in rows if pid is not None]
     return route_rules.stop_states(assignment, places, checks, now=now, grace=grace), rows
 
 
-def progress(storage: Storage, assignment: wire.Assignment, *, now: datetime,
-             grace: timedelta) -> wire.TeamProgress:
-    states, rows = stop_states(storage, assignment, now=now, grace=grace)
+def progress(storage: Storage, assignment: wire.Assignment, *, now: datetime, grace: timedelta,
+             viewer_agency: str) -> wire.TeamProgress:
+    """One team's progress as the viewer may see it: every stop counts (see the agency rule in
+    ``patrol_rules.stops``), but check times and the last report come only from reports the
+    viewer may read."""
+    states, rows = stop_states(storage, assignment, now=now, grace=grace,
+                               viewer_agency=viewer_agency)
     team = team_of(storage, assignment.team_id) or wire.Team(assignment.team_id, "?", [])
     stops = [wire.StopProgress(
         st.stop.seq, st.stop.place_id, st.place.name if st.place else st.stop.place_id,
         st.stop.window_start, st.stop.window_end, st.status,
         wire.format_timestamp(st.checked_at) if st.checked_at else None) for st in states]
     count = {s: sum(1 for x in states if x.status is s) for s in wire.StopStatus}
-    last = rows[-1] if rows else None
+    began = wire.format_timestamp(wire.parse_timestamp(assignment.shift_start))
+    last = next((r for r in reversed(rows) if r[3] and r[1] >= began), None)
     last_place = None
     if last and last[0]:
         body = storage.place_bodies([last[0]]).get(last[0])
@@ -66,12 +78,14 @@ def progress(storage: Storage, assignment: wire.Assignment, *, now: datetime,
         assignment.id, team.id, team.name, team.is_mixed, team.members, assignment.route_name,
         assignment.shift_start, assignment.shift_end, stops, count[wire.StopStatus.DONE],
         count[wire.StopStatus.OPEN], count[wire.StopStatus.MISSED],
-        last[1] if last else None, last_place)
+        last[1] if last else None, last_place, late=count[wire.StopStatus.LATE])
 
 
 def handover(storage: Storage, old: wire.Assignment, new_team_id: str, *, now: datetime,
              grace: timedelta) -> wire.Assignment | None:
-    """The assignment for the new team: the stops still open, renumbered; None if none are."""
+    """The assignment for the new team: the stops still open, renumbered; None if none are.
+    Every check counts here (the agency rule hides report details, not whether a stop is
+    done), so both agencies' leads hand over the same stops."""
     states, _ = stop_states(storage, old, now=now, grace=grace)
     remaining = [st.stop for st in states if st.status is wire.StopStatus.OPEN]
     if not remaining:

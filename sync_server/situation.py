@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import patrol_wire as wire
+from patrol_rules import stops as route_rules
 from patrol_wire import FINDING_BITS, PlaceType, Trend
 
 from .places import PlaceBook, active_during
@@ -213,24 +214,31 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
 
 def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Place], *, since: str,
                  until: str, grace: timedelta, now: datetime) -> list[wire.MissedStop]:
-    """Route stops whose window (plus grace) ended inside the window without an on-site check."""
-    from .planning import stop_states, team_of
-
+    """Route stops whose window ended inside the picture's window and that were not kept in
+    time: missed (window + grace over without an on-site check) or late (checked after it),
+    by the shared stop rule. One query for all stops of the window (``stop_checks``): the cost
+    follows the stops in the window, not the assignments or reports outside it. Stop states
+    are the plan's, so the report filters (agency) do not change them; the agency rule hides
+    the time of a check the viewer may not read (``patrol_rules.stops``)."""
     out = []
-    for body in storage.assignments_between(since, until):
-        a = wire.decode(wire.Assignment, json.loads(body))
-        states, _ = stop_states(storage, a, now=now, grace=grace)
-        team = None
-        for st in states:
-            if st.status is not wire.StopStatus.MISSED or not (since <= _utc(st.stop.window_end) < until):
-                continue
-            p = places.get(st.stop.place_id)
-            if p is None or not place_matches(p, f):
-                continue
-            team = team or team_of(storage, a.team_id)
-            out.append(wire.MissedStop(a.id, a.team_id, team.name if team else a.team_id,
-                                       st.stop.place_id, p.name, st.stop.window_start,
-                                       st.stop.window_end))
+    teams: dict[str, str] | None = None
+    parse = datetime.fromisoformat  # canonical UTC text from storage
+    for aid, team_id, _seq, place_id, window_start, window_end, shift_end, first, shown in \
+            storage.stop_checks(since=since, until=until, grace_s=grace.total_seconds(),
+                                viewer_agency=f.viewer_agency):
+        p = places.get(place_id)
+        if p is None or not place_matches(p, f):
+            continue
+        checks = [] if first is None else [route_rules.Check(place_id, parse(first), True, bool(shown))]
+        status, check = route_rules.judge(place_id, parse(window_start), parse(window_end),
+                                          parse(shift_end), checks, now=now, grace=grace)
+        if status is not wire.StopStatus.MISSED and status is not wire.StopStatus.LATE:
+            continue
+        if teams is None:
+            teams = {tid: name for tid, name, _day in storage.list_teams()}
+        out.append(wire.MissedStop(
+            aid, team_id, teams.get(team_id, team_id), place_id, p.name, window_start, window_end,
+            status, first if check is not None and check.shown else None))
     return out
 
 
@@ -243,6 +251,3 @@ def place_matches(p: wire.Place, f: PictureFilter) -> bool:
 def _districts(storage: Storage) -> list[dict]:
     return [json.loads(b) for b in storage.district_bodies()]
 
-
-def _utc(ts: str) -> str:
-    return wire.format_timestamp(wire.parse_timestamp(ts))

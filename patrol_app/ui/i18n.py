@@ -266,6 +266,13 @@ DE = {
     "error_too_many_attempts": "Zu viele Fehlversuche. Bitte in einer Viertelstunde erneut versuchen.",
     "error_unknown_user": "Unbekannter oder gesperrter Benutzer.",
     "error_unknown_team": "Unbekanntes Team.",
+    # --- picture
+    "stop_late": "verspätet",
+    "stop_done_at": "erledigt {at}", "stop_late_at": "verspätet {at}",
+    "stop_done_hidden": "erledigt · Meldung nur für die andere Behörde sichtbar",
+    "stop_late_hidden": "verspätet · Meldung nur für die andere Behörde sichtbar",
+    "progress_counts_late": "erledigt {done} · verspätet {late} · offen {open} · verpasst {missed}",
+    "late_total": "Verspätet kontrolliert: {n}",
 
     # --- authz
     "error_not_team_member": "Zum Zeitpunkt der Kontrolle gehörte dieses Konto nicht zum angegebenen Team. Bitte die Schichtleitung fragen.",
@@ -595,6 +602,13 @@ EN = {
     "error_too_many_attempts": "Too many failed attempts. Please try again in a quarter of an hour.",
     "error_unknown_user": "Unknown or disabled user.",
     "error_unknown_team": "Unknown team.",
+    # --- picture
+    "stop_late": "late",
+    "stop_done_at": "done {at}", "stop_late_at": "late {at}",
+    "stop_done_hidden": "done · report visible to the other agency only",
+    "stop_late_hidden": "late · report visible to the other agency only",
+    "progress_counts_late": "done {done} · late {late} · open {open} · missed {missed}",
+    "late_total": "Checked late: {n}",
 
     # --- authz
     "error_not_team_member": "At the time of this check this account was not in the team named. Please ask the shift lead.",

@@ -149,10 +149,14 @@ def list_assignments(_: ProgressViewer, storage: StorageDep, at: At = None) -> l
 
 
 @router.get("/progress", responses=docs.answers({200: {"type": "array"}}, 401, 403, 422))
-def progress(_: ProgressViewer, storage: StorageDep, settings: SettingsDep,
+def progress(user: ProgressViewer, storage: StorageDep, settings: SettingsDep,
              at: At = None) -> list[dict]:
-    """Per team on shift: stops done / open / missed (a stop is missed when its window ended
-    more than the grace period ago without an on-site check), and its last report."""
+    """Per team on shift: stops done / late / open / missed (missed: the window ended more than
+    the grace period ago without an on-site check; late: checked on site after that, within
+    the shift), and its last report. The agency rule applies: check times and the last report
+    come only from reports the viewer may read; a stop checked by another agency's agency-only
+    report counts as done, without its time."""
     now = wire.parse_timestamp(utc_param("at", at)) if at else datetime.now(timezone.utc)
-    return [wire.encode(planning.progress(storage, a, now=now, grace=settings.missed_grace))
+    return [wire.encode(planning.progress(storage, a, now=now, grace=settings.missed_grace,
+                                          viewer_agency=user.agency.value))
             for a in planning.current_assignments(storage, now)]

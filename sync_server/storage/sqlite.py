@@ -282,6 +282,40 @@ def m008_team_membership(db: Database) -> None:
     db.execute("UPDATE team_members SET until = ? WHERE active = 0", [_now()])
 
 
+@migrations()
+def m009_stop_figures(db: Database) -> None:
+    """Route stops as rows, beside their assignment: the situation picture finds the stops
+    whose window ends in its window by an index and joins each with the few on-site reports
+    of its team at its place, instead of decoding every assignment and reading every report
+    of the team since that shift began (109 s for a 90-day picture with 1,080 assignments).
+    Times are canonical UTC text, as reports' observed_at."""
+    db.executescript("""
+        CREATE TABLE assignment_stops (
+            assignment_id TEXT NOT NULL, seq INTEGER NOT NULL, team_id TEXT NOT NULL,
+            place_id TEXT NOT NULL, window_start TEXT NOT NULL, window_end TEXT NOT NULL,
+            shift_end TEXT NOT NULL, active INTEGER NOT NULL,
+            PRIMARY KEY (assignment_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX assignment_stops_end ON assignment_stops(window_end) WHERE active = 1;
+    """)
+    for aid, team_id, body, active in db.execute(
+            "SELECT id, team_id, body, active FROM assignments").fetchall():
+        _put_stops(db.conn, aid, team_id, body, bool(active))
+
+
+def _put_stops(c: sqlite3.Connection, assignment_id: str, team_id: str, body: str,
+               active: bool) -> None:
+    """An assignment's stops as rows (m009), replacing what was there."""
+    data = json.loads(body)
+    shift_end = _utc_or_none(data["shift_end"])
+    c.execute("DELETE FROM assignment_stops WHERE assignment_id = ?", [assignment_id])
+    c.executemany(
+        "INSERT INTO assignment_stops (assignment_id, seq, team_id, place_id, window_start,"
+        " window_end, shift_end, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(assignment_id, st["seq"], team_id, st["place_id"], _utc_or_none(st["window_start"]),
+          _utc_or_none(st["window_end"]), shift_end, int(active)) for st in data["stops"]])
+
+
 def _upsert(table: str, keys: tuple[str, ...]) -> str:
     """Add figures to a derived table: new keys inserted, existing ones summed."""
     k = ", ".join(keys)
@@ -724,6 +758,7 @@ class SqliteStorage:
         c.execute("INSERT OR REPLACE INTO assignments (id, team_id, body, seq, active, shift_start,"
                   " shift_end) VALUES (?, ?, ?, ?, ?, ?, ?)",
                   [assignment_id, team_id, body, self._bump(c), int(active), shift_start, shift_end])
+        _put_stops(c, assignment_id, team_id, body, active)
 
     def assignment(self, assignment_id: str) -> tuple[str, str] | None:
         """(team_id, body) of an assignment."""
@@ -765,11 +800,15 @@ class SqliteStorage:
         return self._read().execute(
             "SELECT id, name, shift_date FROM teams ORDER BY shift_date DESC, name").fetchall()
 
-    def team_checks(self, team_id: str, since: str) -> list[tuple[str | None, str, str]]:
-        """(place_id, observed_at, server_verdict) of the team's reports since ``since``."""
+    def team_checks(self, team_id: str, *, since: str, until: str, viewer_agency: str | None
+                    ) -> list[tuple[str | None, str, str, int]]:
+        """(place_id, observed_at, server_verdict, shown) of the team's reports observed in
+        [since, until], oldest first; ``shown`` is 1 when a viewer of ``viewer_agency`` may
+        read the report (the agency rule; None: only cooperation reports are shown)."""
         return self._read().execute(
-            "SELECT place_id, observed_at, server_verdict FROM reports WHERE observed_at >= ?"
-            " AND team_id = ? ORDER BY observed_at", [since, team_id]).fetchall()
+            "SELECT place_id, observed_at, server_verdict, (visibility = 'cooperation' OR agency = ?)"
+            " FROM reports WHERE observed_at >= ? AND observed_at <= ? AND team_id = ?"
+            " ORDER BY observed_at", [viewer_agency or "", since, until, team_id]).fetchall()
 
     def district_ids(self) -> set[str]:
         return {r[0] for r in self._read().execute("SELECT id FROM districts")}
@@ -1189,11 +1228,33 @@ class SqliteStorage:
             f" WHERE q.open = 1 AND r.observed_at >= ? AND r.observed_at < ? AND {where}"
             " ORDER BY q.seq DESC LIMIT ?", [since, until, *params, limit])]
 
-    def assignments_between(self, since: str, until: str) -> list[str]:
-        """Bodies of active assignments whose shift overlaps [since, until)."""
-        return [r[0] for r in self._read().execute(
-            "SELECT body FROM assignments WHERE active = 1 AND shift_end > ? AND shift_start < ?"
-            " ORDER BY shift_start", [since, until])]
+    def stop_checks(self, *, since: str, until: str, grace_s: float, viewer_agency: str
+                    ) -> list[tuple]:
+        """Stops of active assignments whose window ends in [since, until), each with the first
+        on-site report of its team at its place from the window's start to the shift's end +
+        grace (the only check the stop rule can pick; see ``patrol_rules.stops.judge``). Rows:
+        (assignment_id, team_id, seq, place_id, window_start, window_end, shift_end,
+        first_check_at or None, shown), by window end; ``shown`` is the agency rule for a viewer
+        of ``viewer_agency`` (1 if any report at that very instant is readable). Cost: one
+        index seek per stop in the window, reading the team's reports at that place until the
+        first match -- whatever the number of assignments or of reports elsewhere."""
+        seen = "(r.visibility = 'cooperation' OR r.agency = ?1)"
+        team_check = ("r.place_id = x.place_id AND r.team_id = x.team_id"
+                      " AND r.server_verdict = 'on_site'")
+        return self._read().execute(
+            # MATERIALIZED: flattened, the first-report subquery would run once per use of x.first
+            "WITH x AS MATERIALIZED (SELECT s.*, (SELECT " + seen + " || r.observed_at FROM reports r"
+            "  WHERE " + team_check.replace("x.", "s.") + " AND r.observed_at >= s.window_start"
+            "  AND r.observed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', max(s.window_end, s.shift_end), ?2)"
+            "  ORDER BY r.observed_at LIMIT 1) AS first"
+            "  FROM assignment_stops s WHERE s.active = 1 AND s.window_end >= ?3 AND s.window_end < ?4)"
+            " SELECT x.assignment_id, x.team_id, x.seq, x.place_id, x.window_start, x.window_end,"
+            " x.shift_end, substr(x.first, 2), CASE substr(x.first, 1, 1) WHEN '1' THEN 1"
+            # the first report is not readable: another at the same instant may be
+            f"  ELSE (SELECT max({seen}) FROM reports r WHERE {team_check}"
+            "   AND r.observed_at = substr(x.first, 2)) END"
+            " FROM x ORDER BY x.window_end, x.assignment_id, x.seq",
+            [viewer_agency, f"{grace_s:+.3f} seconds", since, until]).fetchall()
 
     def export_rows(self, f: PictureFilter, *, since: str, until: str, batch: int = 1000
                     ) -> Iterator[tuple]:

@@ -203,6 +203,56 @@ def test_route_assignment_reaches_the_team_and_progress_shows_missed_stops(offic
     assert c.get("/api/v1/progress", headers=auth(c.tok["pol"])).status_code == 403
 
 
+LAT = {"pg-1": 51.68, "pg-2": 51.69, "pg-3": 51.70}
+
+
+def check_at(c, who, place, when, visibility="cooperation"):
+    """An on-site check of ``place`` at ``when`` by ``who`` (team t1)."""
+    at = wire.format_timestamp(when)
+    submit(c, who, place_id=place, observed_at=at, visibility=visibility,
+           fix={"lat": LAT[place], "lon": 7.82, "accuracy_m": 8.0, "source": "gps", "fixed_at": at})
+
+
+def test_progress_tells_a_late_check_from_a_missed_stop(office):
+    c = office
+    route(c, [("pg-1", 0, 30), ("pg-2", 0, 60), ("pg-3", 150, 200)])
+    start = datetime.now(timezone.utc) - timedelta(hours=2)
+    assign(c, start=start)
+    check_at(c, "kod", "pg-1", start + timedelta(minutes=60))  # window 0-30 + 15 grace: late
+    check_at(c, "pol", "pg-3", start + timedelta(minutes=20))  # before its window: not for it
+    (team,) = c.get("/api/v1/progress", headers=auth(c.tok["lead"])).json()
+    assert [s["status"] for s in team["stops"]] == ["late", "missed", "open"]
+    assert (team["done"], team["late"], team["open"], team["missed"]) == (0, 1, 1, 1)
+    assert team["stops"][0]["checked_at"] == wire.format_timestamp(start + timedelta(minutes=60))
+
+
+def test_progress_shows_times_and_last_report_only_from_reports_the_viewer_may_read(office):
+    """The KOD lead gets 404 for the police-only report; progress must not show its time or
+    place either. The stop still counts as done (patrol_rules.stops says why)."""
+    c = office
+    route(c, [("pg-1", 0, 60), ("pg-2", 0, 60), ("pg-3", 150, 200)])
+    start = datetime.now(timezone.utc) - timedelta(hours=2)
+    assign(c, start=start)
+    check_at(c, "kod", "pg-2", start + timedelta(minutes=5))
+    check_at(c, "pol", "pg-1", start + timedelta(minutes=10), visibility="agency")
+    police_only = c.get("/api/v1/reports", headers=auth(c.tok["sup"])).json()["items"][0]
+    assert c.get(f"/api/v1/reports/{police_only['report']['id']}",
+                 headers=auth(c.tok["lead"])).status_code == 404
+
+    (kod_view,) = c.get("/api/v1/progress", headers=auth(c.tok["lead"])).json()  # KOD lead
+    assert [(s["status"], s["checked_at"]) for s in kod_view["stops"]] == [
+        ("done", None), ("done", wire.format_timestamp(start + timedelta(minutes=5))), ("open", None)]
+    assert kod_view["last_report_at"] == wire.format_timestamp(start + timedelta(minutes=5))
+    assert kod_view["last_report_place"] == "Place pg-2"
+
+    (police_view,) = c.get("/api/v1/progress", headers=auth(c.tok["sup"])).json()
+    assert [s["checked_at"] for s in police_view["stops"]][:2] == [
+        wire.format_timestamp(start + timedelta(minutes=10)),
+        wire.format_timestamp(start + timedelta(minutes=5))]
+    assert police_view["last_report_place"] == "Place pg-1"
+    assert (kod_view["done"], kod_view["open"]) == (police_view["done"], police_view["open"]) == (2, 1)
+
+
 def test_grace_period_is_configurable(settings, storage):
     add_user(storage, "lead", wire.Role.SHIFT_LEAD, wire.Agency.KOD)
     add_user(storage, "pol")

@@ -1,4 +1,4 @@
-"""Route stops: done / open / missed (shared rules), next stop and direction (device)."""
+"""Route stops: done / late / open / missed (shared rules), next stop and direction (device)."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -40,11 +40,47 @@ def test_missed_only_after_the_grace_period():
     assert states([], 60 + 15.1) == [StopStatus.MISSED, StopStatus.OPEN, StopStatus.OPEN]
 
 
-def test_off_site_or_out_of_window_checks_do_not_count():
+def test_off_site_or_early_checks_do_not_count():
+    # off site at a; at b 50 minutes before its window opens: a check before the window is
+    # not one for the stop (the place was not watched when the plan said)
     checks = [Check("a", T0 + timedelta(minutes=30), False), Check("b", T0 + timedelta(minutes=10), True)]
     assert states(checks, 200) == [StopStatus.MISSED, StopStatus.MISSED, StopStatus.MISSED]
-    late_but_in_grace = [Check("b", T0 + timedelta(minutes=130), True)]
+    late_but_in_grace = [Check("b", T0 + timedelta(minutes=135), True)]
     assert states(late_but_in_grace, 200)[1] is StopStatus.DONE
+
+
+def full(checks, minutes):
+    return stops.stop_states(ASSIGNMENT, PLACES, checks, now=T0 + timedelta(minutes=minutes))
+
+
+def test_a_check_after_window_and_grace_is_late_not_missed():
+    at = T0 + timedelta(minutes=135, milliseconds=1)  # b's window ends at 120, grace 15
+    st = full([Check("b", at, True)], 200)[1]
+    assert st.status is StopStatus.LATE and st.checked_at == at
+    # missed until someone gets there; late once they did, within the shift (+ grace)
+    assert full([], 200)[1].status is StopStatus.MISSED
+    end = T0 + timedelta(minutes=480 + 15)
+    assert full([Check("b", end, True)], 500)[1].status is StopStatus.LATE
+    assert full([Check("b", end + timedelta(milliseconds=1), True)], 500)[1].status is StopStatus.MISSED
+
+
+def test_an_earlier_check_that_syncs_later_turns_late_into_done():
+    late, in_time = T0 + timedelta(minutes=170), T0 + timedelta(minutes=100)
+    st = full([Check("b", late, True), Check("b", in_time, True)], 200)[1]
+    assert st.status is StopStatus.DONE and st.checked_at == in_time
+
+
+def test_a_check_the_viewer_may_not_read_counts_without_its_time():
+    hidden = Check("a", T0 + timedelta(minutes=20), True, shown=False)
+    st = full([hidden], 200)[0]
+    assert st.status is StopStatus.DONE and st.checked_at is None
+    # of two checks at the same instant the visible one decides: its time can be shown
+    shown = Check("a", hidden.observed_at, True)
+    assert full([hidden, shown], 200)[0].checked_at == hidden.observed_at
+    assert full([shown, hidden], 200)[0].checked_at == hidden.observed_at
+    late_hidden = Check("b", T0 + timedelta(minutes=150), True, shown=False)
+    assert (full([late_hidden], 200)[1].status, full([late_hidden], 200)[1].checked_at) == (
+        StopStatus.LATE, None)
 
 
 def test_next_stop_is_the_first_open_one():
@@ -109,6 +145,22 @@ def test_a_phone_two_hours_slow_still_sees_its_check_done(tmp_path):
     assert report.team_id == "team"  # the shift is found on the server's clock too
     assignment, states = device.route_today()
     assert [s.status for s in states] == [StopStatus.DONE, StopStatus.OPEN, StopStatus.OPEN]
+
+
+def test_device_route_today_tells_late_from_missed(tmp_path):
+    from patrol_app.core.checks import CheckDraft
+    from patrol_app.core.device import Device
+
+    device = Device(tmp_path, "http://127.0.0.1:9")
+    device.store.set_meta("user", wire.canonical_json(wire.UserInfo(
+        "kod", "K", wire.Role.OFFICER, wire.Agency.KOD, ["team"])).decode())
+    device.store.apply_sync_page(wire.SyncPage("c1.1", False, places=list(PLACES.values()),
+                                               assignments=[ASSIGNMENT]))
+    at_a = wire.GpsFix(51.680, 7.810, 5, ts(99.9))  # a's window ended at 60 (+15 grace)
+    device.save_check(CheckDraft(place=PLACES["a"], fix=at_a), now=T0 + timedelta(minutes=100))
+    _, states = device.route_today(T0 + timedelta(minutes=140))
+    assert [s.status for s in states] == [StopStatus.LATE, StopStatus.MISSED, StopStatus.OPEN]
+    assert states[0].checked_at == T0 + timedelta(minutes=100)
 
 
 def test_events_are_offered_only_while_they_run(tmp_path):

@@ -220,6 +220,32 @@ def test_missed_checkpoints_in_the_picture(city, storage):
     assert [m.place_id for m in only_nord.missed] == ["c"]
 
 
+def test_picture_tells_late_from_missed_and_hides_another_agencys_check_times(city, storage):
+    """Stop a checked on site 40 minutes after its window (+ grace) by a police-only report,
+    stop c never: the police supervisor sees a late and a missed stop with the check's time;
+    the KOD supervisor the same states, but not when the police were there."""
+    from sync_server import planning
+
+    tpl = wire.RouteTemplate("r", "Runde", [wire.TemplateStop("a", 0, 30), wire.TemplateStop("c", 60, 90)])
+    start = SINCE + timedelta(days=1, hours=8)
+    storage.upsert_team("t", "Team", None, [])
+    a = planning.concrete_assignment(tpl, "t", ts(start), ts(start + timedelta(hours=8)))
+    storage.upsert_assignment(a.id, "t", wire.canonical_json(a).decode(), shift_start=ts(start),
+                              shift_end=ts(start + timedelta(hours=8)))
+    late = start + timedelta(minutes=30 + 15 + 40)
+    body = make_report(place_id="a", observed_at=ts(late), team_id="t", visibility="agency",
+                       fix={"lat": 51.68, "lon": 7.82, "accuracy_m": 5.0, "fixed_at": ts(late),
+                            "source": "gps"})
+    storage.upsert_team("t", "Team", None, [storage.user_by_name("pol")[0].id])
+    r = city.post("/api/v1/reports/batch", json={"reports": [body]}, headers=auth(city.tok["pol"]))
+    assert r.json()["results"][0]["status"] == "created", r.text
+    police, kod = picture(city, "sup")["missed"], picture(city, "supkod")["missed"]
+    assert [(m["place_id"], m["status"], m["checked_at"]) for m in police] == [
+        ("a", "late", ts(late)), ("c", "missed", None)]
+    assert [(m["place_id"], m["status"], m["checked_at"]) for m in kod] == [
+        ("a", "late", None), ("c", "missed", None)]
+
+
 def test_finding_bits_only_grow_at_the_end():
     # the server stores findings as bits in this order: never reorder, only append
     assert list(wire.FINDING_BITS)[:6] == ["litter", "broken_glass", "syringes",

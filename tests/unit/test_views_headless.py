@@ -108,6 +108,41 @@ async def test_officer_answers_a_question_from_today(demo_server, tmp_path):
         h.close()
 
 
+@pytest.mark.anyio
+async def test_a_late_check_shows_late_on_today_and_in_the_leads_progress(demo_server, tmp_path):
+    """Heessen's route began 3 hours ago: the Südstraße (75-135 min) checked now is late, the
+    Westentor (0-60 min) never checked is missed -- on the phone and for the shift lead."""
+    from datetime import timedelta
+
+    lead = Device(tmp_path / "lead", "http://testserver", transport=demo_server._transport)
+    lead.login("schichtleitung", PW)
+    office = lead.office()
+    start = datetime.now(timezone.utc) - timedelta(hours=3)
+    office.assign(wire.AssignRequest("route-innenstadt", "team-heessen-1", wire.format_timestamp(start),
+                                     wire.format_timestamp(start + timedelta(hours=8))))
+    office.close()
+    h, app = await open_app(demo_server, tmp_path, "polizei2")
+    try:
+        place = app.device.store.place("suedstrasse")
+        fix = wire.GpsFix(place.lat, place.lon, 5.0, wire.format_timestamp(datetime.now(timezone.utc)))
+        report = app.device.save_check(CheckDraft(place=place, fix=fix))
+        app.show_main(0)
+        checked = app.t.time(wire.parse_timestamp(report.observed_at))
+        await h.until(lambda: h.has_id("stop-2"))
+        assert h.text_shown(f"verspätet {checked}") and h.text_shown("verpasst")
+        app.device.sync()
+    finally:
+        h.close()
+    h, app = await open_app(demo_server, tmp_path, "schichtleitung")
+    try:
+        app.show_main(0)  # Streifen
+        await h.until(lambda: h.has_id("counts-team-heessen-1"))
+        assert h.text_shown("erledigt 0 · verspätet 1 · offen 4 · verpasst 1")
+        assert h.text_shown(f"verspätet {checked}") and h.text_shown("Verspätet kontrolliert: 1")
+    finally:
+        h.close()
+
+
 def office_state(device: Device, report_id: str) -> str:
     office = device.office()
     try:

@@ -15,19 +15,13 @@ import patrol_wire as wire
 from patrol_app.core import planning
 from patrol_app.core.office import Office
 
-from ..theme import OK, big_button, colour, section, sub_header
+from ..theme import OK, WARN, big_button, colour, section, sub_header
 from .map_view import tile_layer
 from .online import OnlineView, call
+from .today import STOP_LOOK, status_text, stop_label
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
-
-STATUS_LOOK = {
-    wire.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, OK),
-    wire.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
-    wire.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
-}
-
 
 def _hhmm(app: "PatrolApp", ts: str) -> str:
     return app.t.time(wire.parse_timestamp(ts))
@@ -55,10 +49,13 @@ class ProgressView(OnlineView):
         t = self.app.t
         if not progress:
             return [ft.Text(t("no_shift_now"))]
-        missed = sum(p.missed for p in progress)
+        missed, late = sum(p.missed for p in progress), sum(p.late for p in progress)
         out: list[ft.Control] = [ft.Semantics(identifier="missed-total", content=ft.Text(
             t("missed_total", n=missed), color=ft.Colors.ERROR if missed else None,
             weight=ft.FontWeight.W_600))]
+        if late:
+            out.append(ft.Semantics(identifier="late-total", content=ft.Text(
+                t("late_total", n=late), color=colour(self.app.page, WARN), weight=ft.FontWeight.W_600)))
         for p in progress:
             out.append(self._card(p, teams))
         return out
@@ -73,22 +70,24 @@ class ProgressView(OnlineView):
             ft.Text(members_line(self.app, p.members), size=13),
             ft.Text(f"{p.route_name} · {_hhmm(self.app, p.shift_start)}–{_hhmm(self.app, p.shift_end)}"),
             ft.Semantics(identifier=f"counts-{p.team_id}", content=ft.Text(
-                t("progress_counts", done=p.done, open=p.open, missed=p.missed),
-                weight=ft.FontWeight.W_600, color=ft.Colors.ERROR if p.missed else None)),
+                t("progress_counts_late", done=p.done, late=p.late, open=p.open, missed=p.missed),
+                weight=ft.FontWeight.W_600, color=ft.Colors.ERROR if p.missed else
+                colour(self.app.page, WARN) if p.late else None)),
             ft.Text(t("last_report", at=_hhmm(self.app, p.last_report_at), place=p.last_report_place or "—")
                     if p.last_report_at else t("no_report_yet"), size=13,
                     color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.Divider(height=8),
         ]
         for s in p.stops:
-            icon, tint = STATUS_LOOK[s.status]
-            line = f"{s.seq}. {s.place_name} · {_hhmm(self.app, s.window_start)}–{_hhmm(self.app, s.window_end)}"
-            status = t("stop_" + s.status.value)
-            if s.checked_at:
-                status += " " + _hhmm(self.app, s.checked_at)
+            icon, tint = STOP_LOOK[s.status]
+            window = f"{_hhmm(self.app, s.window_start)}–{_hhmm(self.app, s.window_end)}"
+            checked = wire.parse_timestamp(s.checked_at) if s.checked_at else None
             rows.append(ft.Semantics(identifier=f"pstop-{p.team_id}-{s.seq}", content=ft.Row([
-                ft.Icon(icon, color=colour(self.app.page, tint), size=20),
-                ft.Text(f"{line} · {status}", expand=True, size=14,
-                        color=ft.Colors.ERROR if s.status is wire.StopStatus.MISSED else None)])))
+                ft.Icon(icon, color=colour(self.app.page, tint), size=22),
+                ft.Column([ft.Text(f"{s.seq}. {s.place_name}", size=14, weight=ft.FontWeight.W_500),
+                           ft.Text(f"{window} · {stop_label(t, s.status, checked)}", size=13,
+                                   **status_text(self.app.page, s.status))],
+                          spacing=0, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START)))
         others = [tm for tm in teams if tm["id"] != p.team_id]
         if others and p.open:
             rows.append(big_button(t("hand_over"), lambda e, p=p: self._hand_over(p, others),

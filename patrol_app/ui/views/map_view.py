@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 MAX_PLACES = 150  # nearest places drawn; hundreds of markers make a phone sluggish
 _STOP_COLOURS = {wire.StopStatus.DONE: ft.Colors.GREEN_700, wire.StopStatus.OPEN: ft.Colors.BLUE_700,
-                 wire.StopStatus.MISSED: ft.Colors.RED_700}
+                 wire.StopStatus.LATE: ft.Colors.ORANGE_800, wire.StopStatus.MISSED: ft.Colors.RED_700}
 
 
 def tile_layer(device) -> list:

@@ -16,8 +16,10 @@ import flet_charts as fc
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
+from ..theme import WARN, colour
 from .map_view import tile_layer
 from .online import OnlineView, filter_dropdown
+from .today import stop_label
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -111,7 +113,8 @@ class SituationView(OnlineView):
             self._box(t("top_hotspots"), self._hotspots(pic), "hotspots"),
             self._box(t("by_category"), self._categories(pic), "categories"),
             self._box(t("open_questions_title", n=len(pic.open_questions)), self._questions(pic), "questions"),
-            self._box(t("missed_title", n=len(pic.missed)), self._missed(pic), "missed"),
+            self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED for m in pic.missed)),
+                      self._missed(pic), "missed"),
             self._box(t("exports"), self._exports(), "exports"),
         ]
         return [ft.ResponsiveRow(cards, spacing=10, run_spacing=10)]
@@ -264,12 +267,25 @@ class SituationView(OnlineView):
                           for q in pic.open_questions[:10]], spacing=4)
 
     def _missed(self, pic: wire.Situation) -> ft.Control:
+        """Missed stops in red; below them the late ones (checked on site after window + grace:
+        not missed, but not in time either)."""
         t = self.app.t
-        if not pic.missed:
-            return ft.Text(t("none_missed"))
-        return ft.Column([ft.Text(
-            f"{t.datetime(wire.parse_timestamp(m.window_start))} · {m.team_name} · {m.place_name}",
-            size=13, color=ft.Colors.ERROR) for m in pic.missed[:15]], spacing=4)
+
+        def line(m: wire.MissedStop) -> str:
+            return f"{t.datetime(wire.parse_timestamp(m.window_start))} · {m.team_name} · {m.place_name}"
+
+        missed = [m for m in pic.missed if m.status is wire.StopStatus.MISSED]
+        late = [m for m in pic.missed if m.status is wire.StopStatus.LATE]
+        rows: list[ft.Control] = [ft.Text(line(m), size=13, color=ft.Colors.ERROR)
+                                  for m in missed[:15]] or [ft.Text(t("none_missed"))]
+        if late:
+            warn = colour(self.app.page, WARN)
+            rows.append(ft.Text(t("late_total", n=len(late)), size=13, weight=ft.FontWeight.W_600,
+                                color=warn))
+            rows += [ft.Text(f"{line(m)} · " + stop_label(
+                t, m.status, wire.parse_timestamp(m.checked_at) if m.checked_at else None),
+                size=13, color=warn) for m in late[:15]]
+        return ft.Column(rows, spacing=4)
 
     def _exports(self) -> ft.Control:
         t = self.app.t

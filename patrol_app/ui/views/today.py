@@ -13,17 +13,35 @@ from patrol_app.core import route
 from patrol_rules import geo
 from patrol_rules.stops import StopState
 
-from ..theme import OK, big_button, colour, section
+from ..i18n import Translator
+from ..theme import OK, WARN, big_button, colour, section
 from . import queries
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
 
-_STATUS = {
+STOP_LOOK = {  # icon and signal colour of a stop's status, on Today and in the lead's progress
     wire.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, OK),
+    wire.StopStatus.LATE: (ft.Icons.WATCH_LATER, WARN),
     wire.StopStatus.OPEN: (ft.Icons.RADIO_BUTTON_UNCHECKED, ft.Colors.PRIMARY),
     wire.StopStatus.MISSED: (ft.Icons.ERROR, ft.Colors.ERROR),
 }
+
+
+def stop_label(t: Translator, status: wire.StopStatus, checked_at: datetime | None) -> str:
+    """"erledigt 14:12", "verspätet 16:48", "offen", "verpasst"; a done or late stop without
+    a time was checked by a report only the other agency may read (patrol_rules.stops)."""
+    if status in (wire.StopStatus.DONE, wire.StopStatus.LATE):
+        if checked_at is None:
+            return t(f"stop_{status.value}_hidden")
+        return t(f"stop_{status.value}_at", at=t.time(checked_at))
+    return t("stop_" + status.value)
+
+
+def status_text(page: ft.Page, status: wire.StopStatus) -> dict:
+    """Text style of a stop's status: late and missed stand out, in their signal colour."""
+    tint = {wire.StopStatus.LATE: WARN, wire.StopStatus.MISSED: ft.Colors.ERROR}.get(status)
+    return {} if tint is None else {"color": colour(page, tint), "weight": ft.FontWeight.W_600}
 
 
 class TodayView:
@@ -87,12 +105,14 @@ class TodayView:
                 t("next_stop", place=nxt.place.name, d=t.distance(dist), dir=compass),
                 size=16, weight=ft.FontWeight.BOLD)))
         for st in states:
-            icon, tint = _STATUS[st.status]
+            icon, tint = STOP_LOOK[st.status]
             name = st.place.name if st.place else st.stop.place_id
             window = (f"{t.time(wire.parse_timestamp(st.stop.window_start))}–"
                       f"{t.time(wire.parse_timestamp(st.stop.window_end))}")
             out.append(ft.Semantics(identifier=f"stop-{st.stop.seq}", content=ft.ListTile(
                 leading=ft.Icon(icon, color=colour(self.app.page, tint)), title=ft.Text(name, max_lines=2),
-                subtitle=ft.Text(f"{window} · {t('stop_' + st.status.value)}"), min_height=56,
+                subtitle=ft.Text(f"{window} · {stop_label(t, st.status, st.checked_at)}",
+                                 **status_text(self.app.page, st.status)),
+                min_height=56,
                 on_click=(lambda e, p=st.place: self.app.show_check(p)) if st.place else None)))
         return out
