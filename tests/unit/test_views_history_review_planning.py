@@ -189,8 +189,9 @@ async def test_an_answer_waits_on_top_of_the_queue_until_the_supervisor_opens_it
         await h.until(lambda: not viewer_open(h))
 
         await h.click(h.by_id("detail-back"))
-        await h.until(lambda: loaded(h) and h.has_id(f"review-{report.id}") is False
-                      or loaded(h) and not h.has_id("answers-waiting"))
+        await h.until(lambda: loaded(h) and any(  # the queue again, reloaded
+            isinstance(c, ft.Semantics) and (c.identifier or "").startswith("review-")
+            for c in h.walk()))
         assert not h.has_id("answers-waiting") and not h.has_id(f"new-answer-{report.id}")
     finally:
         h.close()
@@ -254,10 +255,11 @@ async def test_assign_a_night_shift_with_german_date_and_clock_times(demo_server
         assert h.by_id("assign-start").error == "Bitte eine Uhrzeit wie 14:30 eingeben."
         assert h.by_id("assign-end").error is None and h.by_id("assign-day").error is None
         await h.type(h.by_id("assign-start"), "22:00")
-        preview = h.by_id("assign-preview").value
-        assert preview.startswith(f"Schicht: {day:%d.%m.%Y} 22:00 bis "
-                                  f"{day + timedelta(days=1):%d.%m.%Y} 06:00")
-        assert "\n1. 22:" in preview  # the stops at the clock times of this shift
+        preview = [line.value for line in h.by_id("assign-preview").controls]
+        assert preview[0] == (f"Schicht: {day:%d.%m.%Y} 22:00 bis "
+                              f"{day + timedelta(days=1):%d.%m.%Y} 06:00")
+        assert preview[1].startswith("1. 22:")  # the stops at the clock times of this shift
+        assert not h.text_shown("Bitte die markierten Felder prüfen.")  # gone once all reads
         await h.click(h.by_id("confirm-assign"))
         await h.until(lambda: not h.has_id("assign-day"))
         office = app.device.office()

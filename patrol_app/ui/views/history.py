@@ -208,6 +208,9 @@ class ReportView:
         if q.answered_at:
             lines.append(ft.Text(t("answered_at", at=t.datetime(wire.parse_timestamp(q.answered_at))),
                                  color=colour(self.app.page, OK)))
+            answer = self.app.device.store.get_report(q.answer_report_id) if q.answer_report_id else None
+            if answer is not None and answer.note:  # given on this device
+                lines.append(ft.Text(answer.note, italic=True))
         elif q in self.app.device.open_queries():
             lines.append(ft.Semantics(identifier="report-answer", content=ft.FilledButton(
                 t("answer"), icon=ft.Icons.REPLY, height=48,

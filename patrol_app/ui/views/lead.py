@@ -284,15 +284,16 @@ class AssignDialog:
         self.teams = teams
         t = app.t
         start = route_start(app, route.id)
-        self.team = ft.Dropdown(label=t("team"), value=teams[0]["id"] if teams else None, options=[
-            ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in teams])
+        self.team = ft.Dropdown(label=t("team"), value=teams[0]["id"] if teams else None,
+                                expand=True, options=[
+                                    ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in teams])
         self.day = DateField(app, t("shift_day_label"), date.today(), identifier="assign-day",
                              on_change=self._preview)
         self.start = TimeField(app, t("shift_begin"), start, identifier="assign-start",
                                on_change=self._preview)
         self.end = TimeField(app, t("shift_end"), planning.clock_at(start, 8 * 60),
                              identifier="assign-end", on_change=self._preview)
-        self.preview = ft.Text("", size=13)
+        self.preview = ft.Column(spacing=2)  # a line each: read out line by line
         self.error = ft.Text("", color=ft.Colors.ERROR)
 
     def open(self) -> None:
@@ -303,10 +304,12 @@ class AssignDialog:
         self._preview()
         self.app.page.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("assign_title", route=self.route.name)),
-            content=ft.Column([ft.Semantics(identifier="assign-team", content=self.team),
+            content=ft.Column([ft.Row([ft.Semantics(identifier="assign-team", expand=True,
+                                                    content=self.team)]),
                                self.day.control, self.start.control, self.end.control,
                                ft.Semantics(identifier="assign-preview", content=self.preview),
-                               self.error], tight=True, spacing=10, scroll=ft.ScrollMode.AUTO),
+                               self.error], tight=True, spacing=10, scroll=ft.ScrollMode.AUTO,
+                              horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
                      ft.Semantics(identifier="confirm-assign", content=ft.FilledButton(
                          t("assign"), on_click=self._confirm))]))
@@ -329,8 +332,9 @@ class AssignDialog:
         t = self.app.t
         shift = self._shift(quietly=True)
         if shift is None:
-            self.preview.value = ""
+            self.preview.controls = []
             return
+        self.error.value = ""  # everything reads now
         begin, end = shift
         lines = [t("shift_runs", start=t.datetime(begin), end=t.datetime(end))]
         places = {p.id: p for p in self.app.device.store.places(active_only=False)}
@@ -340,12 +344,10 @@ class AssignDialog:
                          f"{t.time(begin + timedelta(minutes=s.end_min))} {name}")
         if len(self.route.stops) > 6:
             lines.append("…")
-        late = max(s.end_min for s in self.route.stops)
-        self.preview.color = None
-        if begin + timedelta(minutes=late) > end:
-            lines.append(t("route_after_shift"))
-            self.preview.color = ft.Colors.ERROR
-        self.preview.value = "\n".join(lines)
+        self.preview.controls = [ft.Text(line, size=13) for line in lines]
+        if begin + timedelta(minutes=max(s.end_min for s in self.route.stops)) > end:
+            self.preview.controls.append(ft.Text(t("route_after_shift"), size=13,
+                                                 color=ft.Colors.ERROR))
 
     async def _confirm(self, _=None) -> None:
         t = self.app.t

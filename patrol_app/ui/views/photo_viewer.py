@@ -77,12 +77,13 @@ class PhotoViewer:
         arrows = ft.Container(ft.Row([self.prev, self.next],
                                      alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
                               left=8, right=8, bottom=24)
-        self.sheet = ft.BottomSheet(
-            ft.Semantics(identifier="photo-viewer", content=ft.Container(
-                ft.Stack([ft.Container(self.pages, left=0, right=0, top=0, bottom=0), bar, arrows],
-                         expand=True), bgcolor=ft.Colors.BLACK, expand=True)),
-            fullscreen=True, bgcolor=ft.Colors.BLACK, dismissible=True, use_safe_area=True,
-            size_constraints=ft.BoxConstraints(max_width=100_000),
+        page = app.page
+        # A dialog without insets, as big as the page: a bottom sheet stops at 640 px wide
+        self.sheet = ft.AlertDialog(
+            content=ft.Semantics(identifier="photo-viewer", content=ft.Container(
+                ft.Stack([ft.Container(self.pages, left=0, right=0, top=0, bottom=0), bar, arrows]),
+                width=page.width or 390, height=page.height or 844, bgcolor=ft.Colors.BLACK)),
+            inset_padding=0, content_padding=0, bgcolor=ft.Colors.BLACK,
             shape=ft.RoundedRectangleBorder(radius=0))
         self._label()
 
@@ -98,7 +99,8 @@ class PhotoViewer:
         for button, off in ((self.prev, self.index == 0),
                             (self.next, self.index == len(self.photos) - 1)):
             button.visible = many
-            button.content.disabled = off
+            button.content.disabled = off  # at either end: dimmed, not gone (no jumping layout)
+            button.content.icon_color = ft.Colors.with_opacity(0.3 if off else 1, ft.Colors.WHITE)
 
     def open(self) -> None:
         self.app.page.show_dialog(self.sheet)

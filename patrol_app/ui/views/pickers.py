@@ -37,7 +37,7 @@ class _PickerField:
         self._on_change = on_change
         self.field = ft.TextField(
             label=label, value=text, hint_text=hint, keyboard_type=ft.KeyboardType.DATETIME,
-            on_change=lambda e: self._changed(),
+            on_change=lambda e: self._changed(), on_blur=lambda e: self._tidy(),
             suffix_icon=ft.Semantics(identifier=f"{identifier}-pick", content=ft.IconButton(
                 icon, tooltip=tooltip, on_click=lambda e: self.open())))
         self.control = ft.Semantics(identifier=identifier, content=self.field)
@@ -51,6 +51,22 @@ class _PickerField:
             self.app.page.update()
         if self._on_change:
             self._on_change()
+
+    def _tidy(self) -> None:
+        """Leaving the field: what was typed ("6", "1.12.") shown in the standard form."""
+        try:
+            text = self.format(self.read_quietly())
+        except ValueError:
+            return
+        if text != self.field.value:
+            self.field.value = text
+            self.app.page.update()
+
+    def read_quietly(self):
+        raise NotImplementedError
+
+    def format(self, value) -> str:
+        raise NotImplementedError
 
     def _show(self, text: str) -> None:
         self.field.value = text
@@ -88,6 +104,9 @@ class DateField(_PickerField):
     def read_quietly(self) -> date:
         return parse_day(self.field.value or "")
 
+    def format(self, value: date) -> str:
+        return self.app.t.day(value)
+
     def read(self) -> date | None:
         """The day in the field, or None with the field saying what is wrong."""
         try:
@@ -120,6 +139,9 @@ class TimeField(_PickerField):
 
     def read_quietly(self) -> time:
         return parse_clock(self.field.value or "")
+
+    def format(self, value: time) -> str:
+        return value.strftime("%H:%M")
 
     def read(self) -> time | None:
         """The time in the field, or None with the field saying what is wrong."""

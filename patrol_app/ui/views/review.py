@@ -141,14 +141,13 @@ class ReviewView(OnlineView):
         when = t.datetime(wire.parse_timestamp(r["observed_at"]))
         findings = ", ".join(t("f_" + f) for f in r["findings"][:3]) or t("no_findings")
         sev = r["severity"]
-        head: list[ft.Control] = [ft.Text(it.get("place_name") or t("report"),
-                                          weight=ft.FontWeight.BOLD, expand=True, max_lines=2)]
-        if it.get("unread_answers"):
-            head.append(ft.Semantics(identifier=f"new-answer-{r['id']}", content=new_answer_badge(self.app)))
-        head.append(state_chip(self.app, it["review_state"]))
+        badge = [ft.Semantics(identifier=f"new-answer-{r['id']}", content=ft.Row(
+            [new_answer_badge(self.app)]))] if it.get("unread_answers") else []
         return ft.Semantics(identifier=f"review-{r['id']}", content=ft.Card(ft.Container(
             ft.Column([
-                ft.Row(head, wrap=True),
+                ft.Row([ft.Text(it.get("place_name") or t("report"), weight=ft.FontWeight.BOLD,
+                                expand=True, max_lines=2), state_chip(self.app, it["review_state"])]),
+                *badge,
                 ft.Text(f"{when} · {it['author_name']} ({t('agency_' + it['agency'])})", size=13),
                 ft.Text(f"{t('sev_' + sev)} · {findings}", size=13, color=SEV_COLOURS.get(sev)),
             ], spacing=4), padding=12,
