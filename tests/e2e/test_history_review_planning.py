@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser import by_id, fill, log_in, phone_context, replace
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
-from tests.e2e.test_review_reaches_the_field import api, sync_until
+from tests.e2e.test_review_reaches_the_field import api
 from tests.support.servers import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -35,6 +35,14 @@ def second_photo(tmp_path):
     path = tmp_path / "IMG_0002.jpg"
     im.save(path, quality=90)
     return path
+
+
+def sync_then_look(page, identifier: str, *, tab: str) -> None:
+    """Sync from the outbox, go to ``tab`` and wait there for what the sync brings."""
+    page.get_by_role("tab", name="Ausgang").click()
+    by_id(page, "sync-now").click()
+    page.get_by_role("tab", name=tab).click()
+    by_id(page, identifier).wait_for(timeout=30_000)
 
 
 def shot(page, name: str) -> None:
@@ -75,7 +83,7 @@ def test_answer_waits_for_review_photo_full_screen_history_detail_and_german_dat
                                 json={"action": action, "text": text}).status_code == 200
 
         # the question arrives; the answer goes back
-        sync_until(officer, "answer-query", tab="Heute")
+        sync_then_look(officer, "answer-query", tab="Heute")
         by_id(officer, "answer-query").click()
         fill(officer, "Ihre Antwort", ANSWER)
         by_id(officer, "save-answer").click()
