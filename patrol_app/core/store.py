@@ -419,6 +419,13 @@ class LocalStore:
         with self._lock:
             return [_item(r) for r in self.db.execute(sql + " ORDER BY seq", params).fetchall()]
 
+    def outbox_entry(self, kind: ItemKind, ref: str) -> OutboxItem | None:
+        """One item's outbox row (a report's state and refusal reason, for its detail)."""
+        with self._lock:
+            row = self.db.execute("SELECT * FROM outbox WHERE kind = ? AND ref = ?",
+                                  [kind.value, ref]).fetchone()
+        return None if row is None else _item(row)
+
     def recent_outbox(self, limit: int = 100) -> list[tuple[OutboxItem, dict, str | None, list[OutboxItem]]]:
         """The newest ``limit`` reports' outbox rows: (item, report body, place name, photo rows).
 

@@ -115,6 +115,8 @@ def list_reports(
     severity: wire.Severity | None = None,
     state: Annotated[wire.ReviewState | None, Query(description="review state")] = None,
     amendments: Annotated[bool, Query(description="include amendments")] = False,
+    unread_answers: Annotated[bool, Query(
+        description="only reports with an answer to a question that review has not read")] = False,
     since: Annotated[str | None, Query(**docs.declared(TS_SCHEMA, "observed_at >= since (ISO 8601)"))] = None,
     until: Annotated[str | None, Query(**docs.declared(TS_SCHEMA, "observed_at < until (ISO 8601)"))] = None,
     cursor: Annotated[str | None, Query(**docs.declared(
@@ -123,7 +125,8 @@ def list_reports(
 ) -> dict:
     """Reports newest first: the review queue with its filters. Shift leads and supervisors see
     all reports; officers their own and their team's. Agency-only reports never leave their
-    agency."""
+    agency. Each item counts its ``unread_answers``; the page's ``unread_answers`` counts the
+    reports with answers waiting for review under the same filters, whatever their state."""
     since, until = utc_param("since", since), utc_param("until", until)
     if cursor is not None and not re.fullmatch(UUID_RE, cursor):
         raise ApiError(400, ErrorCode.INVALID_CURSOR, "unknown cursor")
@@ -132,11 +135,13 @@ def list_reports(
                        agency=agency.value if agency else None, author=author,
                        severity=severity.value if severity else None,
                        review_state=state.value if state else None, amendments=amendments,
-                       since=since, until=until, before_id=cursor, limit=limit)
+                       unread_answers=unread_answers, since=since, until=until, before_id=cursor,
+                       limit=limit)
     scope = None if allowed(user, Perm.READ_ALL) else storage.team_ids_of(user.id)
     items = storage.list_reports(flt, viewer=user, team_ids=scope)
     next_cursor = items[-1]["report"]["id"] if len(items) == limit else None
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": items, "next_cursor": next_cursor,
+            "unread_answers": storage.count_unread_answers(flt, viewer=user, team_ids=scope)}
 
 
 def utc_param(name: str, value: str | None) -> str | None:
@@ -167,15 +172,23 @@ def _visible_ref(storage, user, report_id: str):
 @router.get("/{report_id}", responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 404))
 def report_detail(report_id: ReportId, user: Reader, storage: StorageDep, settings: SettingsDep) -> dict:
     """One report with its place, both presence verdicts, review state, the questions asked,
-    the author's amendments and the audit trail; ``times`` says when it was claimed, received
-    and counted, the device clock's skew, and the fix's age at save against the gate."""
+    the author's amendments and the audit trail (actors with their display names); ``times``
+    says when it was claimed, received and counted, the device clock's skew, and the fix's age
+    at save against the gate.
+
+    A reviewer opening it reads the answers waiting on it: ``unread_answers`` says how many
+    were waiting before this look, and from now on they no longer wait (audited)."""
     _visible_ref(storage, user, report_id)
     detail = storage.report_detail(report_id)
     detail["times"]["max_fix_age_s"] = settings.max_fix_age.total_seconds()
     detail["queries"] = [json.loads(q) for q in storage.queries_of(report_id)]
     detail["amendments"] = [a for a in storage.amendments_of(report_id)
                             if a["visibility"] == "cooperation" or a["agency"] == user.agency.value]
-    trail = [{"at": detail["received_at"], "actor": detail["author"], "action": "report.submit",
+    if detail["unread_answers"] and allowed(user, Perm.REVIEW):
+        storage.mark_answers_read(report_id, actor=user.username,
+                                  at=wire.format_timestamp(datetime.now(timezone.utc)))
+    trail = [{"at": detail["received_at"], "actor": detail["author"],
+              "actor_name": detail["author_name"], "action": "report.submit",
               "detail": {"observed_at": detail["report"]["observed_at"]}}]
     detail["audit"] = trail + storage.audit_trail("report", report_id)
     return detail

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -314,6 +315,21 @@ def _put_stops(c: sqlite3.Connection, assignment_id: str, team_id: str, body: st
         " window_end, shift_end, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(assignment_id, st["seq"], team_id, st["place_id"], _utc_or_none(st["window_start"]),
           _utc_or_none(st["window_end"]), shift_end, int(active)) for st in data["stops"]])
+
+
+@migrations()
+def m010_query_reads(db: Database) -> None:
+    """When review read an officer's answer. An answered question waits for the supervisor --
+    counted, badged, first in the queue -- until someone in review opens the report or takes a
+    step on it (one mark for the whole review desk, not per person). Answers given before this
+    migration count as waiting only while their report is still in review."""
+    db.executescript(f"""
+        ALTER TABLE queries ADD COLUMN read_at TEXT;
+        ALTER TABLE queries ADD COLUMN read_by TEXT;
+        UPDATE queries SET read_at = '{_now()}', read_by = 'm010' WHERE open = 0
+            AND report_id NOT IN (SELECT id FROM reports WHERE review_state = 'in_review');
+        CREATE INDEX queries_unread ON queries(report_id) WHERE open = 0 AND read_at IS NULL;
+    """)
 
 
 def _upsert(table: str, keys: tuple[str, ...]) -> str:
@@ -1002,18 +1018,36 @@ class SqliteStorage:
         (body, author, author_name, agency, received, verdict, dist, district, state, place,
          observed, skew) = row
         report = json.loads(body)
+        unread = self._read().execute(
+            "SELECT count(*) FROM queries WHERE report_id = ? AND open = 0 AND read_at IS NULL",
+            [report_id]).fetchone()[0]
         return {"report": report, "author": author, "author_name": author_name,
                 "agency": agency, "received_at": received, "district_id": district,
                 "review_state": state, "place": None if place is None else json.loads(place),
                 "server_presence": {"verdict": verdict, "distance_m": dist},
-                "times": time_facts(report, observed, received, skew)}
+                "times": time_facts(report, observed, received, skew), "unread_answers": unread}
 
     def amendments_of(self, report_id: str) -> list[dict[str, Any]]:
         rows = self._read().execute(
-            "SELECT r.body, u.username, r.received_at, r.agency, r.visibility FROM reports r"
-            " JOIN users u ON u.id = r.author_id WHERE r.amends = ? ORDER BY r.id", [report_id])
-        return [{"report": json.loads(b), "author": a, "received_at": at, "agency": ag,
-                 "visibility": v} for b, a, at, ag, v in rows]
+            "SELECT r.body, u.username, u.display_name, r.received_at, r.agency, r.visibility"
+            " FROM reports r JOIN users u ON u.id = r.author_id WHERE r.amends = ? ORDER BY r.id",
+            [report_id])
+        return [{"report": json.loads(b), "author": a, "author_name": n, "received_at": at,
+                 "agency": ag, "visibility": v} for b, a, n, at, ag, v in rows]
+
+    def mark_answers_read(self, report_id: str, *, actor: str, at: str) -> int:
+        """Review has seen the answers to its questions on this report: they stop waiting.
+        Audited when there was something to mark; returns how many answers it marked."""
+        with self._tx() as c:
+            n = self._mark_read(c, report_id, actor, at)
+            if n:
+                _audit(c, actor, "report.answer_read", "report", report_id, {"answers": n}, at=at)
+            return n
+
+    @staticmethod
+    def _mark_read(c: sqlite3.Connection, report_id: str, actor: str, at: str) -> int:
+        return c.execute("UPDATE queries SET read_at = ?, read_by = ? WHERE report_id = ?"
+                         " AND open = 0 AND read_at IS NULL", [at, actor, report_id]).rowcount
 
     def queries_of(self, report_id: str) -> list[str]:
         return [r[0] for r in self._read().execute(
@@ -1034,23 +1068,29 @@ class SqliteStorage:
                 c.execute("INSERT INTO queries (id, report_id, author_id, body, open, seq)"
                           " VALUES (?, ?, ?, ?, 1, ?)",
                           [query[0], report_id, author_id, query[1], self._bump(c)])
+            self._mark_read(c, report_id, actor, at)  # a step on a report is a reading of it
             _audit(c, actor, f"review.{action}", "report", report_id,
                    {"from": expected, "to": new, **({"text": text} if text else {})}, at=at)
             return True
 
     def audit_trail(self, object_type: str, object_id: str) -> list[dict[str, Any]]:
+        """One object's entries, oldest first; ``actor_name`` is the actor's display name today
+        (None for actors that are no user: "cli", "demo")."""
         rows = self._read().execute(
-            "SELECT at, actor, action, detail FROM audit WHERE object_type = ? AND object_id = ?"
-            " ORDER BY id", [object_type, object_id])
-        return [{"at": at, "actor": actor, "action": action, "detail": json.loads(detail)}
-                for at, actor, action, detail in rows]
+            "SELECT a.at, a.actor, u.display_name, a.action, a.detail FROM audit a"
+            " LEFT JOIN users u ON u.username = a.actor"
+            " WHERE a.object_type = ? AND a.object_id = ? ORDER BY a.id", [object_type, object_id])
+        return [{"at": at, "actor": actor, "actor_name": name, "action": action,
+                 "detail": json.loads(detail)} for at, actor, name, action, detail in rows]
 
     def audit_log(self, *, before_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
         rows = self._read().execute(
-            "SELECT id, at, actor, action, object_type, object_id, detail FROM audit"
-            " WHERE id < ? ORDER BY id DESC LIMIT ?", [before_id or 2**62, limit])
-        return [{"id": i, "at": at, "actor": actor, "action": action, "object_type": ot,
-                 "object_id": oid, "detail": json.loads(d)} for i, at, actor, action, ot, oid, d in rows]
+            "SELECT a.id, a.at, a.actor, u.display_name, a.action, a.object_type, a.object_id,"
+            " a.detail FROM audit a LEFT JOIN users u ON u.username = a.actor"
+            " WHERE a.id < ? ORDER BY a.id DESC LIMIT ?", [before_id or 2**62, limit])
+        return [{"id": i, "at": at, "actor": actor, "actor_name": name, "action": action,
+                 "object_type": ot, "object_id": oid, "detail": json.loads(d)}
+                for i, at, actor, name, action, ot, oid, d in rows]
 
     def record(self, actor: str, action: str, object_type: str, object_id: str,
                detail: dict[str, Any] | None = None) -> None:
@@ -1278,10 +1318,13 @@ class SqliteStorage:
         finally:
             conn.close()
 
-    def list_reports(self, flt: ReportFilter, *, viewer: User, team_ids: list[str] | None
-                     ) -> list[dict[str, Any]]:
-        """Reports newest first, with the viewer's agency rule applied in SQL. ``team_ids``
-        given: only the viewer's own reports and those of these teams (an officer's scope)."""
+    _UNREAD = "SELECT report_id FROM queries WHERE open = 0 AND read_at IS NULL"  # queries_unread
+
+    @classmethod
+    def _report_where(cls, flt: ReportFilter, viewer: User, team_ids: list[str] | None
+                      ) -> tuple[str, list[Any]]:
+        """WHERE clause and params of the review queue's filters (reports ``r``, places ``p``,
+        users ``u``), the viewer's agency rule and, with ``team_ids``, an officer's scope."""
         where = ["(r.visibility = 'cooperation' OR r.agency = ?)"]
         params: list[Any] = [viewer.agency.value]
         if team_ids is not None:
@@ -1296,6 +1339,8 @@ class SqliteStorage:
                 params.append(value)
         if flt.review_state not in (None, "submitted"):
             where.append("r.review_state <> 'submitted'")  # lets SQLite use reports_reviewed
+        if flt.unread_answers:
+            where.append(f"r.id IN ({cls._UNREAD})")
         if not flt.amendments:
             where.append("r.amends IS NULL")
         if flt.since is not None:
@@ -1307,24 +1352,46 @@ class SqliteStorage:
         if flt.before_id is not None:
             where.append("r.id < ?")
             params.append(flt.before_id)
+        return " AND ".join(where), params
+
+    def list_reports(self, flt: ReportFilter, *, viewer: User, team_ids: list[str] | None
+                     ) -> list[dict[str, Any]]:
+        """Reports newest first, with the viewer's agency rule applied in SQL. ``team_ids``
+        given: only the viewer's own reports and those of these teams (an officer's scope).
+        Each says how many of its answers to questions review has not read yet."""
+        where, params = self._report_where(flt, viewer, team_ids)
         rows = self._read().execute(
             "SELECT r.body, u.username, u.display_name, r.agency, r.received_at, r.server_verdict,"
             " r.server_distance_m, p.district_id, r.review_state, p.body, r.observed_at,"
-            " r.clock_skew_s FROM reports r JOIN users u ON u.id = r.author_id"
-            " LEFT JOIN places p ON p.id = r.place_id WHERE " + " AND ".join(where) +
+            " r.clock_skew_s,"
+            " (SELECT count(*) FROM queries q WHERE q.report_id = r.id AND q.open = 0"
+            "  AND q.read_at IS NULL)"
+            " FROM reports r JOIN users u ON u.id = r.author_id"
+            " LEFT JOIN places p ON p.id = r.place_id WHERE " + where +
             " ORDER BY r.id DESC LIMIT ?", [*params, flt.limit])
         out = []
         for (body, author, name, agency, received, verdict, dist, district, state, place,
-             observed, skew) in rows:
+             observed, skew, unread) in rows:
             place_name = json.loads(place)["name"] if place else None
             report = json.loads(body)
             out.append({"report": report, "author": author, "author_name": name,
                         "agency": agency,
                         "received_at": received, "district_id": district, "review_state": state,
-                        "place_name": place_name,
+                        "place_name": place_name, "unread_answers": unread,
                         "server_presence": {"verdict": verdict, "distance_m": dist},
                         "times": time_facts(report, observed, received, skew)})
         return out
+
+    def count_unread_answers(self, flt: ReportFilter, *, viewer: User,
+                             team_ids: list[str] | None) -> int:
+        """How many reports matching ``flt`` (whatever its review state and page) carry an
+        answer review has not read: the figure beside the queue. Driven from the few unread
+        answers, not from the reports."""
+        where, params = self._report_where(
+            replace(flt, review_state=None, before_id=None, unread_answers=True), viewer, team_ids)
+        return self._read().execute(
+            "SELECT count(*) FROM reports r JOIN users u ON u.id = r.author_id"
+            " LEFT JOIN places p ON p.id = r.place_id WHERE " + where, params).fetchone()[0]
 
 
 def time_facts(report: dict[str, Any], observed_at: str, received_at: str,

@@ -100,7 +100,7 @@ def test_a_refused_report_and_a_slow_phone_clock_as_officer_and_reviewer_see_the
 
         review = ctx.new_page()
         log_in(review, stack.app_url, "lagebild")
-        by_id(review, f"review-{skewed[:8]}").click(timeout=60_000)
+        by_id(review, f"review-{skewed}").click(timeout=60_000)
         review.get_by_text("Geräteuhr ging 2 h 3 min nach.").wait_for(timeout=20_000)
         review.wait_for_timeout(500)
         review.screenshot(path=artifacts / "screenshot-review-clock.png")

@@ -51,9 +51,9 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
         log_in(lead, lead_url, "schichtleitung")
         lead.get_by_role("tab", name="Routen").click()
         by_id(lead, "assign-route-innenstadt").click()
-        replace(lead, "Tag (JJJJ-MM-TT)", start.date().isoformat())
-        replace(lead, "Schichtbeginn (HH:MM)", start.strftime("%H:%M"))
-        replace(lead, "Dauer (Stunden)", "8")
+        replace(lead, "Tag der Schicht", start.strftime("%d.%m.%Y"))  # typed the German way
+        replace(lead, "Schichtbeginn", start.strftime("%H:%M"))
+        replace(lead, "Schichtende", (start + timedelta(hours=8)).strftime("%H:%M"))
         lead.wait_for_timeout(300)
         lead.screenshot(path=artifacts / "20-lead-assign.png")
         by_id(lead, "confirm-assign").click()  # the first team: Streife Heessen 1
@@ -119,7 +119,8 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
     assert detail["report"]["place_id"] == "suedstrasse" and detail["report"]["team_id"] == "team-heessen-1"
     assert [a["report"]["note"] for a in detail["amendments"]] == [ANSWER]
     assert [e["action"] for e in detail["audit"]] == [
-        "report.submit", "review.start", "review.ask", "report.amend", "review.approve"]
+        "report.submit", "review.start", "review.ask", "report.amend", "report.answer_read",
+        "review.approve"]  # the reload showed the supervisor the answer: read
     progress = api(stack.server_url, "schichtleitung").get("/api/v1/progress").json()
     heessen = next(p for p in progress if p["team_id"] == "team-heessen-1")
     assert [s["status"] for s in heessen["stops"]][:2] == ["missed", "done"]

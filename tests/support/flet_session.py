@@ -67,7 +67,9 @@ class Harness:
 
     def walk(self) -> Iterator[BaseControl]:
         seen: set[int] = set()
-        roots: list[Any] = [self.page, *(self.page._dialogs.controls if hasattr(self.page, "_dialogs") else [])]
+        dialogs = self.page._dialogs.controls if hasattr(self.page, "_dialogs") else []
+        # a closed dialog stays in the list until the client reports it gone; it is not shown
+        roots: list[Any] = [self.page, *(d for d in dialogs if getattr(d, "open", True))]
         stack = list(roots)
         while stack:
             c = stack.pop()

@@ -3,7 +3,7 @@ amendment; the shift lead's route and team drafts; the Office client against the
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -144,10 +144,41 @@ def test_team_mix_and_shift_bounds():
     people = [wire.UserRecord("a", "A", wire.Role.OFFICER, wire.Agency.POLICE),
               wire.UserRecord("b", "B", wire.Role.OFFICER, wire.Agency.KOD)]
     assert planning.is_mixed(["a", "b"], people) and not planning.is_mixed(["a"], people)
-    start, end = planning.shift_bounds(date(2026, 11, 22), "14:00", 8, tz=timezone.utc)
-    assert (start.hour, end.hour) == (14, 22)
-    for bad in ("25:00", "14-00", ""):
+    start, end = planning.shift_bounds(date(2026, 11, 22), time(14), time(22), tz=timezone.utc)
+    assert (start.hour, end.hour, end.day) == (14, 22, 22)
+    night = planning.shift_bounds(date(2026, 11, 22), time(22), time(6), tz=timezone.utc)
+    assert night[1] - night[0] == timedelta(hours=8) and night[1].day == 23  # ends the next day
+
+
+def test_days_and_clock_times_as_people_type_them():
+    today = date(2026, 11, 22)
+    for typed in ("01.12.2026", "1.12.2026", "1.12.26", "1.12.", "2026-12-01", " 01.12.2026 "):
+        assert planning.parse_day(typed, today=today) == date(2026, 12, 1), typed
+    for bad in ("", "12/01/2026", "31.02.2026", "1.13.2026", "morgen"):
         with pytest.raises(ValueError):
-            planning.shift_bounds(date(2026, 11, 22), bad, 8)
-    with pytest.raises(ValueError):
-        planning.shift_bounds(date(2026, 11, 22), "14:00", 30)
+            planning.parse_day(bad, today=today)
+    for typed, hm in (("14:30", (14, 30)), ("14.30", (14, 30)), ("1430", (14, 30)),
+                      ("9:05", (9, 5)), ("14", (14, 0)), ("14 Uhr", (14, 0)), ("0:00", (0, 0))):
+        assert planning.parse_clock(typed) == time(*hm), typed
+    for bad in ("", "25:00", "24:00", "14:75", "14-00", "halb drei"):
+        with pytest.raises(ValueError):
+            planning.parse_clock(bad)
+
+
+def test_route_windows_as_clock_times_keep_minutes_after_shift_start():
+    d = planning.RouteDraft(shift_start=time(14))
+    d.add(place("a", "A"))
+    d.add(place("b", "B"))
+    assert [d.clock_window(i) for i in range(2)] == [(time(14), time(14, 45)),
+                                                     (time(14, 45), time(15, 30))]
+    assert d.set_clock_window(0, time(14, 30), time(15, 15)) is None
+    assert (d.stops[0].start_min, d.stops[0].end_min) == (30, 75)
+    d.shift_start = time(22)  # another start moves the clock times, not the windows
+    assert d.clock_window(0) == (time(22, 30), time(23, 15))
+    assert d.set_clock_window(1, time(23, 30), time(0, 15)) is None  # across midnight
+    assert (d.stops[1].start_min, d.stops[1].end_min) == (90, 135)
+    assert d.clock_window(1) == (time(23, 30), time(0, 15))
+    assert d.set_clock_window(1, time(21, 30), time(22, 30)) == "window_too_long"  # before start
+    assert (d.stops[1].start_min, d.stops[1].end_min) == (90, 135)  # unchanged
+    assert [(s.start_min, s.end_min) for s in d.template().stops] == [(30, 75), (90, 135)]
+    assert planning.clock_at(time(22), 150) == time(0, 30)

@@ -94,7 +94,7 @@ def test_question_reaches_the_author_and_the_answer_returns_the_report_to_review
     actions = [e["action"] for e in c.get(f"/api/v1/reports/{report['id']}",
                                           headers=auth(c.tok["sup"])).json()["audit"]]
     assert actions == ["report.submit", "review.start", "review.ask", "report.amend",
-                       "review.approve"]
+                       "report.answer_read", "review.approve"]
     # the amendment is not a report of its own in the queue
     ids = [i["report"]["id"] for i in c.get("/api/v1/reports", headers=auth(c.tok["sup"])).json()["items"]]
     assert ids == [report["id"]]

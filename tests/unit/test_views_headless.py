@@ -4,8 +4,10 @@ from review by tapping through Today."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -35,8 +37,26 @@ def demo_server(tmp_path_factory):
     storage = SqliteStorage(settings.db_path)
     seed_demo(storage, settings)
     with TestClient(create_app(settings, storage)) as c:
+        c._transport = SerialTransport(c._transport)
         yield c
     storage.close()
+
+
+class SerialTransport(httpx.BaseTransport):
+    """Starlette's TestClient transport, one request at a time. Several devices and a view's
+    background load call it from different threads, and its in-process portal then fails now
+    and again with ClosedResourceError (the app reads that as "offline"); a real uvicorn
+    serves them side by side, which the integration and browser tests cover."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            response = self.inner.handle_request(request)
+            response.read()
+            return response
 
 
 async def open_app(demo_server, tmp_path, username: str) -> tuple[Harness, PatrolApp]:

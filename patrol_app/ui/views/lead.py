@@ -5,7 +5,7 @@ Progress is also the supervisor's view of missed checkpoints (read-only there).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -19,6 +19,7 @@ from ..theme import OK, WARN, big_button, colour, section, sub_header
 from .map_view import tile_layer
 from .online import OnlineView, call
 from .today import STOP_LOOK, status_text, stop_label
+from .pickers import DateField, TimeField
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -154,8 +155,9 @@ class TeamEditor:
         self.chosen = {m["username"] for m in team["members"]} if team else set()
         t = app.t
         self.name = ft.TextField(label=t("team_name"), value=team["name"] if team else "")
-        self.day = ft.TextField(label=t("shift_day_field"),
-                                value=(team or {}).get("shift_date") or date.today().isoformat())
+        shift_date = (team or {}).get("shift_date")
+        self.day = DateField(app, t("team_day"), date.fromisoformat(shift_date) if shift_date
+                             else date.today(), identifier="team-day")
         self.mixed = ft.Text("")
         self.error = ft.Text("", color=ft.Colors.ERROR)
 
@@ -172,7 +174,8 @@ class TeamEditor:
         return ft.Container(ft.Column([
             sub_header(t("edit_team") if self.team else t("new_team"),
                        lambda e: self.app.show_main(), t("cancel")),
-            ft.Semantics(identifier="team-name", content=self.name), self.day, self.mixed,
+            ft.Semantics(identifier="team-name", content=self.name), self.day.control,
+            ft.Text(t("team_day_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT), self.mixed,
             *boxes, self.error,
             big_button(t("save"), self._save, icon=ft.Icons.SAVE, identifier="save-team"),
         ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=6,
@@ -191,12 +194,19 @@ class TeamEditor:
     async def _save(self, _=None) -> None:
         t = self.app.t
         name = (self.name.value or "").strip()
+        day = None
+        if (self.day.field.value or "").strip():  # empty: a team for any day
+            day = self.day.read()
+            if day is None:
+                self.error.value = t("check_marked_fields")
+                self.app.page.update()
+                return
         if not name or not self.chosen:
             self.error.value = t("team_needs_name_members")
             self.app.page.update()
             return
         team_id = self.team["id"] if self.team else _free_id(planning.slug("team-" + name), self.taken)
-        req = wire.TeamRequest(name, sorted(self.chosen), (self.day.value or "").strip() or None)
+        req = wire.TeamRequest(name, sorted(self.chosen), day.isoformat() if day else None)
         if await call(self.app, lambda o: o.save_team(team_id, req), done_key="team_saved"):
             self.app.show_main()
 
@@ -209,6 +219,20 @@ def _free_id(base: str, taken: set[str]) -> str:
 
 
 # ---------------------------------------------------------------- routes
+
+
+def route_start(app: "PatrolApp", route_id: str | None) -> time:
+    """The shift start a route's clock times refer to on this device (a template holds only
+    minutes after shift start): as last set in the editor, else the default late shift."""
+    raw = app.device.store.get_meta(f"route_start.{route_id}") if route_id else None
+    try:
+        return planning.parse_clock(raw) if raw else planning.DEFAULT_SHIFT_START
+    except ValueError:
+        return planning.DEFAULT_SHIFT_START
+
+
+def window_text(start: time, end: time) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}"
 
 
 class RoutesView(OnlineView):
@@ -229,59 +253,119 @@ class RoutesView(OnlineView):
         for r in routes:
             names = ", ".join(places[s.place_id].name if s.place_id in places else s.place_id
                               for s in r.stops[:4]) + (" …" if len(r.stops) > 4 else "")
+            ref = route_start(self.app, r.id)
+            span = window_text(planning.clock_at(ref, min(s.start_min for s in r.stops)),
+                               planning.clock_at(ref, max(s.end_min for s in r.stops)))
             out.append(ft.Card(ft.Container(ft.Column([
                 ft.Text(r.name, size=17, weight=ft.FontWeight.BOLD),
-                ft.Text(t("route_stops", n=len(r.stops)) + f": {names}", size=13),
+                ft.Text(t("route_line", n=len(r.stops), span=span) + f": {names}", size=13),
                 ft.Row([
                     ft.Semantics(identifier=f"assign-{r.id}", content=ft.FilledButton(
                         t("assign"), icon=ft.Icons.ASSIGNMENT_IND, height=48,
-                        on_click=lambda e, r=r: self._assign(r, teams))),
+                        on_click=lambda e, r=r: AssignDialog(self, r, teams).open())),
                     ft.OutlinedButton(t("edit"), icon=ft.Icons.EDIT, height=48,
                                       on_click=lambda e, r=r: self.app.show_sub(RouteEditor(
-                                          self.app, planning.RouteDraft.from_template(r, places), routes))),
+                                          self.app, planning.RouteDraft.from_template(
+                                              r, places, route_start(self.app, r.id)), routes))),
                 ], wrap=True)], spacing=6), padding=12)))
         return out
 
-    def _assign(self, r: wire.RouteTemplate, teams: list[dict]) -> None:
+
+class AssignDialog:
+    """A route for one team and one shift: day and start/end picked or typed; the stops' clock
+    times for that shift shown before the lead confirms (the template's windows count from the
+    shift start chosen here)."""
+
+    def __init__(self, view: RoutesView, route: wire.RouteTemplate, teams: list[dict]) -> None:
+        self.view = view
+        self.app = app = view.app
+        self.route = route
+        self.teams = teams
+        t = app.t
+        start = route_start(app, route.id)
+        self.team = ft.Dropdown(label=t("team"), value=teams[0]["id"] if teams else None,
+                                expand=True, options=[
+                                    ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in teams])
+        self.day = DateField(app, t("shift_day_label"), date.today(), identifier="assign-day",
+                             on_change=self._preview)
+        self.start = TimeField(app, t("shift_begin"), start, identifier="assign-start",
+                               on_change=self._preview)
+        self.end = TimeField(app, t("shift_end"), planning.clock_at(start, 8 * 60),
+                             identifier="assign-end", on_change=self._preview)
+        self.preview = ft.Column(spacing=2)  # a line each: read out line by line
+        self.error = ft.Text("", color=ft.Colors.ERROR)
+
+    def open(self) -> None:
         t = self.app.t
-        if not teams:
+        if not self.teams:
             self.app.toast(t("no_teams_yet"), error=True)
             return
-        team = ft.Dropdown(label=t("team"), value=teams[0]["id"], options=[
-            ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in teams])
-        day = ft.TextField(label=t("shift_day_field"), value=date.today().isoformat())
-        start = ft.TextField(label=t("shift_start"), value="14:00")
-        hours = ft.TextField(label=t("shift_hours"), value="8", keyboard_type=ft.KeyboardType.NUMBER)
-        error = ft.Text("", color=ft.Colors.ERROR)
-
-        async def confirm(_):
-            try:
-                begin, end = planning.shift_bounds(date.fromisoformat((day.value or "").strip()),
-                                                   start.value or "", float((hours.value or "").replace(",", ".")))
-            except ValueError:
-                error.value = t("shift_invalid")
-                self.app.page.update()
-                return
-            self.app.page.pop_dialog()
-            req = wire.AssignRequest(r.id, team.value, wire.format_timestamp(begin),
-                                     wire.format_timestamp(end))
-            await self.call(lambda o: o.assign(req), done_key="assigned")
-
+        self._preview()
         self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("assign_title", route=r.name)),
-            content=ft.Column([ft.Semantics(identifier="assign-team", content=team),
-                               ft.Semantics(identifier="assign-day", content=day),
-                               ft.Semantics(identifier="assign-start", content=start),
-                               ft.Semantics(identifier="assign-hours", content=hours), error],
-                              tight=True, spacing=8),
+            modal=True, title=ft.Text(t("assign_title", route=self.route.name)),
+            content=ft.Column([ft.Row([ft.Semantics(identifier="assign-team", expand=True,
+                                                    content=self.team)]),
+                               self.day.control, self.start.control, self.end.control,
+                               ft.Semantics(identifier="assign-preview", content=self.preview),
+                               self.error], tight=True, spacing=10, scroll=ft.ScrollMode.AUTO,
+                              horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
                      ft.Semantics(identifier="confirm-assign", content=ft.FilledButton(
-                         t("assign"), on_click=confirm))]))
+                         t("assign"), on_click=self._confirm))]))
+
+    def _shift(self, *, quietly: bool) -> tuple[datetime, datetime] | None:
+        if quietly:
+            try:
+                day, start, end = (self.day.read_quietly(), self.start.read_quietly(),
+                                   self.end.read_quietly())
+            except ValueError:
+                return None
+        else:  # every unreadable field says so, not only the first
+            day, start, end = self.day.read(), self.start.read(), self.end.read()
+            if day is None or start is None or end is None:
+                return None
+        return planning.shift_bounds(day, start, end)
+
+    def _preview(self) -> None:
+        """The stops as they will be on that day, and whether the route fits the shift."""
+        t = self.app.t
+        shift = self._shift(quietly=True)
+        if shift is None:
+            self.preview.controls = []
+            return
+        self.error.value = ""  # everything reads now
+        begin, end = shift
+        lines = [t("shift_runs", start=t.datetime(begin), end=t.datetime(end))]
+        places = {p.id: p for p in self.app.device.store.places(active_only=False)}
+        for i, s in enumerate(self.route.stops[:6]):
+            name = places[s.place_id].name if s.place_id in places else s.place_id
+            lines.append(f"{i + 1}. {t.time(begin + timedelta(minutes=s.start_min))}–"
+                         f"{t.time(begin + timedelta(minutes=s.end_min))} {name}")
+        if len(self.route.stops) > 6:
+            lines.append("…")
+        self.preview.controls = [ft.Text(line, size=13) for line in lines]
+        if begin + timedelta(minutes=max(s.end_min for s in self.route.stops)) > end:
+            self.preview.controls.append(ft.Text(t("route_after_shift"), size=13,
+                                                 color=ft.Colors.ERROR))
+
+    async def _confirm(self, _=None) -> None:
+        t = self.app.t
+        shift = self._shift(quietly=False)
+        if shift is None:
+            self.error.value = t("check_marked_fields")
+            self.app.page.update()
+            return
+        begin, end = shift
+        self.app.page.pop_dialog()
+        req = wire.AssignRequest(self.route.id, self.team.value, wire.format_timestamp(begin),
+                                 wire.format_timestamp(end))
+        await self.view.call(lambda o: o.assign(req), done_key="assigned")
 
 
 class RouteEditor:
     """Pick places (search, district and type filters, or a tap on the map), order them, give
-    each stop its window in minutes after the shift start, save as a template."""
+    each stop its window as clock times of a shift starting at the route's shift start, save
+    as a template (which keeps minutes after shift start, so it serves any day)."""
 
     def __init__(self, app: "PatrolApp", draft: planning.RouteDraft,
                  routes: list[wire.RouteTemplate]) -> None:
@@ -293,6 +377,8 @@ class RouteEditor:
         districts = sorted(app.device.store.ref_items("district"), key=lambda d: d.name)
         self.name = ft.TextField(label=t("route_name"), value=draft.name,
                                  on_change=lambda e: setattr(self.draft, "name", e.control.value))
+        self.start = TimeField(app, t("route_shift_start"), draft.shift_start,
+                               identifier="route-start", on_change=self._start_changed)
         self.query = ft.TextField(label=t("search_places"), prefix_icon=ft.Icons.SEARCH, dense=True,
                                   on_change=self._refilter)
         self.district = ft.Dropdown(label=t("district"), value="", expand=True, options=[
@@ -315,6 +401,8 @@ class RouteEditor:
             sub_header(t("edit_route") if self.draft.route_id else t("new_route"),
                        lambda e: self.app.show_main(), t("cancel")),
             ft.Semantics(identifier="route-name", content=self.name),
+            self.start.control,
+            ft.Text(t("route_start_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
             section(t("route_stops_title")), self.stops_col, self.error,
             big_button(t("save_route"), self._save, icon=ft.Icons.SAVE, identifier="save-route"),
             section(t("add_places")), ft.Semantics(identifier="route-search", content=self.query),
@@ -322,29 +410,37 @@ class RouteEditor:
         ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=6,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
 
+    def _start_changed(self) -> None:
+        """A new shift start moves every clock time; the windows keep their place in the shift."""
+        try:
+            self.draft.shift_start = self.start.read_quietly()
+        except ValueError:
+            return
+        self._draw_stops()
+        self.app.page.update()
+
     def _draw_stops(self) -> None:
         t = self.app.t
         if not self.draft.stops:
             self.stops_col.controls = [ft.Text(t("route_needs_stops"), color=ft.Colors.ON_SURFACE_VARIANT)]
             return
         rows = []
+        last = len(self.draft.stops) - 1
         for i, s in enumerate(self.draft.stops):
-            start = ft.TextField(value=str(s.start_min), width=80, dense=True, label=t("from_min"),
-                                 keyboard_type=ft.KeyboardType.NUMBER)
-            end = ft.TextField(value=str(s.end_min), width=80, dense=True, label=t("to_min"),
-                               keyboard_type=ft.KeyboardType.NUMBER)
-            start.on_blur = end.on_blur = lambda e, i=i, a=start, b=end: self._window(i, a, b)
+            start, end = self.draft.clock_window(i)
             rows.append(ft.Semantics(identifier=f"rstop-{i + 1}", content=ft.Container(ft.Column([
-                ft.Text(f"{i + 1}. {s.place.name}", weight=ft.FontWeight.W_600),
-                ft.Row([start, end,
-                        ft.IconButton(ft.Icons.ARROW_UPWARD, tooltip=t("up"), disabled=i == 0,
-                                      on_click=lambda e, i=i: self._move(i, -1)),
-                        ft.IconButton(ft.Icons.ARROW_DOWNWARD, tooltip=t("down"),
-                                      disabled=i == len(self.draft.stops) - 1,
-                                      on_click=lambda e, i=i: self._move(i, 1)),
-                        ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=t("remove"),
-                                      on_click=lambda e, i=i: self._remove(i))], wrap=True)],
-                spacing=2), padding=ft.Padding.symmetric(vertical=4),
+                ft.Text(f"{i + 1}. {s.place.name}", weight=ft.FontWeight.W_600, max_lines=2),
+                ft.Row([
+                    ft.Semantics(identifier=f"window-{i + 1}", expand=True, content=ft.OutlinedButton(
+                        window_text(start, end), icon=ft.Icons.SCHEDULE, height=48, expand=True,
+                        tooltip=t("window_edit"), on_click=lambda e, i=i: self._edit_window(i))),
+                    ft.IconButton(ft.Icons.ARROW_UPWARD, tooltip=t("up"), disabled=i == 0,
+                                  on_click=lambda e, i=i: self._move(i, -1)),
+                    ft.IconButton(ft.Icons.ARROW_DOWNWARD, tooltip=t("down"), disabled=i == last,
+                                  on_click=lambda e, i=i: self._move(i, 1)),
+                    ft.IconButton(ft.Icons.DELETE_OUTLINE, tooltip=t("remove"),
+                                  on_click=lambda e, i=i: self._remove(i))], spacing=0)],
+                spacing=4), padding=ft.Padding.symmetric(vertical=6),
                 border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))))
         self.stops_col.controls = rows
 
@@ -395,26 +491,49 @@ class RouteEditor:
         self.draft.remove(i)
         self._redraw()
 
-    def _window(self, i: int, a: ft.TextField, b: ft.TextField) -> None:
-        try:
-            problem = self.draft.set_window(i, int(a.value or ""), int(b.value or ""))
-        except ValueError:
-            problem = "window_invalid"
-        self.error.value = self.app.t(problem) if problem else ""
-        self.app.page.update()
+    def _edit_window(self, i: int) -> None:
+        """The window of one stop as two clock times; a window past midnight is fine."""
+        t = self.app.t
+        start, end = self.draft.clock_window(i)
+        a = TimeField(self.app, t("window_from"), start, identifier="window-from")
+        b = TimeField(self.app, t("window_to"), end, identifier="window-to")
+        error = ft.Text("", color=ft.Colors.ERROR)
+
+        def confirm(_=None) -> None:
+            begin, finish = a.read(), b.read()
+            problem = "check_marked_fields" if begin is None or finish is None \
+                else self.draft.set_clock_window(i, begin, finish)
+            if problem:
+                error.value = t(problem, start=f"{self.draft.shift_start:%H:%M}")
+                self.app.page.update()
+                return
+            self.app.page.pop_dialog()
+            self.error.value = ""
+            self._draw_stops()
+            self.app.page.update()
+
+        self.app.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("window_title", n=i + 1, place=self.draft.stops[i].place.name)),
+            content=ft.Column([a.control, b.control, error], tight=True, spacing=10),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+                     ft.Semantics(identifier="window-ok", content=ft.FilledButton(
+                         t("ok"), on_click=confirm))]))
 
     async def _save(self, _=None) -> None:
         t = self.app.t
         self.draft.name = self.name.value or ""
-        problems = self.draft.problems()
+        start = self.start.read()
+        problems = self.draft.problems() + ([] if start else ["check_marked_fields"])
         if problems:
             self.error.value = " ".join(t(p) for p in problems)
             self.app.page.update()
             return
+        self.draft.shift_start = start
         if self.draft.route_id is None:
             self.draft.route_id = _free_id(planning.slug("route-" + self.draft.name), self.taken)
         template = self.draft.template()
         if await call(self.app, lambda o: o.save_route(template), done_key="route_saved"):
+            self.app.device.store.set_meta(f"route_start.{template.id}", f"{start:%H:%M}")
             self.app.show_main()
 
 

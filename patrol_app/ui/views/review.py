@@ -14,14 +14,15 @@ import flet_map as fm
 
 import patrol_wire as wire
 from patrol_app.core.client import Rejected
+from patrol_app.core.my_reports import checklist_labels
 from patrol_app.core.office import Office
-from patrol_app.core.photos import make_thumbnail
 
 from .. import clock_words
 from ..i18n import Translator
 from ..theme import WARN, big_button, colour, section, sub_header
 from .map_view import tile_layer
 from .online import OnlineView, filter_dropdown
+from .photo_viewer import thumbnails
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -77,6 +78,23 @@ def time_lines(t: Translator, detail: dict) -> tuple[list[str], bool]:
     return lines, notable
 
 
+ANSWERS_FIRST_IN = ("", "submitted", "in_review")  # state filters that list waiting answers on top
+
+
+def new_answer_badge(app: "PatrolApp") -> ft.Control:
+    return ft.Container(ft.Row([ft.Icon(ft.Icons.MARK_CHAT_UNREAD, size=14, color=ft.Colors.WHITE),
+                                ft.Text(app.t("answer_new"), color=ft.Colors.WHITE, size=12,
+                                        weight=ft.FontWeight.W_600)], spacing=4, tight=True),
+                        bgcolor=ft.Colors.DEEP_PURPLE_700, border_radius=12,
+                        padding=ft.Padding.symmetric(horizontal=8, vertical=3))
+
+
+def person(name: str | None, username: str) -> str:
+    """"PK Anna Müller (polizei)": the name people know, and the account that acted; a system
+    actor ("cli", "demo") as it is."""
+    return f"{name} ({username})" if name and name != username else username
+
+
 def state_chip(app: "PatrolApp", state: str) -> ft.Control:
     return ft.Container(ft.Text(app.t("rs_" + state), color=ft.Colors.WHITE, size=12,
                                 weight=ft.FontWeight.W_600),
@@ -122,36 +140,63 @@ class ReviewView(OnlineView):
     def _title(self) -> ft.Control:
         return ft.Column([super()._title(), *self.filter_rows], spacing=6)
 
-    def fetch(self, office: Office) -> dict:
+    def fetch(self, office: Office) -> tuple[dict, list[dict]]:
+        """The queue as filtered, and the reports whose answers wait for review (same filters,
+        any state): those come first until someone in review has read them."""
         params: dict[str, Any] = {k: v for k, v in self.filters.items() if v and k != "day"}
         if self.filters.get("day"):
             start = datetime.combine(date.fromisoformat(self.filters["day"]), time()).astimezone()
             params["since"] = wire.format_timestamp(start)
             params["until"] = wire.format_timestamp(  # local midnight, across DST too
                 (start + timedelta(days=1)).replace(tzinfo=None).astimezone())
-        return office.reports(limit=PAGE, **params)
+        page = office.reports(limit=PAGE, **params)
+        waiting: list[dict] = []
+        if page["unread_answers"] and self.filters.get("state", "") in ANSWERS_FIRST_IN:
+            params.pop("state", None)
+            waiting = office.reports(limit=PAGE, unread_answers="true", **params)["items"]
+        return page, waiting
 
-    def render(self, data: dict) -> list[ft.Control]:
+    def render(self, data: tuple[dict, list[dict]]) -> list[ft.Control]:
         t = self.app.t
-        items = data["items"]
-        if not items:
-            return [ft.Text(t("queue_empty"))]
-        out: list[ft.Control] = [ft.Text(t("queue_count", n=len(items)) if len(items) < PAGE
-                                         else t("queue_count_more", n=len(items)), size=13)]
-        for it in items:
-            r = it["report"]
-            when = t.datetime(wire.parse_timestamp(counted_at(it)))
-            findings = ", ".join(t("f_" + f) for f in r["findings"][:3]) or t("no_findings")
-            sev = r["severity"]
-            out.append(ft.Semantics(identifier=f"review-{r['id'][:8]}", content=ft.Card(ft.Container(
-                ft.Column([
-                    ft.Row([ft.Text(it.get("place_name") or t("report"), weight=ft.FontWeight.BOLD,
-                                    expand=True, max_lines=2), state_chip(self.app, it["review_state"])]),
-                    ft.Text(f"{when} · {it['author_name']} ({t('agency_' + it['agency'])})", size=13),
-                    ft.Text(f"{t('sev_' + sev)} · {findings}", size=13, color=SEV_COLOURS.get(sev)),
-                ], spacing=4), padding=12,
-                on_click=lambda e, rid=r["id"]: self.app.show_sub(ReportDetailView(self.app, rid))))))
-        return out
+        page, waiting = data
+        items = page["items"]
+        out: list[ft.Control] = []
+        if page["unread_answers"]:
+            out.append(ft.Semantics(identifier="answers-waiting", content=ft.Container(ft.Row([
+                ft.Icon(ft.Icons.MARK_CHAT_UNREAD, color=ft.Colors.ON_TERTIARY_CONTAINER),
+                ft.Text(t("answers_waiting", n=page["unread_answers"]) if waiting
+                        else t("answers_waiting_elsewhere", n=page["unread_answers"]),
+                        expand=True, weight=ft.FontWeight.W_600,
+                        color=ft.Colors.ON_TERTIARY_CONTAINER)]),
+                bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=10, border_radius=8)))
+        first = {it["report"]["id"] for it in waiting}
+        out += [self._card(it) for it in waiting]
+        rest = [it for it in items if it["report"]["id"] not in first]
+        if not rest and not waiting:
+            return out + [ft.Text(t("queue_empty"))]
+        if waiting:
+            out.append(section(t("queue_rest")))
+        out.append(ft.Text(t("queue_count", n=len(items)) if len(items) < PAGE
+                           else t("queue_count_more", n=len(items)), size=13))
+        return out + [self._card(it) for it in rest]
+
+    def _card(self, it: dict) -> ft.Control:
+        t = self.app.t
+        r = it["report"]
+        when = t.datetime(wire.parse_timestamp(counted_at(it)))
+        findings = ", ".join(t("f_" + f) for f in r["findings"][:3]) or t("no_findings")
+        sev = r["severity"]
+        badge = [ft.Semantics(identifier=f"new-answer-{r['id']}", content=ft.Row(
+            [new_answer_badge(self.app)]))] if it.get("unread_answers") else []
+        return ft.Semantics(identifier=f"review-{r['id']}", content=ft.Card(ft.Container(
+            ft.Column([
+                ft.Row([ft.Text(it.get("place_name") or t("report"), weight=ft.FontWeight.BOLD,
+                                expand=True, max_lines=2), state_chip(self.app, it["review_state"])]),
+                *badge,
+                ft.Text(f"{when} · {it['author_name']} ({t('agency_' + it['agency'])})", size=13),
+                ft.Text(f"{t('sev_' + sev)} · {findings}", size=13, color=SEV_COLOURS.get(sev)),
+            ], spacing=4), padding=12,
+            on_click=lambda e, rid=r["id"]: self.app.show_sub(ReportDetailView(self.app, rid)))))
 
 
 class ReportDetailView(OnlineView):
@@ -171,9 +216,9 @@ class ReportDetailView(OnlineView):
     def fetch(self, office: Office) -> tuple[dict, dict[str, bytes]]:
         detail = office.report(self.report_id)
         photos = {}
-        for sha in detail["report"]["photos"][:6]:
+        for sha in detail["report"]["photos"]:
             try:
-                photos[sha] = make_thumbnail(office.photo(sha), side=300)
+                photos[sha] = office.photo(sha)  # whole: the viewer zooms into it
             except Rejected:  # not uploaded yet: shown as missing, not an error
                 pass
         return detail, photos
@@ -218,10 +263,7 @@ class ReportDetailView(OnlineView):
                                     padding=10, border_radius=8))
         if r["photos"]:
             out.append(section(t("photos")))
-            out.append(ft.Row([
-                ft.Image(src=photos[s], width=150, height=150,
-                         fit=ft.BoxFit.COVER, border_radius=8) if s in photos
-                else ft.Text(t("photo_missing"), size=12) for s in r["photos"]], wrap=True))
+            out.append(thumbnails(self.app, [photos.get(s) for s in r["photos"]]))
         if r.get("fix") or place:
             out.append(self._map(r, place))
         if d["queries"]:
@@ -231,27 +273,30 @@ class ReportDetailView(OnlineView):
                                    f"{q['question']}", size=14))
         if d["amendments"]:
             out.append(section(t("amendments_section")))
+            if d.get("unread_answers"):
+                out.append(ft.Semantics(identifier="detail-new-answer", content=ft.Row([
+                    new_answer_badge(self.app),
+                    ft.Text(t("answer_new_read"), size=13, expand=True)])))
             for a in d["amendments"]:
                 out.append(ft.Semantics(identifier="amendment", content=ft.Container(ft.Text(
-                    f"{t.datetime(wire.parse_timestamp(a['report']['observed_at']))} {a['author']}: "
+                    f"{t.datetime(wire.parse_timestamp(a['report']['observed_at']))} "
+                    f"{a.get('author_name') or a['author']}: "
                     f"{a['report']['note']}"), bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=10,
                     border_radius=8)))
         out += self._actions(d["review_state"])
         out.append(section(t("audit_section")))
         for e in d["audit"]:
             text = e["detail"].get("text")
-            out.append(ft.Text(f"{t.datetime(wire.parse_timestamp(e['at']))} · {e['actor']} · "
+            out.append(ft.Text(f"{t.datetime(wire.parse_timestamp(e['at']))} · "
+                               f"{person(e.get('actor_name'), e['actor'])} · "
                                f"{t('audit_' + e['action'].replace('.', '_'))}"
                                + (f": {text}" if text else ""), size=13))
         return out
 
     def _labels(self, r: dict) -> dict[str, str]:
         """Checklist questions in words, from the version the report was filled with."""
-        de = self.app.t.lang == "de"
-        for c in self.app.device.store.ref_items("checklist"):
-            if c.id == r.get("checklist_id") and c.version == r.get("checklist_version"):
-                return {f.key: f.label_de if de else f.label_en for f in c.fields}
-        return {}
+        return checklist_labels(self.app.device.store, r.get("checklist_id"),
+                                r.get("checklist_version"), self.app.t.lang)
 
     def _verdict(self, presence: dict) -> str:
         t = self.app.t
