@@ -10,13 +10,14 @@ The uploads are images that decode big from small files, at the sizes the server
 incompressible PNGs at the 10 MB body limit. Each is distinct (its own hash), as 32 phones'
 photos would be.
 
-Run: .venv/bin/python bench/photo_memory.py [--uploads 32] [--against OTHER_TREE] [--port 8201]
+Run: .venv/bin/python bench/photo_memory.py [--smoke] [--uploads 32] [--against OTHER_TREE] [--port 8201]
 e.g. with main's tree exported beside this one: git archive main | tar -x -C /tmp/main
 """
 
 from __future__ import annotations
 
 import argparse
+import socket
 import hashlib
 import io
 import os
@@ -159,12 +160,22 @@ def report(photos: list[str]) -> dict:
             "fix": None, "no_fix_reason": "bench", "photos": photos}
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--uploads", type=int, default=32)
     p.add_argument("--against", type=Path, help="another tree to measure beside this one")
     p.add_argument("--port", type=int, default=8201, help="loopback port (the next one for --against)")
+    p.add_argument("--smoke", action="store_true",
+                   help="CI: the same path with 4 uploads on a free port (seconds)")
     args = p.parse_args()
+    if args.smoke:
+        args.uploads, args.port = 4, free_port()
     t = time.perf_counter()
     uploads = worst_case(args.uploads)
     sizes = {}
