@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     os.environ["FLET_WEB_NO_CDN"] = "1"  # the page must load with no internet at all
+    # picked photos come from the browser through Flet's upload endpoint (with progress), whose
+    # URLs are signed: a fresh key per run unless the operator sets one
+    os.environ.setdefault("FLET_SECRET_KEY", secrets.token_hex(32))
     import flet as ft
 
     from patrol_app.core.device import Device
@@ -27,9 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     from patrol_app.ui.app import default_data_dir, make_main
 
     logging.basicConfig(level=logging.INFO)
+    from patrol_app.platform.picker import clean_uploads
+
     device = Device(Path(args.data) if args.data else default_data_dir(), args.server)
-    ft.run(make_main(device), view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port,
-           assets_dir=str(offline_assets_dir()), no_cdn=True)
+    uploads = device.store.data_dir / "uploads"
+    uploads.mkdir(exist_ok=True)
+    clean_uploads(uploads)  # what a killed app left half-received
+    ft.run(make_main(device, uploads), view=ft.AppView.WEB_BROWSER, host=args.host, port=args.port,
+           assets_dir=str(offline_assets_dir()), upload_dir=str(uploads), no_cdn=True)
     return 0
 
 

@@ -64,7 +64,9 @@ TABS_BY_ROLE = {
 
 
 class PatrolApp:
-    def __init__(self, page: ft.Page, device: Device) -> None:
+    def __init__(self, page: ft.Page, device: Device, *, upload_dir: Path | None = None) -> None:
+        """``upload_dir``: where the web app's upload endpoint puts picked photos (the bytes'
+        way from the browser with progress); None on phones, whose files are local."""
         self.page = page
         self.device = device
         self.t = Translator(device.store.get_meta("lang", "de") or "de")
@@ -74,7 +76,7 @@ class PatrolApp:
         from patrol_app.platform.picker import PhotoPicker
 
         self.gps = Gps(page)
-        self.picker = PhotoPicker(page)
+        self.picker = PhotoPicker(page, upload_dir)
         self.connectivity = Connectivity(page, self._connectivity_changed)
         self.fix = None  # the latest GPS fix, shared by the place list and the check form
         self.sync_status = ""
@@ -385,9 +387,9 @@ def default_data_dir() -> Path:
     return Path(env) if env else Path.home() / ".local" / "share" / "gemeinsame-streife"
 
 
-def make_main(device: Device):
+def make_main(device: Device, upload_dir: Path | None = None):
     async def main(page: ft.Page) -> None:
-        app = PatrolApp(page, device)
+        app = PatrolApp(page, device, upload_dir=upload_dir)
         await app.start()
 
     return main

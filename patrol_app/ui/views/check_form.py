@@ -1,29 +1,39 @@
 """The check form: GPS + presence verdict, checklist, findings, measures, severity, note, photos.
 
 All state lives in a :class:`CheckDraft` (UI-free, tested on its own); the controls only edit it.
+The first screen holds what nearly every check needs -- the position with the verdict Save
+would store now (ticking), the common findings -- and a Save bar pinned under the scrolling
+part; everything else opens on demand.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+import logging
 from typing import TYPE_CHECKING
 
 import flet as ft
 
-from patrol_app.core.checks import CheckDraft
+from patrol_app.core.checks import CheckDraft, PendingPhoto, SaveStep, first_findings
 from patrol_app.core.photos import PhotoError, make_thumbnail, process_photo
 from patrol_app.core.store import StoreError
 from patrol_app.platform.camera import Camera, CameraUnavailable
+from patrol_app.platform.picker import PickError
+from patrol_rules.presence import PresenceRules
 from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
-from ..theme import OK, TOUCH, WARN, big_button, colour, section, sub_header
+from .. import clock_words
+from ..theme import OK, TOUCH, WARN, colour, sub_header
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
 
+log = logging.getLogger(__name__)
 
 EVENT_COUNTERS = ("persons", "incidents", "measures")
+TICK_S = 1.0  # the fix's age on screen is at most this far behind
+RULES = PresenceRules()  # the device's gates: the ones build_report applies at Save
+THUMB = 96
 
 
 def verdict_text(t, result) -> str:
@@ -39,6 +49,17 @@ _VERDICT_COLOURS = {Verdict.ON_SITE: OK, Verdict.OFF_SITE: WARN, Verdict.INACCUR
                     Verdict.STALE: WARN}
 
 
+def chip(label: str, selected: bool, on_toggle, identifier: str) -> ft.Control:
+    """A choice that wraps with its neighbours and so can never run under them, whatever the
+    label's length (a fixed-width checkbox grid overlapped at 390 px)."""
+    def changed(e):
+        on_toggle(bool(e.control.selected))
+
+    return ft.Semantics(identifier=identifier, content=ft.Chip(
+        label=ft.Text(label, size=15), selected=selected, on_select=changed, show_checkmark=True,
+        padding=ft.Padding.symmetric(horizontal=4, vertical=8)))
+
+
 class CheckFormView:
     def __init__(self, app: "PatrolApp", place, draft: CheckDraft | None = None) -> None:
         """``draft``: a prefilled one (a correction of a refused report), shown as it is."""
@@ -47,18 +68,36 @@ class CheckFormView:
         self.draft = draft or CheckDraft(
             place=place, checklist=store.checklist_for(place.type) if place else None, fix=app.fix)
         t = app.t
-        self.verdict = ft.Text("", size=16, weight=ft.FontWeight.W_600)
+        self.verdict = ft.Text("", size=17, weight=ft.FontWeight.W_600)
+        self.fix_age = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
+        self.relocate = ft.Semantics(identifier="check-locate", content=ft.FilledTonalButton(
+            t("relocate"), icon=ft.Icons.MY_LOCATION, on_click=self.locate, height=TOUCH))
         self.no_fix = ft.TextField(label=t("no_fix_reason"), value=self.draft.no_fix_reason,
-                                   on_change=self._no_fix_changed,
-                                   max_length=200)
-        self.photo_row = ft.Row(wrap=True, spacing=8)
+                                   on_change=self._no_fix_changed, max_length=200)
+        self.position = ft.Container(
+            ft.Column([ft.Row([ft.Column([self.verdict, self.fix_age], spacing=2, expand=True),
+                               self.relocate], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                       self.no_fix], spacing=6),
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=10, padding=10)
+        self.photo_row = ft.Row(wrap=True, spacing=8, run_spacing=8)
         self.photo_count = ft.Semantics(identifier="photo-count", content=ft.Text(""))
-        self.message = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.message = ft.Text("", color=ft.Colors.ERROR, visible=False, size=14)
+        self.save_status = ft.Semantics(identifier="save-status", content=ft.Text(
+            "", size=14, visible=False))
+        self.save_button = ft.FilledButton(content=t("save"), icon=ft.Icons.SAVE, on_click=self.save,
+                                           height=TOUCH + 4, expand=True)
         self.saving = False
+        self.root: ft.Control | None = None
+        self.tiles: dict[str, ft.ExpansionTile] = {}
+        self.tile_notes: dict[str, ft.Text] = {}
+        self.count_fields: dict[str, ft.TextField] = {}
+        self._placeholders: dict[int, ft.Control] = {}
+        self._photos_idle = asyncio.Event()
+        self._photos_idle.set()
+        self._photo_failures = 0  # photos that could not be read (a waiting Save stops)
         for p in self.draft.photos:  # prefilled photos show as if just attached
             self.photo_row.controls.append(self._thumb(p.sha256, make_thumbnail(p.data)))
-        if self.draft.photos:
-            self.photo_count.content.value = app.t("photos_attached", n=len(self.draft.photos))
+        self._show_photo_count()
 
     # ------------------------------------------------------------ layout
 
@@ -66,50 +105,109 @@ class CheckFormView:
         t = self.app.t
         d = self.draft
         title = d.place.name if d.place else "—"
-        controls: list[ft.Control] = [
-            sub_header(t("check_title", place=title), lambda e: self.app.show_main(), t("cancel")),
-            section(t("gps")),
-            big_button(t("locate"), self.locate, icon=ft.Icons.MY_LOCATION, identifier="check-locate",
-                       filled=False),
-            self.verdict, self.no_fix,
-        ]
+        first: list[ft.Control] = [self.position]
         if getattr(d, "supersedes", None):
-            controls.insert(1, ft.Text(t("correcting_note"), color=ft.Colors.ON_SURFACE_VARIANT))
+            first.insert(0, ft.Text(t("correcting_note"), color=ft.Colors.ON_SURFACE_VARIANT))
         if d.place is not None and d.place.type is PlaceType.EVENT:
-            controls.append(section(t("event_counters")))
-            controls += [self._counter(key) for key in EVENT_COUNTERS]
+            first += [self._counter(key) for key in EVENT_COUNTERS]
+        common = first_findings(d.place.type if d.place else None, self._recent_findings())
+        first.append(ft.Text(t("common_findings"), size=16, weight=ft.FontWeight.BOLD))
+        first.append(self._chips(Finding, common, d.findings, "f", "finding"))
+        rest = [f for f in Finding if f not in common]
+        sections = [self._tile("findings", t("more_findings"),
+                               [self._chips(Finding, rest, d.findings, "f", "finding")],
+                               lambda: self._chosen_words(d.findings & set(rest)),
+                               open_=bool(d.findings & set(rest)))]
         if d.checklist:
-            controls.append(section(t("checklist")))
-            controls += [self._field(f) for f in d.checklist.fields]
-        controls.append(section(t("findings")))
-        controls.append(self._multi(Finding, d.findings, "f"))
-        controls.append(section(t("measures")))
-        controls.append(self._multi(Measure, d.measures, "m"))
-        controls.append(section(t("severity")))
-        controls.append(ft.Dropdown(
-            value=d.severity.value, label=t("severity"),
-            options=[ft.DropdownOption(key=s.value, text=t(f"sev_{s.value}")) for s in Severity],
-            on_select=lambda e: setattr(d, "severity", Severity(e.control.value))))
-        controls.append(ft.TextField(label=t("note"), value=d.note, multiline=True, min_lines=3,
-                                     max_length=4000,
-                                     on_change=lambda e: setattr(d, "note", e.control.value or "")))
-        controls.append(section(t("photos")))
-        controls.append(ft.ResponsiveRow([
-            ft.Container(big_button(t("take_photo"), self.take_photo, icon=ft.Icons.PHOTO_CAMERA,
-                                    identifier="take-photo", filled=False), col={"xs": 6}),
-            ft.Container(big_button(t("add_photo"), self.add_photo, icon=ft.Icons.ADD_PHOTO_ALTERNATE,
-                                    identifier="add-photo", filled=False), col={"xs": 6}),
-        ], spacing=8))
-        controls.append(self.photo_count)
-        controls.append(self.photo_row)
-        controls.append(ft.Switch(label=t("agency_only"), value=d.agency_only,
-                                  on_change=lambda e: setattr(d, "agency_only", bool(e.control.value))))
-        controls.append(self.message)
-        controls.append(big_button(t("save"), self.save, icon=ft.Icons.SAVE, identifier="save-report"))
-        self._show_verdict()
-        return ft.Container(ft.Column(controls, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
-                                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
-                            padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
+            sections.append(self._tile("checklist", t("checklist"),
+                                       [self._field(f) for f in d.checklist.fields],
+                                       self._answered_words, open_=bool(d.answers)))
+        sections.append(self._tile("measures", t("measures"),
+                                   [self._chips(Measure, list(Measure), d.measures, "m", "measure")],
+                                   lambda: self._chosen_words(d.measures), open_=bool(d.measures)))
+        sections.append(self._tile("severity", t("severity_note"), [
+            ft.Dropdown(value=d.severity.value, label=t("severity"),
+                        options=[ft.DropdownOption(key=s.value, text=t(f"sev_{s.value}")) for s in Severity],
+                        on_select=self._severity_changed),
+            ft.TextField(label=t("note"), value=d.note, multiline=True, min_lines=3, max_length=4000,
+                         on_change=self._note_changed),
+        ], lambda: t(f"sev_{d.severity.value}") + (" · " + d.note.strip()[:40] if d.note.strip() else ""),
+            open_=bool(d.note or d.severity is not Severity.NONE)))
+        sections.append(self._tile("photos", t("photos"), [
+            ft.ResponsiveRow([
+                ft.Container(self._button(t("take_photo"), self.take_photo, ft.Icons.PHOTO_CAMERA,
+                                          "take-photo"), col={"xs": 6}),
+                ft.Container(self._button(t("add_photo"), self.add_photo, ft.Icons.ADD_PHOTO_ALTERNATE,
+                                          "add-photo"), col={"xs": 6}),
+            ], spacing=8),
+            self.photo_row,
+        ], self._photo_words, open_=bool(d.photos)))
+        sections.append(self._tile("visibility", t("visibility"), [
+            ft.Switch(label=t("agency_only"), value=d.agency_only, on_change=self._agency_changed),
+        ], lambda: t("agency_only") if d.agency_only else t("visibility_all"), open_=d.agency_only))
+
+        scrolling = ft.Column(first + sections, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
+                              horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        save_bar = ft.Container(
+            ft.Column([self.message, self.save_status,
+                       ft.Row([ft.Semantics(identifier="save-report", content=self.save_button,
+                                            expand=True)])], spacing=4, tight=True),
+            padding=ft.Padding.only(left=12, right=12, top=8, bottom=10),
+            bgcolor=ft.Colors.SURFACE_CONTAINER,
+            border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))
+        self.root = ft.Column([
+            ft.Container(sub_header(t("check_title", place=title), lambda e: self.app.show_main(),
+                                    t("cancel")), padding=ft.Padding.only(left=12, right=12, top=6)),
+            ft.Container(scrolling, padding=ft.Padding.symmetric(horizontal=12), expand=True),
+            save_bar,
+        ], expand=True, spacing=0)
+        self._show_position()
+        self._show_photo_count()
+        self.app.page.run_task(self._tick)
+        return self.root
+
+    def _button(self, text, on_click, icon, identifier) -> ft.Control:
+        return ft.Semantics(identifier=identifier, content=ft.OutlinedButton(
+            content=text, icon=icon, on_click=on_click, height=TOUCH + 4))
+
+    def _tile(self, key: str, title: str, controls: list[ft.Control], note, *, open_: bool = False
+              ) -> ft.Control:
+        """A section that opens on demand; its second line says what it holds, so a closed
+        section still shows its state."""
+        words = ft.Text(note(), size=13, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1,
+                        overflow=ft.TextOverflow.ELLIPSIS)
+        tile = ft.ExpansionTile(
+            title=ft.Text(title, size=16, weight=ft.FontWeight.BOLD), subtitle=words,
+            controls=[ft.Container(ft.Column(controls, spacing=8,
+                                             horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                                   padding=ft.Padding.only(bottom=8))],
+            expanded=open_, tile_padding=ft.Padding.symmetric(horizontal=4), min_tile_height=TOUCH + 8,
+            maintain_state=True, on_change=lambda e: setattr(e.control, "expanded", e.data in (True, "true")))
+        words.data = note
+        self.tiles[key] = tile
+        self.tile_notes[key] = words
+        return ft.Semantics(identifier=f"section-{key}", content=tile)
+
+    def _refresh_note(self, key: str) -> None:
+        words = self.tile_notes.get(key)
+        if words is not None:
+            words.value = words.data()
+
+    def _chosen_words(self, chosen: set) -> str:
+        t = self.app.t
+        return t("n_chosen", n=len(chosen)) if chosen else t("nothing_chosen")
+
+    def _answered_words(self) -> str:
+        fields = self.draft.checklist.fields if self.draft.checklist else []
+        done = sum(1 for f in fields if f.key in self.draft.answers)
+        return self.app.t("n_answered", n=done, total=len(fields))
+
+    def _recent_findings(self) -> list[list[str]]:
+        try:
+            return [r.get("findings") or [] for r, _ in self.app.device.store.history(limit=100)]
+        except Exception:  # noqa: BLE001 -- the usual findings then; never a form that fails to open
+            log.exception("recent findings unreadable")
+            return []
 
     def _counter(self, key: str) -> ft.Control:
         """A big counter for event mode: one large tap target each way, gloves included."""
@@ -135,63 +233,117 @@ class CheckFormView:
         t = self.app.t
         label = f.label_de if t.lang == "de" else f.label_en
         answers = self.draft.answers
+
+        def answered(key, value):
+            answers[key] = value
+            self._refresh_note("checklist")
+
         if f.kind is FieldKind.YES_NO:
             return ft.Checkbox(label=label, value=bool(answers.get(f.key, False)),
-                               on_change=lambda e: answers.__setitem__(f.key, bool(e.control.value)))
+                               on_change=lambda e: answered(f.key, bool(e.control.value)))
         if f.kind is FieldKind.COUNT:
-            def set_count(e, key=f.key):
-                text = (e.control.value or "").strip()
-                if text.isdigit():
-                    answers[key] = int(text)
-                else:
-                    answers.pop(key, None)
-            return ft.TextField(label=label, keyboard_type=ft.KeyboardType.NUMBER,
-                                value=str(answers[f.key]) if f.key in answers else None,
-                                input_filter=ft.NumbersOnlyInputFilter(), on_change=set_count)
+            # a numeric keyboard; what is typed is judged in words, never filtered or dropped
+            field = ft.TextField(label=label, keyboard_type=ft.KeyboardType.NUMBER,
+                                 value=str(answers[f.key]) if f.key in answers else None,
+                                 on_change=lambda e, key=f.key: self._count_changed(key, e.control))
+            self.count_fields[f.key] = field
+            return ft.Semantics(identifier=f"count-field-{f.key}", content=field)
         if f.kind is FieldKind.CHOICE:
             return ft.Dropdown(label=label, options=[ft.DropdownOption(key=c, text=c) for c in f.choices],
                                value=answers.get(f.key),
-                               on_select=lambda e: answers.__setitem__(f.key, e.control.value))
+                               on_select=lambda e: answered(f.key, e.control.value))
         return ft.TextField(label=label, max_length=500, value=answers.get(f.key),
-                            on_change=lambda e: answers.__setitem__(f.key, e.control.value or ""))
+                            on_change=lambda e: answered(f.key, e.control.value or ""))
 
-    def _multi(self, enum_cls, chosen: set, prefix: str) -> ft.Control:
+    def _count_changed(self, key: str, field: ft.TextField) -> None:
+        problem = self.draft.set_count(key, field.value)
+        field.error = self.app.t(problem) if problem else None
+        self._refresh_note("checklist")
+        if not self.draft.bad_counts and self.message.visible:
+            self.message.visible = False  # the reason Save was refused is gone
+        self.app.page.update()
+
+    def _chips(self, enum_cls, items, chosen: set, prefix: str, ident: str) -> ft.Control:
         t = self.app.t
 
-        def toggle(e, item):
-            (chosen.add if e.control.value else chosen.discard)(item)
+        def toggle(item, on: bool) -> None:
+            (chosen.add if on else chosen.discard)(item)
+            self._refresh_note("findings" if ident == "finding" else "measures")
+            self.app.page.update()
 
-        return ft.Row(wrap=True, spacing=0, controls=[
-            ft.Container(ft.Checkbox(label=t(f"{prefix}_{item.value}"), value=item in chosen,
-                                     on_change=lambda e, item=item: toggle(e, item)),
-                         width=175, height=TOUCH)
-            for item in enum_cls])
+        return ft.Row(wrap=True, spacing=8, run_spacing=4, controls=[
+            chip(t(f"{prefix}_{item.value}"), item in chosen,
+                 lambda on, item=item: toggle(item, on), f"{ident}-{item.value}")
+            for item in items])
 
-    # ------------------------------------------------------------ GPS
+    def _severity_changed(self, e) -> None:
+        self.draft.severity = Severity(e.control.value)
+        self._refresh_note("severity")
 
-    def _show_verdict(self) -> None:
+    def _note_changed(self, e) -> None:
+        self.draft.note = e.control.value or ""
+        self._refresh_note("severity")
+
+    def _agency_changed(self, e) -> None:
+        self.draft.agency_only = bool(e.control.value)
+        self._refresh_note("visibility")
+        self.app.page.update()
+
+    # ------------------------------------------------------------ GPS and the live verdict
+
+    def _alive(self) -> bool:
+        """Still the screen shown (the officer has not saved, gone back or switched)."""
+        body = self.app.body.controls
+        return self.root is not None and bool(body) and body[0] is self.root
+
+    def _show_position(self) -> bool:
+        """The verdict Save would store now (the device's clock, the draft's own rule) and the
+        fix's age; True when anything on screen changed."""
         t = self.app.t
+        before = (self.verdict.value, self.fix_age.value, self.verdict.color)
         if self.draft.fix is None:
             self.verdict.value = t("no_fix_yet")
             self.verdict.color = None
+            self.fix_age.value = ""
+            self.fix_age.visible = False
             self.no_fix.visible = True
-            return
-        result = self.draft.presence(datetime.now(timezone.utc))
-        self.verdict.value = verdict_text(t, result)
-        tint = _VERDICT_COLOURS.get(result.verdict)
-        self.verdict.color = colour(self.app.page, tint) if tint else None
-        self.no_fix.visible = False
+        else:
+            result = self.draft.presence(self.app.device.clock(), RULES)
+            self.verdict.value = t("saves_as", verdict=verdict_text(t, result))
+            tint = _VERDICT_COLOURS.get(result.verdict)
+            self.verdict.color = colour(self.app.page, tint) if tint else None
+            limit = clock_words.duration(t, RULES.max_fix_age.total_seconds())
+            age = clock_words.duration(t, max(0.0, result.age_s or 0.0))
+            stale = result.verdict is Verdict.STALE
+            self.fix_age.value = t("fix_age_live_stale" if stale else "fix_age_live", d=age, limit=limit)
+            self.fix_age.visible = result.age_s is not None
+            self.no_fix.visible = False
+        return before != (self.verdict.value, self.fix_age.value, self.verdict.color)
 
-    async def locate(self, _=None) -> None:
+    async def _tick(self) -> None:
+        """Keep the fix's age and the verdict current while the form is open: one small patch
+        of two texts when they change, never a rebuild (that would swallow taps)."""
+        while self._alive():
+            try:
+                if self._show_position():
+                    self.position.update()
+            except Exception:  # noqa: BLE001 -- the form outlives a failed redraw; logged
+                log.exception("position tick failed")
+            await asyncio.sleep(TICK_S)
+
+    async def locate(self, _=None) -> bool:
+        """A fresh fix for the draft; False (and the problem on screen) when there is none."""
         t = self.app.t
         self.verdict.value = t("locating")
         self.app.page.update()
         problem = await self.app.update_fix()
-        self.draft.fix = self.app.fix
-        self._show_verdict()
+        if not problem:
+            self.draft.fix = self.app.fix
+        self._show_position()
         if problem:
             self.verdict.value = problem
         self.app.page.update()
+        return not problem
 
     def _no_fix_changed(self, e) -> None:
         self.draft.no_fix_reason = e.control.value or ""
@@ -199,20 +351,97 @@ class CheckFormView:
     # ------------------------------------------------------------ photos
 
     async def add_photo(self, _=None) -> None:
-        for name, data in await self.app.picker.pick():
-            await self._attach(name, data)
+        """Each picked file shows a tile at once; its bytes arrive and are processed in the
+        background, and Save waits for them."""
+        try:
+            picked = await self.app.picker.pick_photos()
+        except Exception as exc:  # noqa: BLE001 -- the picker failed in the browser: say so
+            log.exception("picking failed")
+            self.app.toast(f"{self.app.t('photo_upload_failed')} ({exc})", error=True)
+            return
+        for p in picked:
+            pending = self._pending(p.name, p.size)
+            self.app.page.run_task(self._receive, pending, p.read)
         self.app.page.update()
 
-    async def _attach(self, name: str, data: bytes) -> None:
+    def _pending(self, name: str, size: int | None) -> PendingPhoto:
+        pending = self.draft.photo_picked(name, size)
+        self._photos_idle.clear()
+        ring = ft.ProgressRing(width=32, height=32, stroke_width=3)
+        tile = ft.Semantics(identifier="photo-pending", content=ft.Container(
+            ft.Column([ring, ft.Text(self.app.t("photo_processing"), size=11,
+                                     text_align=ft.TextAlign.CENTER)],
+                      alignment=ft.MainAxisAlignment.CENTER,
+                      horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=6),
+            width=THUMB, height=THUMB, border_radius=8, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST))
+        tile.data = ring
+        self._placeholders[pending.token] = tile
+        self.photo_row.controls.append(tile)
+        self._show_photo_count()
+        return pending
+
+    async def _receive(self, pending: PendingPhoto, read) -> None:
+        name = pending.name
+
+        def progress(fraction: float) -> None:
+            pending.progress = fraction
+            tile = self._placeholders.get(pending.token)
+            if tile is not None and self._alive():
+                tile.data.value = fraction
+                tile.data.update()
+
+        try:
+            data = await read(progress)
+        except PickError as exc:
+            log.warning("photo never arrived: %s", exc)
+            self._finish(pending, None, None, f"{name}: {self.app.t('photo_upload_failed')}")
+            return
+        await self._process(pending, data)
+
+    async def _process(self, pending: PendingPhoto, data: bytes) -> None:
         try:
             photo = await asyncio.to_thread(process_photo, data)
             thumb = await asyncio.to_thread(make_thumbnail, photo.data)
         except PhotoError:
-            self.app.toast(f"{name}: {self.app.t('photo_unreadable')}", error=True)
+            self._finish(pending, None, None, f"{pending.name}: {self.app.t('photo_unreadable')}")
             return
-        if self.draft.add_photo(photo):
-            self.photo_row.controls.append(self._thumb(photo.sha256, thumb))
-            self.photo_count.content.value = self.app.t("photos_attached", n=len(self.draft.photos))
+        self._finish(pending, photo, thumb, None)
+
+    def _finish(self, pending: PendingPhoto, photo, thumb, problem: str | None) -> None:
+        tile = self._placeholders.pop(pending.token, None)
+        attached = self.draft.photo_done(pending, photo)
+        controls = self.photo_row.controls
+        index = controls.index(tile) if tile in controls else len(controls)
+        if tile in controls:
+            controls.remove(tile)
+        if attached:
+            controls.insert(index, self._thumb(photo.sha256, thumb))
+        if problem:
+            self._photo_failures += 1
+            self.app.toast(problem, error=True)
+        self._show_photo_count()
+        if not self.draft.pending:
+            self._photos_idle.set()
+        if self._alive():
+            self.app.page.update()
+
+    def _show_photo_count(self) -> None:
+        t = self.app.t
+        n, waiting = len(self.draft.photos), len(self.draft.pending)
+        text = t("photos_attached", n=n) if n else ""
+        if waiting:
+            text = (text + " · " if text else "") + t("photos_processing", n=waiting)
+        self.photo_count.content.value = text
+        self._refresh_note("photos")
+        status = self.save_status.content
+        if waiting:
+            status.value = t("photos_wait_then_save" if self.saving else "photos_processing", n=waiting)
+            status.visible = True
+        elif status.visible and status.value and not self.saving:
+            status.visible = False
+
+    def _photo_words(self) -> str:
+        return self.photo_count.content.value or self.app.t("photos_attached", n=0)
 
     async def take_photo(self, _=None) -> None:
         """Live camera in a dialog; when there is none (or no permission) say why in words and
@@ -229,8 +458,9 @@ class CheckFormView:
                 self.app.page.update()
                 return
             self.app.page.pop_dialog()
-            await self._attach("camera.jpg", data)
+            pending = self._pending("camera.jpg", len(data))
             self.app.page.update()
+            await self._process(pending, data)
 
         self.app.page.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("take_photo")),
@@ -247,45 +477,125 @@ class CheckFormView:
         self.app.page.update()
 
     def _thumb(self, sha: str, thumb: bytes) -> ft.Control:
-        holder = ft.Stack(width=96, height=96)
+        holder = ft.Stack(width=THUMB, height=THUMB)
 
         def remove(_):
             self.draft.remove_photo(sha)
             self.photo_row.controls.remove(holder)
-            self.photo_count.content.value = self.app.t("photos_attached", n=len(self.draft.photos))
+            self._show_photo_count()
             self.app.page.update()
 
         holder.controls = [
-            ft.Image(src=thumb, width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8),
+            ft.Image(src=thumb, width=THUMB, height=THUMB, fit=ft.BoxFit.COVER, border_radius=8),
             ft.Container(ft.IconButton(ft.Icons.CLOSE, on_click=remove, tooltip=self.app.t("remove"),
                                        icon_color=ft.Colors.WHITE,
                                        bgcolor=ft.Colors.with_opacity(0.55, ft.Colors.BLACK)),
                          right=0, top=0),
         ]
-        return holder
+        return ft.Semantics(identifier="photo-thumb", content=holder)
 
     # ------------------------------------------------------------ save
 
-    async def save(self, _=None) -> None:
+    def _say(self, text: str | None) -> None:
+        self.message.value = text or ""
+        self.message.visible = bool(text)
+
+    def _problem_words(self, problems: list[str]) -> str:
+        t = self.app.t
+        words = []
+        for p in problems:
+            if p == "counts_invalid":
+                labels = {f.key: (f.label_de if t.lang == "de" else f.label_en)
+                          for f in (self.draft.checklist.fields if self.draft.checklist else [])}
+                words.append(t(p) + " " + "; ".join(
+                    t("count_problem", label=labels.get(k, k), text=v)
+                    for k, v in self.draft.bad_counts.items()) + ".")
+            else:
+                words.append(t(p))
+        return " ".join(words)
+
+    async def save(self, _=None, *, stale_ok: bool = False) -> None:
+        """Save what the form shows: problems first (in words), then wait for photos still on
+        their way, then -- judged at that moment, with the clock save_check uses -- a stale
+        fix asks before it is stored as "zu alt"."""
         if self.saving:
             return  # a double tap must not save twice
         t = self.app.t
-        problems = self.draft.problems()
-        if problems:
-            self.message.value = " ".join(t(p) for p in problems)
-            self.message.visible = True
-            self.app.page.update()
-            return
         self.saving = True
         try:
-            await asyncio.to_thread(self.app.device.save_check, self.draft)
-        except StoreError as exc:
+            failures = self._photo_failures
+            while True:
+                now = self.app.device.clock()
+                step = self.draft.save_step(now, stale_ok=stale_ok, rules=RULES)
+                if step is SaveStep.FIX_PROBLEMS:
+                    problems = self.draft.problems()
+                    self._say(self._problem_words(problems))
+                    if "counts_invalid" in problems and "checklist" in self.tiles:
+                        self.tiles["checklist"].expanded = True
+                    self.app.page.update()
+                    return
+                if step is SaveStep.WAIT_FOR_PHOTOS:
+                    self._say(None)
+                    self._waiting_for_photos(True)
+                    await self._photos_idle.wait()
+                    self._waiting_for_photos(False)
+                    if self._photo_failures != failures:
+                        self._say(t("photo_failed_not_saved"))
+                        self.app.page.update()
+                        return
+                    continue
+                if step is SaveStep.ASK_STALE:
+                    self._ask_stale(self.draft.stale_at(now, RULES))
+                    return
+                break
+            try:
+                await asyncio.to_thread(self.app.device.save_check, self.draft, now=now)
+            except StoreError as exc:
+                self._say(str(exc))
+                self.app.page.update()
+                return
+        finally:
             self.saving = False
-            self.message.value = str(exc)
-            self.message.visible = True
-            self.app.page.update()
-            return
         self.app.toast(t("saved"))
         self.app.show_main()
         if self.app.connectivity.online:
             self.app.page.run_task(self.app.sync_now)
+
+    def _waiting_for_photos(self, waiting: bool) -> None:
+        t = self.app.t
+        self.save_button.disabled = waiting
+        self.save_button.content = t("photos_processing", n=len(self.draft.pending)) if waiting else t("save")
+        self._show_photo_count()
+        if not waiting:
+            self.save_status.content.visible = False
+        if self._alive():
+            self.app.page.update()
+
+    def _ask_stale(self, result) -> None:
+        """"Position ist 3 min alt": a fresh position with one tap (then saved), or saved as
+        "zu alt" knowingly."""
+        t = self.app.t
+        age = clock_words.duration(t, result.age_s or 0)
+        limit = clock_words.duration(t, RULES.max_fix_age.total_seconds())
+
+        async def relocate(_):
+            self.app.page.pop_dialog()
+            if await self.locate():
+                await self.save()
+
+        async def anyway(_):
+            self.app.page.pop_dialog()
+            await self.save(stale_ok=True)
+
+        self.app.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("stale_title", d=age)),
+            content=ft.Text(t("stale_body", limit=limit)),
+            actions_overflow_button_spacing=8,
+            actions=[
+                ft.Semantics(identifier="stale-relocate", content=ft.FilledButton(
+                    t("stale_relocate"), icon=ft.Icons.MY_LOCATION, on_click=relocate, height=TOUCH)),
+                ft.Semantics(identifier="stale-save-anyway", content=ft.OutlinedButton(
+                    t("stale_save_anyway"), on_click=anyway, height=TOUCH)),
+                ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog(), height=TOUCH),
+            ]))
+
