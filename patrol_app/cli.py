@@ -11,6 +11,9 @@ import os
 import secrets
 from pathlib import Path
 
+MAX_PICKED_BYTES = 64 * 1024 * 1024  # far above any phone photo; a bound on what a page can send
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="patrol-app", description=__doc__)
     p.add_argument("--server", default=os.environ.get("PATROL_SERVER_URL", "http://127.0.0.1:8000"),
@@ -24,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     # picked photos come from the browser through Flet's upload endpoint (with progress), whose
     # URLs are signed: a fresh key per run unless the operator sets one
     os.environ.setdefault("FLET_SECRET_KEY", secrets.token_hex(32))
+    os.environ.setdefault("FLET_MAX_UPLOAD_SIZE", str(MAX_PICKED_BYTES))
     import flet as ft
 
     from patrol_app.core.device import Device

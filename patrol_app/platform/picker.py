@@ -95,9 +95,12 @@ class PhotoPicker:
                 if upload in self._uploads:
                     self._uploads.remove(upload)
             try:
-                return await asyncio.to_thread(_take, target)
+                data = await asyncio.to_thread(_take, target)
             except OSError as exc:
                 raise PickError(f"{f.name}: {exc}") from exc
+            if f.size and len(data) != f.size:  # said to be done, but not all there
+                raise PickError(f"{f.name}: {len(data)} of {f.size} bytes arrived")
+            return data
 
         return read
 

@@ -131,3 +131,24 @@ def log_in(page, url: str, username: str) -> None:
     fill(page, "Benutzername", username)
     fill(page, "Passwort", DEMO_PASSWORD)
     by_id(page, "login-submit").click()
+
+
+SECTION_OF = {"finding": "findings", "measure": "measures", "add": "photos", "take": "photos",
+              "count": "checklist"}
+
+
+def choose(page, identifier: str) -> None:
+    """Tap a choice on the check form (``finding-syringes``, ``measure-order_to_leave``,
+    ``add-photo``), opening its section first when it is closed (only the first screen's
+    choices are shown without a tap)."""
+    target = by_id(page, identifier)
+    if not target.count() or not target.first.is_visible():
+        by_id(page, "section-" + SECTION_OF[identifier.split("-")[0]]).click()
+        target.first.wait_for(timeout=10_000)
+    target.first.click()
+
+
+def open_section(page, key: str) -> None:
+    """Open a closed section of the check form (``photos``, ``measures`` ...)."""
+    by_id(page, f"section-{key}").click()
+    page.wait_for_timeout(400)  # the opening animation, before a screenshot or a tap inside

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, log_in, phone_context, replace
+from tests.e2e.browser import by_id, choose, fill, log_in, phone_context, replace
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 from tests.e2e.test_review_reaches_the_field import api
 from tests.support.servers import ROOT
@@ -67,7 +67,7 @@ def test_answer_waits_for_review_photo_full_screen_history_detail_and_german_dat
         by_id(officer, "check-locate").click()
         officer.get_by_text("vor Ort").first.wait_for(timeout=20_000)
         with officer.expect_file_chooser() as chooser:
-            by_id(officer, "add-photo").click()
+            choose(officer, "add-photo")
         chooser.value.set_files([str(sample_photo), str(second_photo(tmp_path))])
         officer.get_by_text("2 Foto", exact=False).first.wait_for(timeout=60_000)
         by_id(officer, "save-report").click()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.browser import by_id, choose, fill, open_app, phone_context
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
@@ -34,16 +34,16 @@ def log_check(page, place_id: str, photo: Path | None, finding: str, verdict: st
         page.wait_for_timeout(300)
         page.screenshot(path=ARTIFACTS / "event-counters.png")
     if photo is None:  # the live camera (Chromium's fake device shows a test pattern)
-        by_id(page, "take-photo").click()
+        choose(page, "take-photo")
         page.wait_for_timeout(2000)  # preview running
         page.screenshot(path=ARTIFACTS / "camera.png")
         by_id(page, "shutter").click()
     else:
         with page.expect_file_chooser() as chooser:
-            by_id(page, "add-photo").click()
+            choose(page, "add-photo")
         chooser.value.set_files(str(photo))
     page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)
-    page.get_by_role("checkbox", name=finding).click()
+    choose(page, finding)
     by_id(page, "save-report").click()
     page.get_by_text("Gespeichert").first.wait_for(timeout=10_000)
 
@@ -58,8 +58,8 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         by_id(page, "stop-1").wait_for(timeout=60_000)
 
         stack.stop_server()
-        log_check(page, "westentor", sample_photo, "Spritzen")
-        log_check(page, "event-weihnachtsmarkt", None, "Alkohol", verdict="nicht vor Ort",
+        log_check(page, "westentor", sample_photo, "finding-syringes")
+        log_check(page, "event-weihnachtsmarkt", None, "finding-alcohol", verdict="nicht vor Ort",
                   persons=3, search="Weihnacht")
 
         page.get_by_role("tab", name="Ausgang").click()

@@ -52,8 +52,10 @@ def test_main_screens_fit_and_have_big_targets(stack, artifacts):
                 page.get_by_text("GPS ±8 m").wait_for(timeout=20_000)
                 page.wait_for_timeout(300)
                 by_id(page, "place-westentor").click()
-                for ident in ("check-locate", "add-photo"):
+                for ident in ("check-locate", "save-report", "finding-broken_glass"):
                     assert_fits(page, by_id(page, ident), viewport)
+                by_id(page, "section-photos").click()
+                assert_fits(page, by_id(page, "add-photo"), viewport)
                 page.wait_for_timeout(300)
                 page.screenshot(path=artifacts / f"layout-check-{name}.png")
 

@@ -27,11 +27,11 @@ def test_a_check_saved_during_an_outage_arrives_within_seconds_of_the_server_ret
         log_in(page, stack.app_url, "kod")
         by_id(page, "stop-1").wait_for(timeout=60_000)
 
-        log_check(page, "westentor", sample_photo, "Spritzen")  # the network is there
+        log_check(page, "westentor", sample_photo, "finding-syringes")  # the network is there
         page.get_by_text("Gespeichert und gesendet.").first.wait_for(timeout=20_000)
 
         stack.stop_server()
-        log_check(page, "westentor", sample_photo, "Glasscherben")
+        log_check(page, "westentor", sample_photo, "finding-broken_glass")
         page.get_by_text("Server nicht erreichbar – wird gesendet, sobald er erreichbar ist"
                          ).first.wait_for(timeout=20_000)
         page.get_by_role("tab", name="Ausgang").click()

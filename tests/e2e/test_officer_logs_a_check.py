@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.browser import by_id, choose, fill, open_app, phone_context
 
 pytestmark = pytest.mark.e2e
 
@@ -67,11 +67,11 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
         by_id(page, "check-locate").click()
         page.get_by_text("vor Ort").wait_for(timeout=20_000)
         with page.expect_file_chooser() as chooser:
-            by_id(page, "add-photo").click()
+            choose(page, "add-photo")
         chooser.value.set_files(str(sample_photo))
         page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)  # processed, thumbnail shown
-        page.get_by_role("checkbox", name="Spritzen").click()
-        page.get_by_role("checkbox", name="Platzverweis").click()
+        choose(page, "finding-syringes")
+        choose(page, "measure-order_to_leave")
         page.screenshot(path=artifacts / "04-check-form.png")
         by_id(page, "save-report").click()
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, log_in, phone_context, replace
+from tests.e2e.browser import by_id, choose, fill, log_in, phone_context, replace
 from tests.e2e.test_officer_logs_a_check import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,7 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
         by_id(officer, "stop-2").click()  # the Südstraße, due now
         by_id(officer, "check-locate").click()
         officer.get_by_text("vor Ort").wait_for(timeout=20_000)
-        officer.get_by_role("checkbox", name="Lärm", exact=True).click()
+        choose(officer, "finding-noise")
         by_id(officer, "save-report").click()
         officer.get_by_role("tab", name="Ausgang").click()
         by_id(officer, "sync-now").click()

@@ -99,3 +99,13 @@ async def test_the_supervisor_sees_a_phone_two_hours_behind(demo_server, tmp_pat
         assert h.text_shown("Position beim Speichern")
     finally:
         h.close()
+
+
+def test_a_stale_verdict_says_how_old_the_fix_was_when_saved():
+    from patrol_app.ui.views.review import verdict_words
+
+    times = facts(fix_age_s=312.0)["times"]
+    assert verdict_words(T, {"verdict": "stale", "distance_m": 4.0}, times) == \
+        "zu alt (Position beim Speichern 5 min alt)"
+    assert verdict_words(T, {"verdict": "on_site", "distance_m": 4.0}, times) == "vor Ort (4 m)"
+    assert verdict_words(T, {"verdict": "stale", "distance_m": 4.0}, None) == "zu alt (4 m)"

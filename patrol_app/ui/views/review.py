@@ -78,6 +78,16 @@ def time_lines(t: Translator, detail: dict) -> tuple[list[str], bool]:
     return lines, notable
 
 
+def verdict_words(t: Translator, presence: dict, times: dict | None) -> str:
+    """A verdict with its why where it is not obvious: "zu alt (Position 5 min alt beim
+    Speichern)" -- the fix's age when the report was saved, against the gate."""
+    v, dist = presence["verdict"], presence.get("distance_m")
+    age = (times or {}).get("fix_age_s")
+    if v == "stale" and age is not None:
+        return t("v_stale_age", d=clock_words.duration(t, age))
+    return t("v_" + v) + (f" ({t.distance(dist)})" if dist is not None else "")
+
+
 ANSWERS_FIRST_IN = ("", "submitted", "in_review")  # state filters that list waiting answers on top
 
 
@@ -234,8 +244,9 @@ class ReportDetailView(OnlineView):
                                                        content=state_chip(self.app, d["review_state"]))]),
             ft.Text(f"{t.datetime(wire.parse_timestamp(counted_at(d)))} · {d['author_name']} "
                     f"({t('agency_' + d['agency'])})"),
-            ft.Text(t("presence_both", device=self._verdict(r["presence"]),
-                      server=self._verdict(d["server_presence"])), size=13),
+            ft.Semantics(identifier="detail-presence", content=ft.Text(t(
+                "presence_both", device=verdict_words(t, r["presence"], d.get("times")),
+                server=verdict_words(t, d["server_presence"], d.get("times"))), size=13)),
         ]
         lines, notable = time_lines(t, d)
         if lines:
@@ -297,11 +308,6 @@ class ReportDetailView(OnlineView):
         """Checklist questions in words, from the version the report was filled with."""
         return checklist_labels(self.app.device.store, r.get("checklist_id"),
                                 r.get("checklist_version"), self.app.t.lang)
-
-    def _verdict(self, presence: dict) -> str:
-        t = self.app.t
-        v, dist = presence["verdict"], presence.get("distance_m")
-        return t("v_" + v) + (f" ({t.distance(dist)})" if dist is not None else "")
 
     def _map(self, r: dict, place: dict) -> ft.Control:
         markers = []
