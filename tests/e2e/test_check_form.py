@@ -11,7 +11,8 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, choose, log_in, open_section, phone_context, settled_screenshot
+from tests.e2e.browser import (by_id, choose, focus, log_in, open_section, phone_context,
+                               settled_screenshot)
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -149,3 +150,21 @@ def test_check_form_screens_expanded(stack, artifacts):
         assert save["y"] + save["height"] <= 844 and save["y"] > 700  # the Save bar at the bottom
         page.wait_for_timeout(300)
         settled_screenshot(page, artifacts / "check-form-expanded.png")
+
+        # numbers: a numeric keyboard, and what is not a number is said, not dropped
+        open_section(page, "checklist")
+        persons = page.get_by_role("textbox", name="Anwesende Personen")
+        focus(persons)
+        assert page.evaluate("document.activeElement.getAttribute('inputmode')") == "numeric"
+        persons.fill("ca. 10")
+        page.get_by_text("Bitte eine ganze Zahl eingeben (z. B. 10).").wait_for(timeout=10_000)
+        by_id(page, "save-report").click()
+        page.get_by_text("„ca. 10“ ist keine Zahl", exact=False).wait_for(timeout=10_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=artifacts / "check-form-not-a-number.png")
+        by_id(page, "check-back").click()
+
+        by_id(page, "lock").click()  # the PIN, too, gets the keypad
+        pin = page.get_by_role("textbox", name="Neue PIN (4–8 Ziffern)")
+        focus(pin)
+        assert page.evaluate("document.activeElement.getAttribute('inputmode')") == "numeric"

@@ -57,7 +57,7 @@ def chip(label: str, selected: bool, on_toggle, identifier: str) -> ft.Control:
 
     return ft.Semantics(identifier=identifier, content=ft.Chip(
         label=ft.Text(label, size=15), selected=selected, on_select=changed, show_checkmark=True,
-        padding=ft.Padding.symmetric(horizontal=4, vertical=8)))
+        height=TOUCH, padding=ft.Padding.symmetric(horizontal=4)))
 
 
 class CheckFormView:
@@ -157,7 +157,8 @@ class CheckFormView:
             border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))
         self.root = ft.Column([
             ft.Container(sub_header(t("check_title", place=title), lambda e: self.app.show_main(),
-                                    t("cancel")), padding=ft.Padding.only(left=12, right=12, top=6)),
+                                    t("cancel"), back_id="check-back"),
+                         padding=ft.Padding.only(left=12, right=12, top=6)),
             ft.Container(scrolling, padding=ft.Padding.symmetric(horizontal=12), expand=True),
             save_bar,
         ], expand=True, spacing=0)
@@ -538,6 +539,8 @@ class CheckFormView:
                     self._say(None)
                     self._waiting_for_photos(True)
                     await self._photos_idle.wait()
+                    if not self._alive():
+                        return  # the officer went back meanwhile: that cancels the save
                     self._waiting_for_photos(False)
                     if self._photo_failures != failures:
                         self._say(t("photo_failed_not_saved"))
