@@ -217,3 +217,21 @@ async def test_long_choices_are_chips_that_wrap_and_the_rest_opens_on_demand(dem
         assert wire.Finding.SYRINGES in view.draft.findings
     finally:
         h.close()
+
+
+@pytest.mark.anyio
+async def test_an_attached_photo_can_be_removed_again(demo_server, tmp_path):
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        place = playground(app)
+        view = await open_form(h, app, place, fix_at(place, datetime.now(timezone.utc)))
+        app.picker = picker = SlowPicker(jpeg_bytes(1200, 900))
+        picker.arrive.set()
+        await h.click(h.by_id("add-photo"))
+        await h.until(lambda: h.has_id("photo-thumb") and h.text_shown("1 Foto(s) angehängt"))
+        remove = next(c for c in h.walk() if isinstance(c, ft.IconButton) and c.icon == ft.Icons.CLOSE)
+        await h.click(remove)
+        assert view.draft.photos == [] and not h.has_id("photo-thumb")
+        assert h.text_shown("0 Foto(s) angehängt")
+    finally:
+        h.close()

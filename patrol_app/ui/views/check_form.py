@@ -14,16 +14,14 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from patrol_app.core.checks import CheckDraft, PendingPhoto, SaveStep, first_findings
-from patrol_app.core.photos import PhotoError, make_thumbnail, process_photo
+from patrol_app.core.checks import CheckDraft, SaveStep, first_findings
 from patrol_app.core.store import StoreError
-from patrol_app.platform.camera import Camera, CameraUnavailable
-from patrol_app.platform.picker import PickError
 from patrol_rules.presence import PresenceRules
 from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
 from .. import clock_words
 from ..theme import OK, TOUCH, WARN, colour, sub_header
+from .check_photos import PhotoStrip
 
 if TYPE_CHECKING:
     from ..app import PatrolApp
@@ -33,7 +31,6 @@ log = logging.getLogger(__name__)
 EVENT_COUNTERS = ("persons", "incidents", "measures")
 TICK_S = 1.0  # the fix's age on screen is at most this far behind
 RULES = PresenceRules()  # the device's gates: the ones build_report applies at Save
-THUMB = 96
 
 
 def verdict_text(t, result) -> str:
@@ -79,8 +76,6 @@ class CheckFormView:
                                self.relocate], vertical_alignment=ft.CrossAxisAlignment.CENTER),
                        self.no_fix], spacing=6),
             border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=10, padding=10)
-        self.photo_row = ft.Row(wrap=True, spacing=8, run_spacing=8)
-        self.photo_count = ft.Semantics(identifier="photo-count", content=ft.Text(""))
         self.message = ft.Text("", color=ft.Colors.ERROR, visible=False, size=14)
         self.save_status = ft.Semantics(identifier="save-status", content=ft.Text(
             "", size=14, visible=False))
@@ -91,13 +86,7 @@ class CheckFormView:
         self.tiles: dict[str, ft.ExpansionTile] = {}
         self.tile_notes: dict[str, ft.Text] = {}
         self.count_fields: dict[str, ft.TextField] = {}
-        self._placeholders: dict[int, ft.Control] = {}
-        self._photos_idle = asyncio.Event()
-        self._photos_idle.set()
-        self._photo_failures = 0  # photos that could not be read (a waiting Save stops)
-        for p in self.draft.photos:  # prefilled photos show as if just attached
-            self.photo_row.controls.append(self._thumb(p.sha256, make_thumbnail(p.data)))
-        self._show_photo_count()
+        self.photos = PhotoStrip(app, self.draft, self._photos_changed, self._alive)
 
     # ------------------------------------------------------------ layout
 
@@ -135,13 +124,13 @@ class CheckFormView:
             open_=bool(d.note or d.severity is not Severity.NONE)))
         sections.append(self._tile("photos", t("photos"), [
             ft.ResponsiveRow([
-                ft.Container(self._button(t("take_photo"), self.take_photo, ft.Icons.PHOTO_CAMERA,
-                                          "take-photo"), col={"xs": 6}),
-                ft.Container(self._button(t("add_photo"), self.add_photo, ft.Icons.ADD_PHOTO_ALTERNATE,
-                                          "add-photo"), col={"xs": 6}),
+                ft.Container(self._button(t("take_photo"), self.photos.take_photo,
+                                          ft.Icons.PHOTO_CAMERA, "take-photo"), col={"xs": 6}),
+                ft.Container(self._button(t("add_photo"), self.photos.add_photo,
+                                          ft.Icons.ADD_PHOTO_ALTERNATE, "add-photo"), col={"xs": 6}),
             ], spacing=8),
-            self.photo_row,
-        ], self._photo_words, open_=bool(d.photos)))
+            self.photos.row,
+        ], self.photos.words, open_=bool(d.photos)))
         sections.append(self._tile("visibility", t("visibility"), [
             ft.Switch(label=t("agency_only"), value=d.agency_only, on_change=self._agency_changed),
         ], lambda: t("agency_only") if d.agency_only else t("visibility_all"), open_=d.agency_only))
@@ -163,7 +152,7 @@ class CheckFormView:
             save_bar,
         ], expand=True, spacing=0)
         self._show_position()
-        self._show_photo_count()
+        self._photos_changed()
         self.app.page.run_task(self._tick)
         return self.root
 
@@ -349,152 +338,22 @@ class CheckFormView:
     def _no_fix_changed(self, e) -> None:
         self.draft.no_fix_reason = e.control.value or ""
 
-    # ------------------------------------------------------------ photos
+# ------------------------------------------------------------ photos
 
-    async def add_photo(self, _=None) -> None:
-        """Each picked file shows a tile at once; its bytes arrive and are processed in the
-        background, and Save waits for them."""
-        try:
-            picked = await self.app.picker.pick_photos()
-        except Exception as exc:  # noqa: BLE001 -- the picker failed in the browser: say so
-            log.exception("picking failed")
-            self.app.toast(f"{self.app.t('photo_upload_failed')} ({exc})", error=True)
-            return
-        for p in picked:
-            pending = self._pending(p.name, p.size)
-            self.app.page.run_task(self._receive, pending, p.read)
-        self.app.page.update()
-
-    def _pending(self, name: str, size: int | None) -> PendingPhoto:
-        pending = self.draft.photo_picked(name, size)
-        self._photos_idle.clear()
-        ring = ft.ProgressRing(width=32, height=32, stroke_width=3)
-        tile = ft.Semantics(identifier="photo-pending", content=ft.Container(
-            ft.Column([ring, ft.Text(self.app.t("photo_processing"), size=11,
-                                     text_align=ft.TextAlign.CENTER)],
-                      alignment=ft.MainAxisAlignment.CENTER,
-                      horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=6),
-            width=THUMB, height=THUMB, border_radius=8, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST))
-        tile.data = ring
-        self._placeholders[pending.token] = tile
-        self.photo_row.controls.append(tile)
-        self._show_photo_count()
-        return pending
-
-    async def _receive(self, pending: PendingPhoto, read) -> None:
-        name = pending.name
-
-        def progress(fraction: float) -> None:
-            pending.progress = fraction
-            tile = self._placeholders.get(pending.token)
-            if tile is not None and self._alive():
-                tile.data.value = fraction
-                tile.data.update()
-
-        try:
-            data = await read(progress)
-        except PickError as exc:
-            log.warning("photo never arrived: %s", exc)
-            self._finish(pending, None, None, f"{name}: {self.app.t('photo_upload_failed')}")
-            return
-        await self._process(pending, data)
-
-    async def _process(self, pending: PendingPhoto, data: bytes) -> None:
-        try:
-            photo = await asyncio.to_thread(process_photo, data)
-            thumb = await asyncio.to_thread(make_thumbnail, photo.data)
-        except PhotoError:
-            self._finish(pending, None, None, f"{pending.name}: {self.app.t('photo_unreadable')}")
-            return
-        self._finish(pending, photo, thumb, None)
-
-    def _finish(self, pending: PendingPhoto, photo, thumb, problem: str | None) -> None:
-        tile = self._placeholders.pop(pending.token, None)
-        attached = self.draft.photo_done(pending, photo)
-        controls = self.photo_row.controls
-        index = controls.index(tile) if tile in controls else len(controls)
-        if tile in controls:
-            controls.remove(tile)
-        if attached:
-            controls.insert(index, self._thumb(photo.sha256, thumb))
-        if problem:
-            self._photo_failures += 1
-            self.app.toast(problem, error=True)
-        self._show_photo_count()
-        if not self.draft.pending:
-            self._photos_idle.set()
-        if self._alive():
-            self.app.page.update()
-
-    def _show_photo_count(self) -> None:
+    def _photos_changed(self) -> None:
+        """A photo was picked, attached, refused or removed: the section's words and the
+        Save bar's line follow."""
         t = self.app.t
-        n, waiting = len(self.draft.photos), len(self.draft.pending)
-        text = t("photos_attached", n=n) if n else ""
-        if waiting:
-            text = (text + " · " if text else "") + t("photos_processing", n=waiting)
-        self.photo_count.content.value = text
         self._refresh_note("photos")
+        waiting = len(self.draft.pending)
         status = self.save_status.content
         if waiting:
             status.value = t("photos_wait_then_save" if self.saving else "photos_processing", n=waiting)
             status.visible = True
-        elif status.visible and status.value and not self.saving:
+        elif not self.saving:
             status.visible = False
 
-    def _photo_words(self) -> str:
-        return self.photo_count.content.value or self.app.t("photos_attached", n=0)
-
-    async def take_photo(self, _=None) -> None:
-        """Live camera in a dialog; when there is none (or no permission) say why in words and
-        leave the picker, which works everywhere."""
-        t = self.app.t
-        cam = Camera()
-        status = ft.Text(t("camera_starting"))
-
-        async def shoot(_):
-            try:
-                data = await cam.shoot()
-            except CameraUnavailable as exc:
-                status.value = t(exc.key)
-                self.app.page.update()
-                return
-            self.app.page.pop_dialog()
-            pending = self._pending("camera.jpg", len(data))
-            self.app.page.update()
-            await self._process(pending, data)
-
-        self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("take_photo")),
-            content=ft.Container(ft.Column([ft.Container(cam.control, height=320, width=320), status],
-                                           tight=True), width=340),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
-                     ft.Semantics(identifier="shutter", content=ft.FilledButton(
-                         t("shutter"), icon=ft.Icons.CAMERA, on_click=shoot))]))
-        try:
-            await cam.start()
-            status.value = ""
-        except CameraUnavailable as exc:
-            status.value = t(exc.key) + (f" ({exc.reason})" if exc.reason and exc.key == "camera_failed" else "")
-        self.app.page.update()
-
-    def _thumb(self, sha: str, thumb: bytes) -> ft.Control:
-        holder = ft.Stack(width=THUMB, height=THUMB)
-
-        def remove(_):
-            self.draft.remove_photo(sha)
-            self.photo_row.controls.remove(holder)
-            self._show_photo_count()
-            self.app.page.update()
-
-        holder.controls = [
-            ft.Image(src=thumb, width=THUMB, height=THUMB, fit=ft.BoxFit.COVER, border_radius=8),
-            ft.Container(ft.IconButton(ft.Icons.CLOSE, on_click=remove, tooltip=self.app.t("remove"),
-                                       icon_color=ft.Colors.WHITE,
-                                       bgcolor=ft.Colors.with_opacity(0.55, ft.Colors.BLACK)),
-                         right=0, top=0),
-        ]
-        return ft.Semantics(identifier="photo-thumb", content=holder)
-
+    
     # ------------------------------------------------------------ save
 
     def _say(self, text: str | None) -> None:
@@ -524,7 +383,7 @@ class CheckFormView:
         t = self.app.t
         self.saving = True
         try:
-            failures = self._photo_failures
+            failures = self.photos.failures
             while True:
                 now = self.app.device.clock()
                 step = self.draft.save_step(now, stale_ok=stale_ok, rules=RULES)
@@ -538,11 +397,11 @@ class CheckFormView:
                 if step is SaveStep.WAIT_FOR_PHOTOS:
                     self._say(None)
                     self._waiting_for_photos(True)
-                    await self._photos_idle.wait()
+                    await self.photos.idle.wait()
                     if not self._alive():
                         return  # the officer went back meanwhile: that cancels the save
                     self._waiting_for_photos(False)
-                    if self._photo_failures != failures:
+                    if self.photos.failures != failures:
                         self._say(t("photo_failed_not_saved"))
                         self.app.page.update()
                         return
@@ -568,7 +427,7 @@ class CheckFormView:
         t = self.app.t
         self.save_button.disabled = waiting
         self.save_button.content = t("photos_processing", n=len(self.draft.pending)) if waiting else t("save")
-        self._show_photo_count()
+        self._photos_changed()
         if not waiting:
             self.save_status.content.visible = False
         if self._alive():
