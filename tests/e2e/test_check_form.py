@@ -74,6 +74,7 @@ def test_a_photo_picked_and_saved_at_once_arrives_with_the_report(stack, artifac
         chooser.value.set_files(str(camera_photo))
         by_id(page, "save-report").click()  # at once: the photo is still on its way
         page.get_by_text("danach wird gespeichert", exact=False).wait_for(timeout=10_000)
+        page.wait_for_timeout(300)  # the canvas paints after the accessibility tree
         page.screenshot(path=artifacts / "check-form-photo-processing.png")
         page.get_by_text("Gespeichert").first.wait_for(timeout=60_000)
         page.get_by_role("tab", name="Ausgang").click()
@@ -106,7 +107,8 @@ def test_a_stale_fix_asks_before_it_is_saved_and_the_reviewer_reads_why(stack, a
         page.screenshot(path=artifacts / "check-form-stale-prompt.png")
         page.evaluate("window.fixAgeMs = 0")  # the GPS has a fresh fix now
         by_id(page, "stale-relocate").click()
-        page.get_by_text("Gespeichert").first.wait_for(timeout=30_000)
+        page.get_by_text("Gespeichert und gesendet.").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(500)  # the place list is redrawn after the sync
 
         # second check: the GPS is stuck on an old fix; saved "zu alt" knowingly
         page.evaluate("window.fixAgeMs = 5 * 60 * 1000")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENT_COUNTERS = ("persons", "incidents", "measures")
+PHOTO_ROW = "photo-row"  # scroll key
 TICK_S = 1.0  # the fix's age on screen is at most this far behind
 RULES = PresenceRules()  # the device's gates: the ones build_report applies at Save
 
@@ -77,8 +78,7 @@ class CheckFormView:
                        self.no_fix], spacing=6),
             border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=10, padding=10)
         self.message = ft.Text("", color=ft.Colors.ERROR, visible=False, size=14)
-        self.save_status = ft.Semantics(identifier="save-status", content=ft.Text(
-            "", size=14, visible=False))
+        self.save_status = ft.Text("", size=14, visible=False)  # photos on their way
         self.save_button = ft.FilledButton(content=t("save"), icon=ft.Icons.SAVE, on_click=self.save,
                                            height=TOUCH + 4, expand=True)
         self.saving = False
@@ -86,7 +86,7 @@ class CheckFormView:
         self.tiles: dict[str, ft.ExpansionTile] = {}
         self.tile_notes: dict[str, ft.Text] = {}
         self.count_fields: dict[str, ft.TextField] = {}
-        self.photos = PhotoStrip(app, self.draft, self._photos_changed, self._alive)
+        self.photos = PhotoStrip(app, self.draft, self._photos_changed, self._alive, key=PHOTO_ROW)
 
     # ------------------------------------------------------------ layout
 
@@ -126,7 +126,7 @@ class CheckFormView:
             ft.ResponsiveRow([
                 ft.Container(self._button(t("take_photo"), self.photos.take_photo,
                                           ft.Icons.PHOTO_CAMERA, "take-photo"), col={"xs": 6}),
-                ft.Container(self._button(t("add_photo"), self.photos.add_photo,
+                ft.Container(self._button(t("add_photo"), self._add_photo,
                                           ft.Icons.ADD_PHOTO_ALTERNATE, "add-photo"), col={"xs": 6}),
             ], spacing=8),
             self.photos.row,
@@ -135,7 +135,7 @@ class CheckFormView:
             ft.Switch(label=t("agency_only"), value=d.agency_only, on_change=self._agency_changed),
         ], lambda: t("agency_only") if d.agency_only else t("visibility_all"), open_=d.agency_only))
 
-        scrolling = ft.Column(first + sections, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
+        self.scrolling = scrolling = ft.Column(first + sections, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         save_bar = ft.Container(
             ft.Column([self.message, self.save_status,
@@ -299,12 +299,12 @@ class CheckFormView:
             self.no_fix.visible = True
         else:
             result = self.draft.presence(self.app.device.clock(), RULES)
-            self.verdict.value = t("saves_as", verdict=verdict_text(t, result))
+            stale = result.verdict is Verdict.STALE  # its age is on the line below, ticking
+            self.verdict.value = t("saves_as", verdict=t("v_stale_now") if stale else verdict_text(t, result))
             tint = _VERDICT_COLOURS.get(result.verdict)
             self.verdict.color = colour(self.app.page, tint) if tint else None
             limit = clock_words.duration(t, RULES.max_fix_age.total_seconds())
             age = clock_words.duration(t, max(0.0, result.age_s or 0.0))
-            stale = result.verdict is Verdict.STALE
             self.fix_age.value = t("fix_age_live_stale" if stale else "fix_age_live", d=age, limit=limit)
             self.fix_age.visible = result.age_s is not None
             self.no_fix.visible = False
@@ -340,13 +340,23 @@ class CheckFormView:
 
 # ------------------------------------------------------------ photos
 
+    async def _add_photo(self, _=None) -> None:
+        """Pick; then bring the new tiles into view, where the officer sees them being worked on."""
+        before = len(self.draft.pending)
+        await self.photos.add_photo()
+        if len(self.draft.pending) > before:
+            try:
+                await self.scrolling.scroll_to(scroll_key=PHOTO_ROW, duration=300)
+            except Exception:  # noqa: BLE001 -- a screen that does not scroll still shows the Save bar's words
+                log.exception("scrolling to the photos failed")
+
     def _photos_changed(self) -> None:
         """A photo was picked, attached, refused or removed: the section's words and the
         Save bar's line follow."""
         t = self.app.t
         self._refresh_note("photos")
         waiting = len(self.draft.pending)
-        status = self.save_status.content
+        status = self.save_status
         if waiting:
             status.value = t("photos_wait_then_save" if self.saving else "photos_processing", n=waiting)
             status.visible = True
@@ -429,7 +439,7 @@ class CheckFormView:
         self.save_button.content = t("photos_processing", n=len(self.draft.pending)) if waiting else t("save")
         self._photos_changed()
         if not waiting:
-            self.save_status.content.visible = False
+            self.save_status.visible = False
         if self._alive():
             self.app.page.update()
 

@@ -27,14 +27,14 @@ THUMB = 96
 
 class PhotoStrip:
     def __init__(self, app: "PatrolApp", draft: CheckDraft, on_change: Callable[[], None],
-                 alive: Callable[[], bool]) -> None:
+                 alive: Callable[[], bool], key: str | None = None) -> None:
         """``on_change``: the count or the waiting photos changed (the form redraws its words);
         ``alive``: the form is still shown (no redraws of a screen that is gone)."""
         self.app = app
         self.draft = draft
         self.on_change = on_change
         self.alive = alive
-        self.row = ft.Row(wrap=True, spacing=8, run_spacing=8)
+        self.row = ft.Row(wrap=True, spacing=8, run_spacing=8, key=ft.ScrollKey(key) if key else None)
         self.idle = asyncio.Event()  # set while no picked photo is on its way
         self.idle.set()
         self.failures = 0  # picked photos that could not be read (a waiting Save stops)
