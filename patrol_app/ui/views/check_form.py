@@ -291,6 +291,7 @@ class CheckFormView:
         fix's age; True when anything on screen changed."""
         t = self.app.t
         before = (self.verdict.value, self.fix_age.value, self.verdict.color)
+        self.relocate.content.content = t("locate") if self.draft.fix is None else t("relocate")
         if self.draft.fix is None:
             self.verdict.value = t("no_fix_yet")
             self.verdict.color = None
