@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from contextlib import asynccontextmanager
 
 import patrol_wire as wire
@@ -90,8 +91,24 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and multi-worker serving: settings from PATROL_* env."""
     app = create_app(Settings.from_env())
-    settle_heap()
+    tune_for_serving()
     return app
+
+
+SWITCH_INTERVAL_S = 0.001
+
+
+def tune_for_serving() -> None:
+    """The process-wide settings of a serving process: the heap (see :func:`settle_heap`) and
+    how long a thread may hold the GIL while another waits for it.
+
+    Batches are decoded and checked in worker threads, pure Python that holds the GIL; every
+    other request needs it a few times on its way (the event loop reads it, a worker thread
+    answers it, the loop sends the answer), and Python's default interval (5 ms) let each of
+    those steps wait behind a batch. At 1 ms a health check waits a few ms, not tens
+    (bench/healthz_under_load.py); the batches pay only when someone is waiting."""
+    settle_heap()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def settle_heap() -> None:

@@ -220,7 +220,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app, settle_heap
+    from .app import create_app, tune_for_serving
 
     settings = _settings(args)
     if args.workers > 1:
@@ -231,7 +231,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     timeout_graceful_shutdown=5)
         return 0
     app = create_app(settings)
-    settle_heap()
+    tune_for_serving()
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
                 timeout_graceful_shutdown=5)
     return 0

@@ -3,6 +3,7 @@
     ClientError
     ├── Offline          no connection, DNS, timeout, reset: try again later
     ├── AuthRequired     401: the token is missing, expired or revoked -> log in again
+    │   └── InsecureServer  plain http to another machine: nothing sent -> an https address
     ├── ServerError      5xx or an unreadable answer: retry with backoff
     └── Rejected         4xx with an error code: this request will never succeed as it is
 
@@ -15,10 +16,13 @@ clock as ``X-Device-Time``, so the server can tell a wrong phone clock from a la
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,6 +45,12 @@ class AuthRequired(ClientError):
     pass
 
 
+class InsecureServer(AuthRequired):
+    """The server address is plain http to another machine: a password or token would cross
+    the network in clear text, so nothing is sent. An AuthRequired: the outbox keeps waiting
+    and the officer logs in again, with the server's https address."""
+
+
 class ServerError(ClientError):
     pass
 
@@ -60,9 +70,43 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+ALLOW_INSECURE_ENV = "PATROL_ALLOW_INSECURE_HTTP"  # "1": plain http anywhere (test rigs, demos)
+
+
+def insecure_reason(base_url: str, env: Mapping[str, str] = os.environ) -> str | None:
+    """Why credentials must not go to this address, or None when they may: https; http to
+    this device itself (loopback: nothing crosses a network); or any http address when
+    ``PATROL_ALLOW_INSECURE_HTTP=1`` says so explicitly (an environment variable, so a phone
+    build cannot be talked into it from the login screen)."""
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "https" and parts.hostname:
+        return None
+    if scheme != "http" or not parts.hostname:
+        return f"{base_url!r} is not an http(s) address"
+    if _is_loopback(parts.hostname) or env.get(ALLOW_INSECURE_ENV) == "1":
+        return None
+    return (f"{base_url!r} is plain http to another machine (use https, or set "
+            f"{ALLOW_INSECURE_ENV}=1 on a closed test network)")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
+
+
 class SyncClient:
     """Talks to one server. ``transport`` can be injected (tests, fault proxies); ``clock`` is
-    the device's clock (tests shift it)."""
+    the device's clock (tests shift it).
+
+    Requests that carry a password or a token refuse a plain-http address off this device
+    (:func:`insecure_reason`) with InsecureServer, before anything is sent; the health probe
+    carries neither. An injected transport carries the bytes itself (the tests' in-process
+    server) and is not checked: with the default one, every byte goes to the network."""
 
     def __init__(
         self,
@@ -78,6 +122,7 @@ class SyncClient:
         self.token = token
         self.clock = clock
         self.on_server_time = on_server_time
+        self.insecure = None if transport is not None else insecure_reason(self.base_url)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
@@ -130,6 +175,7 @@ class SyncClient:
 
     def get_bytes(self, url: str, params: dict | None = None) -> bytes:
         """A binary resource (a photo, an export); errors as for every other call."""
+        self._refuse_insecure()
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         resp = self._send("GET", url, headers=headers, params=params or {})
         if resp.is_success:
@@ -141,6 +187,7 @@ class SyncClient:
 
     def _request(self, method: str, url: str, *, auth: bool = True, headers: dict | None = None,
                  device_time: bool = False, **kwargs: Any) -> Any:
+        self._refuse_insecure()  # every call here carries the token or (login) the password
         headers = dict(headers or {})
         if "content" in kwargs and "Content-Type" not in headers:
             headers["Content-Type"] = "application/json"
@@ -151,6 +198,10 @@ class SyncClient:
         if device_time:
             headers["X-Device-Time"] = wire.format_timestamp(self.clock())
         return _answer(self._send(method, url, headers=headers, **kwargs))
+
+    def _refuse_insecure(self) -> None:
+        if self.insecure is not None:
+            raise InsecureServer(self.insecure, code="insecure_server")
 
     def _send(self, method: str, url: str, *, headers: dict, **kwargs: Any) -> httpx.Response:
         sent = self.clock()

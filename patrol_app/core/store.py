@@ -8,6 +8,17 @@ correction that supersedes it (then it is kept, marked, and never sent). Only fi
 refers to -- left by a killed app between its photo write and its commit -- are cleaned up.
 
 One store is shared by the UI and the sync worker thread, so every call takes a lock.
+
+It runs on the standard library's sqlite3 with the small migration runner below, not on
+sqlite-utils: the store's SQL is hand-written, and sqlite-utils was used for three calls
+(``execute``, ``atomic()``, ``Migrations``) while it brought click, click-default-group, pluggy,
+python-dateutil, tzdata, sqlite-fts4, tabulate and pip into the phone's bundle -- 9 packages,
+8.3 MB of the 37.0 MB the app's closure installs (28.7 MB, 21 packages, without them; measured by
+tests/unit/test_phone_bundle.py with ``-s``). The server keeps sqlite-utils (its extra). The
+runner keeps sqlite-utils' bookkeeping exactly -- the ``_sqlite_migrations`` table, its
+index, the set name ``patrol_app.store`` and the migrations' names -- so a device database
+made by earlier app versions opens as it is and new ones are the same schema
+(tests/unit/test_store_migrations.py opens databases made by that code).
 """
 
 from __future__ import annotations
@@ -18,13 +29,11 @@ import os
 import sqlite3
 import threading
 import time
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 import patrol_wire as wire
 from patrol_wire import Assignment, Checklist, District, Place, Report, Team
@@ -74,12 +83,104 @@ _COLUMNS = ("seq, kind, ref, report_id, state, attempts, error_code, error, next
 _O_COLUMNS = ", ".join(f"o.{c.strip()}" for c in _COLUMNS.split(","))
 ORPHAN_AGE_S = 60.0  # a photo file younger than this may belong to a save in progress
 
-migrations = Migrations("patrol_app.store")
+Db = sqlite3.Connection  # opened in autocommit mode: a statement outside atomic() commits itself
+
+MIGRATION_SET = "patrol_app.store"
+MIGRATIONS_TABLE = "_sqlite_migrations"
+# sqlite-utils' DDL, as it wrote it on every device so far (sqlite_master keeps the text)
+_MIGRATIONS_DDL = (
+    'CREATE TABLE "_sqlite_migrations" (\n   "id" INTEGER PRIMARY KEY,\n   "migration_set" TEXT,'
+    '\n   "name" TEXT,\n   "applied_at" TEXT\n)',
+    'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n'
+    '    ON "_sqlite_migrations" ("migration_set", "name")',
+)
+MIGRATIONS: list[tuple[str, Callable[[Db], None]]] = []
 
 
-@migrations()
-def m001_initial(db: Database) -> None:
-    db.executescript(
+def migration(fn: Callable[[Db], None]) -> Callable[[Db], None]:
+    """Register a migration under its function's name; they run in the order written."""
+    if any(name == fn.__name__ for name, _ in MIGRATIONS):
+        raise ValueError(f"migration {fn.__name__} is registered twice")
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+def applied_migrations(db: Db) -> list[str]:
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                  [MIGRATIONS_TABLE]).fetchone() is None:
+        return []
+    return [r[0] for r in db.execute(f'SELECT name FROM "{MIGRATIONS_TABLE}" WHERE'
+                                     " migration_set = ? ORDER BY rowid", [MIGRATION_SET])]
+
+
+def apply_migrations(db: Db, *, stop_before: str | None = None) -> list[str]:
+    """Run the pending migrations, each in one transaction with the record that it ran (a
+    failing one leaves nothing behind and stays pending). Returns the names it ran."""
+    with _atomic(db):
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                      [MIGRATIONS_TABLE]).fetchone() is None:
+            for ddl in _MIGRATIONS_DDL:
+                db.execute(ddl)
+    done, ran = set(applied_migrations(db)), []
+    for name, fn in MIGRATIONS:
+        if name == stop_before:
+            break
+        if name in done:
+            continue
+        with _atomic(db):
+            fn(db)
+            db.execute(f'INSERT INTO "{MIGRATIONS_TABLE}" (migration_set, name, applied_at)'
+                       " VALUES (?, ?, ?)",
+                       [MIGRATION_SET, name, str(datetime.now(timezone.utc))])
+        ran.append(name)
+    return ran
+
+
+@contextmanager
+def _atomic(db: Db) -> Iterator[Db]:
+    """One transaction (a savepoint when one is open already): all of it or nothing."""
+    if db.in_transaction:
+        db.execute("SAVEPOINT nested")
+        try:
+            yield db
+        except BaseException:
+            if db.in_transaction:  # a failed COMMIT-time error may have ended it already
+                db.execute("ROLLBACK TO SAVEPOINT nested")
+                db.execute("RELEASE SAVEPOINT nested")
+            raise
+        db.execute("RELEASE SAVEPOINT nested")
+        return
+    db.execute("BEGIN")
+    try:
+        yield db
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def _script(db: Db, sql: str) -> None:
+    """Each statement of a script on its own: ``executescript`` would commit the migration's
+    transaction first."""
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement.strip().rstrip(";"))
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement.strip()[:80]}")
+
+
+@migration
+def m001_initial(db: Db) -> None:
+    _script(db,
         """
         CREATE TABLE reports (
             id TEXT PRIMARY KEY,
@@ -126,14 +227,14 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@migrations()
-def m002_photo_lookup(db: Database) -> None:
+@migration
+def m002_photo_lookup(db: Db) -> None:
     """Which reports list a photo: a photo may travel with any of them."""
     db.execute("CREATE INDEX IF NOT EXISTS report_photos_sha ON report_photos(sha256)")
 
 
-@migrations()
-def m003_superseded(db: Database) -> None:
+@migration
+def m003_superseded(db: Db) -> None:
     """A refused report replaced by a correction names it."""
     db.execute("ALTER TABLE outbox ADD COLUMN superseded_by TEXT")
 
@@ -155,14 +256,14 @@ class LocalStore:
         self.data_dir = Path(data_dir)
         self.photo_dir = self.data_dir / "photos"
         self.photo_dir.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.data_dir / "device.db", check_same_thread=False)
-        self.db = Database(conn)
+        self.db = sqlite3.connect(self.data_dir / "device.db", check_same_thread=False,
+                                  isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self._lock = threading.RLock()
         with self._lock:
-            migrations.apply(self.db)
+            apply_migrations(self.db)
             self.recover_interrupted()
             self.remove_orphan_files()
 
@@ -222,7 +323,7 @@ class LocalStore:
                 ) from exc
             raise
 
-    def _enqueue(self, db: Database, kind: ItemKind, ref: str, report_id: str, now: float) -> None:
+    def _enqueue(self, db: Db, kind: ItemKind, ref: str, report_id: str, now: float) -> None:
         """A new outbox entry; a photo held back with a refused report goes again with this
         one (a correction, or another check with the same picture)."""
         db.execute(
@@ -503,7 +604,7 @@ class LocalStore:
             return
         now = time.time()
         with self._lock, self._atomic() as db:
-            db.conn.executemany(
+            db.executemany(
                 "UPDATE outbox SET state = ?, error_code = ?, error = ?, next_attempt_at = ?,"
                 " attempts = attempts + ?, updated_at = ? WHERE kind = ? AND ref = ?",
                 [
@@ -563,7 +664,7 @@ class LocalStore:
                 ("assignment", page.assignments),
                 ("query", page.queries),
             ):
-                db.conn.executemany(
+                db.executemany(
                     "INSERT OR REPLACE INTO ref_data (kind, id, body) VALUES (?, ?, ?)",
                     [(kind, _ref_key(kind, x), wire.canonical_json(x).decode()) for x in items],
                 )
@@ -601,7 +702,7 @@ class LocalStore:
         with self._lock, self._atomic() as db:
             self._set_meta(db, key, value)
 
-    def _set_meta(self, db: Database, key: str, value: str | None) -> None:
+    def _set_meta(self, db: Db, key: str, value: str | None) -> None:
         if value is None:
             db.execute("DELETE FROM meta WHERE key = ?", [key])
         else:
@@ -609,8 +710,8 @@ class LocalStore:
 
     # ------------------------------------------------------------ helpers
 
-    def _atomic(self) -> Iterator[Database]:
-        return self.db.atomic()  # type: ignore[return-value]
+    def _atomic(self) -> Iterator[Db]:
+        return _atomic(self.db)
 
 
 def _ref_key(kind: str, item: Any) -> str:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode
@@ -19,9 +18,8 @@ from .. import planning
 from ..places_import import import_places, rows_from_csv, rows_from_geojson
 from ..security import hash_password
 from . import docs
-from .deps import Admin, SettingsDep, StorageDep
+from .deps import Admin, JsonBody, RawBody, SettingsDep, StorageDep
 from .errors import ApiError
-from .reports import _json
 from .shifts import Slug, _slug
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/admin", tags=["admin"])
@@ -38,10 +36,10 @@ def list_users(_: Admin, storage: StorageDep) -> list[dict]:
 
 @router.post("/users", status_code=201, openapi_extra=docs.body("UserCreate"),
              responses=docs.answers({201: "UserRecord"}, *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
-async def create_user(request: Request, admin: Admin, storage: StorageDep,
-                      settings: SettingsDep) -> JSONResponse:
-    req = wire.decode(wire.UserCreate, await _json(request))
-    pw_hash = await run_in_threadpool(hash_password, req.password, settings.kdf)
+def create_user(admin: Admin, storage: StorageDep, settings: SettingsDep,
+                body: JsonBody) -> JSONResponse:
+    req = wire.decode(wire.UserCreate, wire.parse_json(body))
+    pw_hash = hash_password(req.password, settings.kdf)
     user = storage.create_user(username=req.username, display_name=req.display_name,
                                password_hash=pw_hash, role=req.role, agency=req.agency,
                                actor=admin.username)
@@ -52,10 +50,10 @@ async def create_user(request: Request, admin: Admin, storage: StorageDep,
 
 @router.patch("/users/{username}", openapi_extra=docs.body("UserUpdate"),
               responses=docs.answers({200: "UserRecord"}, *docs.JSON_BODY, 401, 403, 404, docs.STORAGE_FULL))
-async def update_user(username: str, request: Request, admin: Admin, storage: StorageDep) -> dict:
+def update_user(username: str, admin: Admin, storage: StorageDep, body: JsonBody) -> dict:
     """Change display name, role, agency or disabled. Disabling cuts the user's devices off at
     once; a role or agency change ends their sessions."""
-    req = wire.decode(wire.UserUpdate, await _json(request))
+    req = wire.decode(wire.UserUpdate, wire.parse_json(body))
     if username == admin.username and (req.disabled or (req.role and req.role is not wire.Role.ADMIN)):
         raise ApiError(422, ErrorCode.INVALID_VALUE,
                        "you cannot disable or demote yourself; ask another admin")
@@ -69,11 +67,11 @@ async def update_user(username: str, request: Request, admin: Admin, storage: St
 @router.post("/users/{username}/password", status_code=204,
              openapi_extra=docs.body("PasswordReset"),
              responses=docs.answers({}, *docs.JSON_BODY, 401, 403, 404, docs.STORAGE_FULL))
-async def reset_password(username: str, request: Request, admin: Admin, storage: StorageDep,
-                         settings: SettingsDep) -> Response:
+def reset_password(username: str, admin: Admin, storage: StorageDep, settings: SettingsDep,
+                   body: JsonBody) -> Response:
     """Set a new password; the user's sessions end."""
-    req = wire.decode(wire.PasswordReset, await _json(request))
-    pw_hash = await run_in_threadpool(hash_password, req.password, settings.kdf)
+    req = wire.decode(wire.PasswordReset, wire.parse_json(body))
+    pw_hash = hash_password(req.password, settings.kdf)
     if not storage.set_password(username, pw_hash, actor=admin.username):
         raise ApiError(404, ErrorCode.UNKNOWN_USER, "no such user")
     return Response(status_code=204)
@@ -92,10 +90,9 @@ def agencies(_: Admin, storage: StorageDep) -> list[dict]:
 
 @router.put("/districts/{district_id}", openapi_extra=docs.body("District"),
             responses=docs.answers({200: "District"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
-async def put_district(district_id: Slug, request: Request, admin: Admin,
-                       storage: StorageDep) -> dict:
+def put_district(district_id: Slug, admin: Admin, storage: StorageDep, body: JsonBody) -> dict:
     _slug("district_id", district_id)
-    district = wire.decode(wire.District, await _json(request))
+    district = wire.decode(wire.District, wire.parse_json(body))
     if district.id != district_id:
         raise ApiError(422, ErrorCode.ID_MISMATCH, "the id in the body differs from the URL",
                        {"field": "id"})
@@ -106,9 +103,9 @@ async def put_district(district_id: Slug, request: Request, admin: Admin,
 
 @router.put("/places/{place_id}", openapi_extra=docs.body("Place"),
             responses=docs.answers({200: "Place"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
-async def put_place(place_id: Slug, request: Request, admin: Admin, storage: StorageDep) -> dict:
+def put_place(place_id: Slug, admin: Admin, storage: StorageDep, body: JsonBody) -> dict:
     _slug("place_id", place_id)
-    data = await _json(request)
+    data = wire.parse_json(body)
     if not isinstance(data, dict) or data.get("id") != place_id:
         raise ApiError(422, ErrorCode.ID_MISMATCH, "the id in the body differs from the URL",
                        {"field": "id"})
@@ -121,13 +118,12 @@ async def put_place(place_id: Slug, request: Request, admin: Admin, storage: Sto
 
 @router.post("/places/import", openapi_extra=docs.binary_body("text/csv"),
              responses=docs.answers({200: {"type": "object"}}, 400, 401, 403, 413, 422, docs.STORAGE_FULL))
-async def import_places_file(
-        request: Request, admin: Admin, storage: StorageDep,
+def import_places_file(
+        admin: Admin, storage: StorageDep, raw: RawBody,
         format: Annotated[Literal["csv", "geojson"], Query(description="file format")] = "csv",
 ) -> dict:
     """Import places from CSV or GeoJSON: valid rows are stored, each rejected row is listed
     with its reason."""
-    raw = await request.body()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -139,8 +135,8 @@ async def import_places_file(
         raise
     except ValueError as exc:
         raise ApiError(422, ErrorCode.INVALID_VALUE, str(exc)) from None
-    report = await run_in_threadpool(import_places, storage, rows,
-                                     known_districts=storage.district_ids(), actor=admin.username)
+    report = import_places(storage, rows, known_districts=storage.district_ids(),
+                           actor=admin.username)
     return {"imported": report.imported,
             "rejected": [{"row": row, "reason": reason} for row, reason in report.rejected]}
 
@@ -153,10 +149,10 @@ def checklists(_: Admin, storage: StorageDep) -> list[dict]:
 
 @router.post("/checklists", status_code=201, openapi_extra=docs.body("Checklist"),
              responses=docs.answers({201: "Checklist"}, *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
-async def new_checklist_version(request: Request, admin: Admin, storage: StorageDep) -> JSONResponse:
+def new_checklist_version(admin: Admin, storage: StorageDep, body: JsonBody) -> JSONResponse:
     """A new checklist version (above the latest); reports keep the version they were filled
     with, devices get the new one at the next sync."""
-    checklist = wire.decode(wire.Checklist, await _json(request))
+    checklist = wire.decode(wire.Checklist, wire.parse_json(body))
     if storage.add_checklist_version(checklist.id, checklist.version, checklist.place_type.value,
                                      wire.canonical_json(checklist).decode(),
                                      actor=admin.username) is None:

@@ -6,14 +6,13 @@ import time
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode
 
 from ..security import dummy_verify, new_token, token_digest, verify_password
 from . import docs
-from .deps import SettingsDep, StorageDep, UserDep
+from .deps import RawBody, SettingsDep, StorageDep, UserDep
 from .errors import ApiError
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/auth", tags=["auth"])
@@ -36,19 +35,21 @@ def _throttle(storage, settings, keys: list[str], now: float) -> None:
 @router.post("/login", openapi_extra={**docs.body("LoginRequest"), "security": []},
              responses=docs.answers({200: "LoginResponse"}, 400, 401, 413, 422, 429,
                                     docs.STORAGE_FULL))
-async def login(request: Request, storage: StorageDep, settings: SettingsDep) -> dict:
-    req = wire.decode(wire.LoginRequest, wire.parse_json(await request.body()))
+def login(request: Request, storage: StorageDep, settings: SettingsDep, body: RawBody) -> dict:
+    """A bearer token for username and password (the key derivation runs in this worker
+    thread, like the queries: the event loop never waits for either)."""
+    req = wire.decode(wire.LoginRequest, wire.parse_json(body))
     now = time.time()
     address = request.client.host if request.client else "unknown"
     keys = [f"user:{req.username.lower()}", f"addr:{address}"]
     _throttle(storage, settings, keys, now)
     found = storage.user_by_name(req.username)
     if found is None:
-        await run_in_threadpool(dummy_verify, settings.kdf)  # same time as a real check
+        dummy_verify(settings.kdf)  # same time as a real check
         ok = False
     else:
         user, stored = found
-        ok = await run_in_threadpool(verify_password, req.password, stored) and not user.disabled
+        ok = verify_password(req.password, stored) and not user.disabled
     if not ok:
         storage.record_login_failure(keys, at=now,
                                      forget_before=now - settings.login_window.total_seconds())

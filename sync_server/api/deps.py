@@ -1,4 +1,10 @@
-"""Request dependencies: the storage, the settings and the authenticated user."""
+"""Request dependencies: the storage, the settings, the request body and the authenticated user.
+
+The event loop never waits for the database or for CPU-bound parsing: a dependency that only
+reads ``app.state`` (or awaits the body) is ``async def`` and runs on the loop, costing no
+thread; one that queries the database (``current_user``) is plain ``def``, so FastAPI runs it
+in the thread pool, and so are the handlers themselves, which take the body already read.
+"""
 
 from __future__ import annotations
 
@@ -18,24 +24,37 @@ from ..storage import PhotoFiles, Storage, User
 from .errors import ApiError
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     return request.app.state.storage
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_ingestor(request: Request) -> Ingestor:
+async def get_ingestor(request: Request) -> Ingestor:
     return request.app.state.ingestor
 
 
-def get_places(request: Request) -> PlaceBook:
+async def get_places(request: Request) -> PlaceBook:
     return request.app.state.places
 
 
-def get_photo_files(request: Request) -> PhotoFiles:
+async def get_photo_files(request: Request) -> PhotoFiles:
     return request.app.state.photo_files
+
+
+async def raw_body(request: Request) -> bytes:
+    """The whole body, awaited on the loop (the BodyLimit middleware caps its size)."""
+    return await request.body()
+
+
+async def json_body(request: Request) -> bytes:
+    """The body of a JSON request, unparsed: parsing is CPU work for the handler's thread."""
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send application/json")
+    return await request.body()
 
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -58,7 +77,7 @@ def current_user(request: Request, storage: Annotated[Storage, Depends(get_stora
 
 
 def _needs(perm: Perm):
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
+    async def check(user: Annotated[User, Depends(current_user)]) -> User:
         if not allowed(user, perm):
             raise ApiError(403, ErrorCode.FORBIDDEN,
                            f"the role '{user.role.value}' may not do this ({perm.value})")
@@ -72,6 +91,8 @@ IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 PhotoFilesDep = Annotated[PhotoFiles, Depends(get_photo_files)]
 PlacesDep = Annotated[PlaceBook, Depends(get_places)]
 UserDep = Annotated[User, Depends(current_user)]
+RawBody = Annotated[bytes, Depends(raw_body)]
+JsonBody = Annotated[bytes, Depends(json_body)]
 Syncer = Annotated[User, Depends(_needs(Perm.SYNC))]
 Submitter = Annotated[User, Depends(_needs(Perm.SUBMIT))]
 Reviewer = Annotated[User, Depends(_needs(Perm.REVIEW))]
@@ -81,7 +102,7 @@ Admin = Annotated[User, Depends(_needs(Perm.ADMIN))]
 Analyst = Annotated[User, Depends(_needs(Perm.SITUATION))]
 
 
-def readers(user: UserDep) -> User:
+async def readers(user: UserDep) -> User:
     """Anyone who may read some reports (own, team's or all)."""
     if not (allowed(user, Perm.READ_OWN) or allowed(user, Perm.READ_ALL)):
         raise ApiError(403, ErrorCode.FORBIDDEN, f"the role '{user.role.value}' reads no reports")

@@ -8,9 +8,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode, ItemStatus
@@ -20,7 +19,7 @@ from ..ingest import AUTHOR_CHECK_FIELD, ItemError
 from ..storage import ReportFilter
 from . import docs
 from ..access import Perm, allowed, can_see
-from .deps import IngestorDep, Reader, Reviewer, SettingsDep, StorageDep, Submitter
+from .deps import IngestorDep, JsonBody, Reader, Reviewer, SettingsDep, StorageDep, Submitter
 from .errors import ApiError
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/reports", tags=["reports"])
@@ -31,18 +30,7 @@ ReportId = Annotated[str, Path(**docs.declared({"pattern": UUID_RE}, "a lowercas
 TS_SCHEMA = {"format": "date-time"}  # ISO 8601 with an offset, checked by utc_param (422)
 
 
-async def _body(request: Request) -> bytes:
-    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if ctype != "application/json":
-        raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send application/json")
-    return await request.body()
-
-
-async def _json(request: Request) -> object:
-    return wire.parse_json(await _body(request))  # a WireError becomes a 400 in the handler
-
-
-def _device_skew(x_device_time: Annotated[str | None, Header(
+async def _device_skew(x_device_time: Annotated[str | None, Header(
         description="The device's clock when it sent the request (ISO 8601 with offset). The "
                     "server stores the difference to its own clock with each report and counts "
                     "the report at the corrected time; without it the skew is unknown.",
@@ -65,12 +53,12 @@ DeviceSkew = Annotated[timedelta | None, Depends(_device_skew)]
 @router.put("/{report_id}", openapi_extra=docs.body("Report"),
             responses=docs.answers({200: "ReportResult", 201: "ReportResult"},
                                    *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
-async def put_report(report_id: ReportId, request: Request, user: Submitter, ingestor: IngestorDep,
-                     skew: DeviceSkew) -> JSONResponse:
+def put_report(report_id: ReportId, user: Submitter, ingestor: IngestorDep, skew: DeviceSkew,
+               body: JsonBody) -> JSONResponse:
     """Store a report. 201 new, 200 identical replay, 409 same id with other content."""
     if not re.fullmatch(UUID_RE, report_id):
         raise ApiError(400, ErrorCode.INVALID_ID, "the report id must be a lowercase UUID")
-    report = wire.decode_json(wire.Report, await _body(request))  # a WireError: 400/422
+    report = wire.decode_json(wire.Report, body)  # a WireError: 400/422
     if report.id != report_id:
         raise ApiError(422, ErrorCode.ID_MISMATCH, "the id in the body differs from the URL",
                        {"field": "id"})
@@ -80,7 +68,7 @@ async def put_report(report_id: ReportId, request: Request, user: Submitter, ing
     if isinstance(prepared, ItemError):
         raise ApiError(422, prepared.code, prepared.message,
                        {"field": prepared.field} if prepared.field else {})
-    (res,) = await run_in_threadpool(ingestor.store, [report], [prepared], author=user, now=now)
+    (res,) = ingestor.store([report], [prepared], author=user, now=now)
     status = ItemStatus(res["status"])
     if status is ItemStatus.INVALID:
         code = ErrorCode(res["error"]["code"])
@@ -94,12 +82,13 @@ async def put_report(report_id: ReportId, request: Request, user: Submitter, ing
 @router.post("/batch", openapi_extra=docs.body("BatchRequest"),
              responses=docs.answers({200: "BatchResponse"}, *docs.JSON_BODY, 401, 403,
                                     docs.STORAGE_FULL))
-async def post_batch(request: Request, user: Submitter, ingestor: IngestorDep,
-                     skew: DeviceSkew) -> JSONResponse:
+def post_batch(user: Submitter, ingestor: IngestorDep, skew: DeviceSkew,
+               body: JsonBody) -> JSONResponse:
     """Up to MAX_BATCH reports; one result per item with the PUT semantics (round trips are
-    what slow mobile links pay for)."""
-    items = wire.decode_batch(await _body(request))  # each item decoded on its own
-    results = await run_in_threadpool(ingestor.ingest, items, author=user, skew=skew)
+    what slow mobile links pay for). Decoding and storing run in this worker thread, never
+    on the event loop."""
+    items = wire.decode_batch(body)  # each item decoded on its own
+    results = ingestor.ingest(items, author=user, skew=skew)
     return JSONResponse({"results": results})
 
 
@@ -197,11 +186,11 @@ def report_detail(report_id: ReportId, user: Reader, storage: StorageDep, settin
 @router.post("/{report_id}/review", openapi_extra=docs.body("ReviewRequest"),
              responses=docs.answers({200: {"type": "object"}}, *docs.JSON_BODY, 401, 403, 404,
                                     409, docs.STORAGE_FULL))
-async def review_report(report_id: ReportId, request: Request, user: Reviewer,
-                        storage: StorageDep) -> dict:
+def review_report(report_id: ReportId, user: Reviewer, storage: StorageDep,
+                  body: JsonBody) -> dict:
     """A review step: start, approve, ask (a question the author receives at the next sync)
     or reject (with a reason). 409 when the report is not in a state that allows the step."""
-    req = wire.decode(wire.ReviewRequest, await _json(request))
+    req = wire.decode(wire.ReviewRequest, wire.parse_json(body))
     ref = _visible_ref(storage, user, report_id)
     current = wire.ReviewState(ref.review_state)
     target = wire.REVIEW_TRANSITIONS.get((current, req.action))

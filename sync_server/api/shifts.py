@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 import patrol_wire as wire
@@ -16,9 +16,9 @@ from patrol_wire.fields import SLUG_RE
 
 from .. import planning
 from . import docs
-from .deps import Planner, ProgressViewer, SettingsDep, StorageDep
+from .deps import JsonBody, Planner, ProgressViewer, SettingsDep, StorageDep
 from .errors import ApiError
-from .reports import _json, utc_param
+from .reports import utc_param
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["shifts"])
 
@@ -50,11 +50,11 @@ def list_teams(_: Planner, storage: StorageDep) -> list[dict]:
 
 @router.put("/teams/{team_id}", openapi_extra=docs.body("TeamRequest"),
             responses=docs.answers({200: {"type": "object"}}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
-async def put_team(team_id: Slug, request: Request, user: Planner, storage: StorageDep) -> dict:
+def put_team(team_id: Slug, user: Planner, storage: StorageDep, body: JsonBody) -> dict:
     """Create or change a team. A team without both police and KOD is allowed but flagged
     (``mixed: false``). Members see the change at their next sync."""
     _slug("team_id", team_id)
-    req = wire.decode(wire.TeamRequest, await _json(request))
+    req = wire.decode(wire.TeamRequest, wire.parse_json(body))
     users = storage.users_by_name(req.members)
     unknown = [m for m in req.members if m not in users or users[m].disabled]
     if unknown:
@@ -73,10 +73,10 @@ def list_routes(_: Planner, storage: StorageDep) -> list[dict]:
 
 @router.put("/routes/{route_id}", openapi_extra=docs.body("RouteTemplate"),
             responses=docs.answers({200: "RouteTemplate"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
-async def put_route(route_id: Slug, request: Request, user: Planner, storage: StorageDep) -> dict:
+def put_route(route_id: Slug, user: Planner, storage: StorageDep, body: JsonBody) -> dict:
     """Save a route template: ordered stops, each with a window in minutes after shift start."""
     _slug("route_id", route_id)
-    data = await _json(request)
+    data = wire.parse_json(body)
     template = wire.decode(wire.RouteTemplate, data)
     if template.id != route_id:
         raise ApiError(422, ErrorCode.ID_MISMATCH, "the id in the body differs from the URL",
@@ -96,10 +96,10 @@ def _decode_assignment(body: str) -> wire.Assignment:
 
 @router.post("/assignments", status_code=201, openapi_extra=docs.body("AssignRequest"),
              responses=docs.answers({201: "Assignment"}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
-async def assign(request: Request, user: Planner, storage: StorageDep) -> JSONResponse:
+def assign(user: Planner, storage: StorageDep, body: JsonBody) -> JSONResponse:
     """Assign a route template to a team for one shift; the team's devices get it at the
     next sync."""
-    req = wire.decode(wire.AssignRequest, await _json(request))
+    req = wire.decode(wire.AssignRequest, wire.parse_json(body))
     body = storage.route(req.route_id)
     if body is None:
         raise ApiError(422, ErrorCode.UNKNOWN_ROUTE, "no such route", {"field": "route_id"})
@@ -115,12 +115,12 @@ async def assign(request: Request, user: Planner, storage: StorageDep) -> JSONRe
 
 @router.post("/assignments/{assignment_id}/reassign", openapi_extra=docs.body("ReassignRequest"),
              responses=docs.answers({200: "Assignment"}, *docs.JSON_BODY, 401, 403, 404, docs.STORAGE_FULL))
-async def reassign(assignment_id: Slug, request: Request, user: Planner, storage: StorageDep,
-                   settings: SettingsDep) -> dict:
+def reassign(assignment_id: Slug, user: Planner, storage: StorageDep, settings: SettingsDep,
+             body: JsonBody) -> dict:
     """Mid-shift: the stops still open go to another team; the old team's devices see the old
     assignment ended at their next sync."""
     _slug("assignment_id", assignment_id)
-    req = wire.decode(wire.ReassignRequest, await _json(request))
+    req = wire.decode(wire.ReassignRequest, wire.parse_json(body))
     found = storage.assignment(assignment_id)
     if found is None:
         raise ApiError(404, ErrorCode.UNKNOWN_ASSIGNMENT, "no such assignment")

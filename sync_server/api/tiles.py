@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode
@@ -22,14 +21,15 @@ router = APIRouter(prefix=f"{wire.API_PREFIX}/tiles", tags=["tiles"])
 @router.get("/{z}/{x}/{y}.png", openapi_extra={"security": []},
             responses={200: {"description": "PNG tile", "content": {"image/png": {}}},
                        404: {"description": "no such tile"}})
-async def tile(z: int, x: int, y: int, request: Request) -> Response:
+def tile(z: int, x: int, y: int, request: Request) -> Response:
+    """Plain ``def``: the file lookup and the MBTiles query run in a worker thread."""
     if not (0 <= z <= 22 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise ApiError(404, ErrorCode.NOT_FOUND, "no such tile")
     path = request.app.state.settings.tiles_file
     if path is None or not path.exists():
         raise ApiError(404, ErrorCode.NOT_FOUND, "no basemap installed (patrol-server seed-demo "
                                                  "writes one; PATROL_TILES names another)")
-    data = await run_in_threadpool(MBTiles(path).tile, z, x, y)
+    data = MBTiles(path).tile(z, x, y)
     if data is None:
         raise ApiError(404, ErrorCode.NOT_FOUND, "no such tile", headers={"Access-Control-Allow-Origin": "*"})
     return Response(data, media_type="image/png",

@@ -199,3 +199,24 @@ def test_markers_are_evaluated_for_a_phone_not_for_this_machine():
     assert applies(Marker('python_version >= "3.14"'), set())
     assert not applies(Marker('extra == "web"'), set())
     assert applies(Marker('extra == "web"'), {"web"})
+
+
+def test_the_app_imports_only_what_the_phone_installs():
+    """A dependency dropped from ``[project] dependencies`` (sqlite-utils went to the server's
+    extra, see patrol_app/core/store.py) leaves no import behind that a phone could not meet."""
+    import sys
+
+    from tests.unit.test_boundaries import imports_of
+
+    carried = closure(project()["dependencies"])
+    # web mode only (the browser client; imported by the CLI's --web path, never on a phone)
+    web = closure(project()["dependencies"] + project()["optional-dependencies"]["web"])
+    web_only = {"patrol_app/platform/web_page.py"}
+    dists = metadata.packages_distributions()
+    own = {"patrol_app", "patrol_wire", "patrol_rules"}
+    missing = sorted((path, name) for package in own for path, names in imports_of(package).items()
+                     for name in names - set(sys.stdlib_module_names) - own
+                     if not any(canonicalize_name(d) in (web if path in web_only else carried)
+                                for d in dists.get(name, [])))
+    assert missing == []
+    assert "sqlite-utils" not in carried and "pip" not in carried

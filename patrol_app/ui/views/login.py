@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from patrol_app.core.client import AuthRequired, ClientError, Offline, Rejected
+from patrol_app.core.client import AuthRequired, ClientError, InsecureServer, Offline, Rejected
 
 from ..theme import big_button
 
@@ -59,6 +59,9 @@ class LoginView:
                                     self.password.value or "", (self.server.value or "").strip())
         except Offline:
             self._fail(t("login_offline"))
+            return
+        except InsecureServer:
+            self._fail(t("login_insecure"))
             return
         except (Rejected, AuthRequired):
             self._fail(t("login_failed"))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import flet as ft
 
-from patrol_app.core.client import AuthRequired, ClientError, Offline, Rejected
+from patrol_app.core.client import AuthRequired, ClientError, InsecureServer, Offline, Rejected
 from patrol_app.core.office import Office
 
 from ..theme import big_button
@@ -27,6 +27,8 @@ def problem_text(app: "PatrolApp", exc: ClientError) -> str:
     t = app.t
     if isinstance(exc, Offline):
         return t("online_needed")
+    if isinstance(exc, InsecureServer):
+        return t("login_insecure")
     if isinstance(exc, AuthRequired):
         return t("sync_auth")
     if isinstance(exc, Rejected):
