@@ -11,8 +11,8 @@ pass is alone, and that one is marked refused with the server's reason -- at mos
 for n reports, never a loop.
 
 Photos go up to PHOTO_UPLOADS at a time: one after another, each upload waited a round trip for
-its answer with the link idle (16.5 s over a shift's backlog at 1 Mbit/s and 150 ms each way,
-bench/slow_link.py). Concurrency changes nothing about exactly-once: a photo's PUT is named by
+its answer with the link idle (a shift's backlog at 1 Mbit/s and 150 ms each way: 90 s, 3 at a
+time 72 s against a floor of 71 s; bench/slow_link.py). Concurrency changes nothing about exactly-once: a photo's PUT is named by
 the hash of its bytes and the server answers a repeat with "identical", each photo is in the
 outbox once, and one that never started stays pending. When one upload stops the run (offline,
 auth, a server error past its retries, storage_full) no further upload starts; those in flight
