@@ -147,9 +147,9 @@ class ThrottledLink:
 class CountingTransport(httpx.HTTPTransport):
     """httpx's own transport, counting requests and the photo uploads in flight at once.
 
-    ``gate`` (optional): a barrier every photo upload passes before it is sent -- with
-    ``threading.Barrier(n)`` the first n uploads go only once n are in flight together, so a
-    client that sends one at a time breaks the barrier (BrokenBarrierError) instead of passing."""
+    ``gate`` (optional): a ``threading.Barrier(n)`` the first n photo uploads pass before they
+    are sent: they go only once n are in flight together, so a client that sends one at a time
+    breaks the barrier (at its timeout) instead of passing it."""
 
     def __init__(self, gate: threading.Barrier | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -168,8 +168,9 @@ class CountingTransport(httpx.HTTPTransport):
                 self.photo_puts += 1
                 self._in_flight += 1
                 self.peak_photo_puts = max(self.peak_photo_puts, self._in_flight)
+            gated = photo and self.gate is not None and self.photo_puts <= self.gate.parties
         try:
-            if photo and self.gate is not None and not self.gate.broken:
+            if gated:
                 try:
                     self.gate.wait()
                 except threading.BrokenBarrierError:
