@@ -1,11 +1,10 @@
 """A slow mobile link on loopback: a TCP proxy with a bandwidth and a one-way latency.
 
 Each direction is one shared link (a phone has one uplink, whatever number of connections it
-opens): a chunk occupies the link for len*8/rate seconds after the chunks queued before it,
-from any connection, and arrives ``latency_s`` after it has been sent. A new connection waits
-one round trip first (the TCP handshake). Chunks are packet-sized (1,500 bytes), so store and
-forward adds ~12 ms at 1 Mbit/s, not a whole buffer's worth. Not modelled: TCP slow start,
-loss, a radio's wake-up.
+opens): packets of up to 1,500 bytes leave one at a time at the link's rate, round robin over
+the connections that have data waiting, and arrive ``latency_s`` after they left. A new
+connection waits one round trip first (the TCP handshake). Not modelled: TCP's windows and
+slow start, loss, a radio's wake-up.
 
 Counts the bytes each way and the connections. Runs its own asyncio loop in a thread; use it as
 a context manager. ``CountingTransport`` counts on the client's side: requests, and photo
@@ -16,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from dataclasses import dataclass
 
 import httpx
@@ -36,19 +36,65 @@ class Profile:
 
 
 class _Link:
-    """One direction: when each chunk is through, serialised in arrival order."""
+    """One direction, shared by every connection: packets leave one at a time at the link's
+    rate, taken round robin from the connections that have some waiting (as TCP flows share a
+    bottleneck, roughly), and arrive ``latency_s`` after they left. First come, first served
+    would hold a new request's first bytes behind whole uploads on other connections -- long
+    enough at 384 kbit/s for the server to close that kept-alive connection as idle."""
 
     def __init__(self, rate_bps: float, latency_s: float) -> None:
         self.rate_bps = rate_bps
         self.latency_s = latency_s
-        self.free_at = 0.0
         self.bytes = 0
+        self._queues: dict[int, tuple[deque, asyncio.StreamWriter]] = {}  # (data, on_end)
+        self._turn: deque[int] = deque()  # connections with packets waiting, in serving order
+        self._wake = asyncio.Event()
 
-    def arrival(self, now: float, n: int) -> float:
-        start = max(now, self.free_at)
-        self.free_at = start + n * 8 / self.rate_bps
-        self.bytes += n
-        return self.free_at + self.latency_s
+    def send(self, conn: int, dst: asyncio.StreamWriter, data: bytes,
+             on_end: asyncio.Future | None = None) -> None:
+        """Queue a packet for ``dst``; b"" is the end of the stream (``on_end`` is set once it
+        has arrived)."""
+        queue, _ = self._queues.setdefault(conn, (deque(), dst))
+        if not queue and conn not in self._turn:
+            self._turn.append(conn)
+        queue.append((data, on_end))
+        self._wake.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        free_at = loop.time()
+        while True:
+            if not self._turn:
+                self._wake.clear()
+                await self._wake.wait()
+                free_at = max(free_at, loop.time())
+            conn = self._turn.popleft()
+            queue, dst = self._queues[conn]
+            data, on_end = queue.popleft()
+            if queue:
+                self._turn.append(conn)
+            else:
+                del self._queues[conn]
+            self.bytes += len(data)
+            # busy: the next packet leaves when this one is through, whenever the loop wakes
+            # (a late wake-up is caught up, not added: the rate holds on average)
+            free_at += len(data) * 8 / self.rate_bps
+            loop.call_at(free_at + self.latency_s, _deliver, dst, data, on_end)
+            delay = free_at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+
+def _deliver(dst: asyncio.StreamWriter, data: bytes, on_end: asyncio.Future | None) -> None:
+    try:
+        if data:
+            dst.write(data)
+        elif dst.can_write_eof():
+            dst.write_eof()
+    except (ConnectionError, OSError, RuntimeError):
+        pass  # that side has gone: a real link would drop the packet too
+    if on_end is not None and not on_end.done():
+        on_end.set_result(None)
 
 
 class ThrottledLink:
@@ -85,6 +131,8 @@ class ThrottledLink:
         asyncio.set_event_loop(self._loop)
         server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
         self.port = server.sockets[0].getsockname()[1]
+        for link in (self._up, self._down):
+            self._loop.create_task(link.run())
         self._ready.set()
         self._loop.run_forever()
         server.close()
@@ -96,6 +144,7 @@ class ThrottledLink:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        conn = self.connections
         try:
             up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
@@ -103,45 +152,26 @@ class ThrottledLink:
             return
         try:
             await asyncio.sleep(self.profile.rtt_s)  # SYN, SYN-ACK: the handshake's round trip
-            await asyncio.gather(self._pump(reader, up_w, self._up),
-                                 self._pump(up_r, writer, self._down), return_exceptions=True)
+            await asyncio.gather(self._pump(reader, conn, up_w, self._up),
+                                 self._pump(up_r, conn, writer, self._down), return_exceptions=True)
         except asyncio.CancelledError:
             pass  # the proxy is closing: the connection ends with it
         finally:
             for w in (writer, up_w):
                 w.close()
 
-    async def _pump(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, link: _Link) -> None:
-        """Read as it comes, deliver each chunk when the link has carried it."""
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
-
-        async def deliver() -> None:
-            while True:
-                at, data = await queue.get()
-                delay = at - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                if not data:
-                    if dst.can_write_eof():
-                        dst.write_eof()
-                    return
-                dst.write(data)
-                await dst.drain()
-
-        sender = asyncio.create_task(deliver())
-        last = loop.time()
+    async def _pump(self, src: asyncio.StreamReader, conn: int, dst: asyncio.StreamWriter,
+                    link: _Link) -> None:
+        """Read as it comes, in packets, onto the link; the end of the stream goes after them,
+        and this returns once it has arrived."""
         try:
             while data := await src.read(PACKET):
-                last = link.arrival(loop.time(), len(data))
-                queue.put_nowait((last, data))
+                link.send(conn, dst, data)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
-        queue.put_nowait((max(last, loop.time() + link.latency_s), b""))  # the FIN, in order
-        try:
-            await sender
-        except (ConnectionError, OSError):
-            pass
+        ended = asyncio.get_running_loop().create_future()
+        link.send(conn, dst, b"", ended)
+        await ended
 
 
 class CountingTransport(httpx.HTTPTransport):
