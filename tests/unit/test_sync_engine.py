@@ -1,5 +1,6 @@
 """The sync engine against the real server app (in-process transport), with network faults."""
 
+import threading
 import time
 
 import httpx
@@ -9,26 +10,39 @@ import patrol_wire as wire
 from patrol_app.core.client import SyncClient
 from patrol_app.core.store import OutboxState
 from patrol_app.core.sync import Backoff, Outcome, SyncEngine
-from tests.conftest import make_report
+from patrol_app.core.photos import process_photo
+from tests.conftest import jpeg_bytes, make_report
 
 
 class Flaky(httpx.BaseTransport):
-    """Wraps the real transport; fails requests on demand like a dead or broken network."""
+    """Wraps the real transport; fails requests on demand like a dead or broken network.
+
+    Photo uploads come from several threads at once: the in-process app is called one request
+    at a time (TestClient's portal fails now and again under threads, see test_views_headless);
+    a real uvicorn serves them side by side in tests/integration/test_slow_link.py.
+    ``before(request, n)`` runs before the n-th request (from 1) is forwarded."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.offline = False
         self.fail_next: list[int] = []  # status codes to answer instead of forwarding
         self.requests: list[str] = []
+        self.before = None
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(f"{request.method} {request.url.path}")
-        if self.offline:
-            raise httpx.ConnectError("network unreachable", request=request)
-        if self.fail_next:
-            return httpx.Response(self.fail_next.pop(0), json=wire.error_body(
-                wire.ErrorCode.UNAVAILABLE, "busy"))
-        return self.inner.handle_request(request)
+        with self._lock:
+            self.requests.append(f"{request.method} {request.url.path}")
+            if self.before:
+                self.before(request, len(self.requests))
+            if self.offline:
+                raise httpx.ConnectError("network unreachable", request=request)
+            if self.fail_next:
+                return httpx.Response(self.fail_next.pop(0), json=wire.error_body(
+                    wire.ErrorCode.UNAVAILABLE, "busy"))
+            response = self.inner.handle_request(request)
+            response.read()
+            return response
 
 
 @pytest.fixture
@@ -266,3 +280,92 @@ def test_a_full_server_disk_is_transient_and_kept_with_its_code(store, engine, c
     store.db.execute("UPDATE outbox SET next_attempt_at = 0")  # its backoff is over
     assert engine.run().reports_sent == 1
     assert client.app_storage.report_count() == 1
+
+
+# ------------------------------------------------------------ photos, several at once
+
+
+def distinct_photos(n: int):
+    return [process_photo(jpeg_bytes(320, 240, (20 * i, 200 - 10 * i, 90))) for i in range(n)]
+
+
+def photo_puts(net) -> int:
+    return sum(r.startswith("PUT /api/v1/photos/") for r in net.requests)
+
+
+def test_offline_in_the_middle_of_the_photos_starts_no_further_upload(store, engine, net, client):
+    """The network goes after the second photo: the uploads then in flight come back pending,
+    none starts after, nothing stays "sending"; the next run sends only what is left."""
+    pics = distinct_photos(7)
+    for i, p in enumerate(pics):
+        save(store, i, p)
+
+    def drop_after_two_photos(request, n):
+        if request.method == "PUT" and photo_puts(net) == 3:
+            net.offline = True
+
+    net.before = drop_after_two_photos
+    result = engine.run()
+    assert result.outcome is Outcome.OFFLINE and result.photos_sent == 2
+    states = [i.state for i in store.outbox() if i.kind.value == "photo"]
+    assert states.count(OutboxState.SENT) == 2 and OutboxState.SENDING not in states
+    assert photo_puts(net) <= 2 + engine.photo_uploads  # those in flight when it went; no more
+    net.before, net.offline = None, False
+    net.requests.clear()
+    result = engine.run()
+    assert result.outcome is Outcome.OK and result.photos_sent == 5 and photo_puts(net) == 5
+    assert client.app_storage.photo_count() == 7
+
+
+def fill_photo_pages(storage) -> None:
+    """fill_database takes the free pages; the photos table's own pages still have room for
+    a few rows: fill those too, so the next photo row needs a page there is none of."""
+    import sqlite3
+
+    try:
+        for i in range(100_000):
+            storage._write_conn.execute(
+                "INSERT INTO photos VALUES (?, 0, 1, 1, 'filler', 0, '')", [f"filler-{i:06d}"])
+    except sqlite3.OperationalError as exc:
+        assert exc.sqlite_errorcode == sqlite3.SQLITE_FULL, exc
+
+
+def test_a_full_server_disk_stops_the_photo_uploads_and_keeps_their_code(store, engine, net, client):
+    """The server's disk fills as the photos begin: each upload in flight retries and fails
+    with storage_full, no further one starts, the rest wait untouched; with room, all go."""
+    from tests.support.full_disk import fill_database, make_room
+
+    for i, p in enumerate(distinct_photos(5)):
+        save(store, i, p)
+
+    def fill_at_first_photo(request, n):
+        if request.method == "PUT" and photo_puts(net) == 1:
+            fill_database(client.app_storage)
+            fill_photo_pages(client.app_storage)
+
+    net.before = fill_at_first_photo
+    result = engine.run()
+    assert result.outcome is Outcome.SERVER_ERROR and result.code == "storage_full"
+    photos = [i for i in store.outbox() if i.kind.value == "photo"]
+    failed = [i for i in photos if i.state is OutboxState.FAILED]
+    waiting = [i for i in photos if i.state is OutboxState.PENDING]
+    assert len(failed) == engine.photo_uploads and len(waiting) == 5 - engine.photo_uploads
+    assert all(i.error_code == "storage_full" and i.attempts == 1 for i in failed)
+    assert all(i.attempts == 0 for i in waiting)
+    assert photo_puts(net) == engine.photo_uploads * engine.backoff.tries_per_run  # bounded
+    net.before = None
+    make_room(client.app_storage)
+    client.app_storage._write_conn.execute("DELETE FROM photos WHERE format = 'filler'")
+    store.db.execute("UPDATE outbox SET next_attempt_at = 0")  # their backoff is over
+    assert engine.run().photos_sent == 5
+    assert client.app_storage.photo_count() == 5
+
+
+def test_photo_uploads_are_bounded_and_one_at_a_time_on_request(store, net, client):
+    for i, p in enumerate(distinct_photos(4)):
+        save(store, i, p)
+    eng = SyncEngine(store, SyncClient("http://testserver", client.token, transport=net),
+                     photo_uploads=1)
+    assert eng.run().photos_sent == 4
+    assert client.app_storage.photo_count() == 4
+    assert SyncEngine(store, eng.client, photo_uploads=0).photo_uploads == 1  # never none
