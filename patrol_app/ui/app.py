@@ -107,6 +107,7 @@ class PatrolApp:
 
     async def start(self) -> None:
         self.page.title = self.t("app_title")
+        self._apply_locale()
         apply_theme(self.page)
         self.page.padding = 0
         self.page.add(ft.SafeArea(ft.Column([self.banner, self.body], expand=True, spacing=0),
@@ -253,6 +254,14 @@ class PatrolApp:
         self.device.store.set_meta("lang", self.t.lang)
         self.banner.content.controls[1].value = self.t("offline_banner")
         self.page.title = self.t("app_title")
+        self._apply_locale()
+
+    def _apply_locale(self) -> None:
+        """Flutter's own words (a text field's "4,000 characters remaining" for screen readers,
+        pickers, tooltips) in the app's language, not in English."""
+        locales = {"de": ft.Locale("de", "DE"), "en": ft.Locale("en", "GB")}
+        self.page.locale_configuration = ft.LocaleConfiguration(
+            supported_locales=list(locales.values()), current_locale=locales[self.t.lang])
 
     def _toggle_language(self, _=None) -> None:
         self.set_language("en" if self.t.lang == "de" else "de")

@@ -42,7 +42,7 @@ def log_check(page, place_id: str, photo: Path | None, finding: str, verdict: st
         with page.expect_file_chooser() as chooser:
             by_id(page, "add-photo").click()
         chooser.value.set_files(str(photo))
-    page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)
+    page.get_by_text("1 Foto angehängt").wait_for(timeout=30_000)
     page.get_by_role("checkbox", name=finding).click()
     by_id(page, "save-report").click()
     page.get_by_text("Gespeichert").first.wait_for(timeout=10_000)

@@ -69,7 +69,7 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
         with page.expect_file_chooser() as chooser:
             by_id(page, "add-photo").click()
         chooser.value.set_files(str(sample_photo))
-        page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)  # processed, thumbnail shown
+        page.get_by_text("1 Foto angehängt").wait_for(timeout=30_000)  # processed, thumbnail shown
         page.get_by_role("checkbox", name="Spritzen").click()
         page.get_by_role("checkbox", name="Platzverweis").click()
         page.screenshot(path=artifacts / "04-check-form.png")

@@ -29,7 +29,7 @@ TREND_LOOK = {
     wire.Trend.UP: (ft.Icons.TRENDING_UP, ft.Colors.ERROR),
     wire.Trend.DOWN: (ft.Icons.TRENDING_DOWN, ft.Colors.GREEN_700),
     wire.Trend.FLAT: (ft.Icons.TRENDING_FLAT, ft.Colors.ON_SURFACE_VARIANT),
-    wire.Trend.NEW: (ft.Icons.FIBER_NEW, ft.Colors.PRIMARY),
+    wire.Trend.NEW: (None, ft.Colors.PRIMARY),  # a word, not Material's English "NEW" icon
 }
 EXPORTS = (("reports.geojson", {}, "export_reports_geojson"),
            ("places.geojson", {}, "export_places_geojson"),
@@ -241,7 +241,7 @@ class SituationView(OnlineView):
                                    max_lines=2),
                            ft.Text(t("hotspot_line", score=t.number(s.score, 2), f=s.findings,
                                      c=s.checks), size=12)], spacing=0, expand=True),
-                ft.Icon(icon, color=colour, tooltip=t("trend_" + s.trend.value))])))
+                trend_mark(t, s.trend, icon, colour)])))
         rows.append(ft.Text(t("score_explained", m=t.number(pic.prior_checks)), size=11,
                             color=ft.Colors.ON_SURFACE_VARIANT))
         return ft.Column(rows, spacing=6)
@@ -301,8 +301,26 @@ class SituationView(OnlineView):
             if not data or data is True:
                 return
             saver = self.app.picker.saver()
-            stem, ext = name.rsplit(".", 1)
-            await saver.save_file(file_name=f"lagebild-{stem}-{datetime.now():%Y%m%d}.{ext}",
-                                  src_bytes=data)
-            self.app.toast(self.app.t("exported", name=name))
+            file_name = export_file_name(name, extra, datetime.now())
+            await saver.save_file(file_name=file_name, src_bytes=data)
+            self.app.toast(self.app.t("exported", name=file_name))
         self.app.page.run_task(go)
+
+
+def export_file_name(name: str, extra: dict, now: datetime) -> str:
+    """The file the browser saves: named after the export, the German spreadsheet variant
+    apart from the comma one (same day, same export, two different files)."""
+    stem, ext = name.rsplit(".", 1)
+    variant = "-excel" if extra.get("dialect") == "semicolon" else ""
+    return f"lagebild-{stem}{variant}-{now:%Y%m%d}.{ext}"
+
+
+def trend_mark(t, trend: wire.Trend, icon: str | None, tint: str) -> ft.Control:
+    """A hotspot's trend: an arrow, or for a place without checks before a small word chip
+    in the app's language."""
+    if icon is not None:
+        return ft.Icon(icon, color=tint, tooltip=t("trend_" + trend.value))
+    return ft.Container(ft.Text(t("trend_new_badge"), size=11, color=ft.Colors.ON_PRIMARY,
+                                weight=ft.FontWeight.W_600),
+                        bgcolor=tint, border_radius=8, tooltip=t("trend_" + trend.value),
+                        padding=ft.Padding.symmetric(horizontal=6, vertical=2))

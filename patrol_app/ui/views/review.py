@@ -341,7 +341,7 @@ class ReportDetailView(OnlineView):
     def _step(self, action: wire.ReviewAction, text: str = "") -> None:
         async def go() -> None:
             if await self.call(lambda o: o.review(self.report_id, action, text),
-                               done_key="review_done"):
+                               done_key=f"review_done_{action.value}"):
                 await self.reload()
         self.app.page.run_task(go)
 
