@@ -85,6 +85,7 @@ class PatrolApp:
         self.progress = ft.Column([self.progress_bar, self.progress_text], visible=False)
         self.tab = 0
         self.view_state: dict[str, dict] = {}  # screens' filters, kept across tab switches
+        self.answers_waiting = 0  # for review: answers to questions not read yet
         self.pin = PinLock(device.store)
         self.autosync = AutoSync(
             sync=self._auto_sync_pass, probe=self._probe, waiting=device.unsent_count,
@@ -176,6 +177,21 @@ class PatrolApp:
             destinations=[ft.NavigationBarDestination(icon=tab.icon, selected_icon=tab.selected_icon,
                                                       label=t(tab.label)) for tab in self.tabs],
         )
+        self._badge_review_tab()
+
+    def set_answers_waiting(self, n: int) -> None:
+        """Answers to questions that review has not read (the server's figure, as the picture
+        or an unfiltered queue last showed it): a badge on the review tab until read."""
+        if n != self.answers_waiting:
+            self.answers_waiting = n
+            self._badge_review_tab()
+
+    def _badge_review_tab(self) -> None:
+        for tab, dest in zip(self.tabs, self.nav.destinations if self.nav else []):
+            if tab.view is review.ReviewView:
+                badge = str(self.answers_waiting) if self.answers_waiting else None
+                dest.icon = ft.Icon(tab.icon, badge=badge)
+                dest.selected_icon = ft.Icon(tab.selected_icon, badge=badge)
 
     def _tab_tapped(self, e: ft.Event) -> None:
         """Tapping the tab already shown changes nothing: rebuilding its screen would replace

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Iterator, Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
@@ -22,7 +23,7 @@ from patrol_wire import ErrorCode
 from patrol_wire.labels import CSV_HEADERS_DE, label
 
 from .. import situation
-from ..storage import PictureFilter, User
+from ..storage import PictureFilter, ReportFilter, User
 from . import docs
 from .deps import Analyst, PlacesDep, SettingsDep, StorageDep
 from .errors import ApiError
@@ -89,10 +90,13 @@ SliceDep = Annotated[Slice, Depends(picture_slice)]
 def get_situation(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
                   places: PlacesDep) -> dict:
     """Checks, findings by category, measures, coverage, effort-normalised hotspot scores with
-    their trend, the weekday x hour grid, open questions and missed checkpoints."""
-    return wire.encode(situation.compute(storage, sl.filter, since=sl.start, until=sl.end,
-                                         tz=settings.timezone, grace=settings.missed_grace,
-                                         places=places))
+    their trend, the weekday x hour grid, open questions and missed checkpoints -- and the
+    answers waiting for review to read them (the review queue's figure: not bound to the
+    window, so an answer about last month's report is not hidden)."""
+    pic = situation.compute(storage, sl.filter, since=sl.start, until=sl.end,
+                            tz=settings.timezone, grace=settings.missed_grace, places=places)
+    waiting = storage.count_unread_answers(ReportFilter(), viewer=sl.user, team_ids=None)
+    return wire.encode(msgspec.structs.replace(pic, answers_waiting=waiting))
 
 
 def _stream(chunks: Iterator[str], media: str, filename: str) -> StreamingResponse:

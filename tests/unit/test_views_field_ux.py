@@ -57,3 +57,124 @@ async def test_a_failed_login_stops_the_spinner_under_its_message(demo_server, t
         await h.until(lambda: device.user is not None and not h.has_id("login-submit"))
     finally:
         h.close()
+
+
+def unread_figure(device: Device) -> int:
+    office = device.office()
+    try:
+        return office.reports(limit=1)["unread_answers"]
+    finally:
+        office.close()
+
+
+def review_badge(app: PatrolApp) -> str | None:
+    from patrol_app.ui.views.review import ReviewView
+
+    (dest,) = [d for tab, d in zip(app.tabs, app.nav.destinations) if tab.view is ReviewView]
+    return dest.icon.badge if isinstance(dest.icon, ft.Icon) else None
+
+
+@pytest.mark.anyio
+async def test_an_answer_waiting_is_counted_and_badged_in_the_picture_until_read(demo_server, tmp_path):
+    """The officer answers a question: the supervisor's picture says so up front (not "Offene
+    Rückfragen (0)"), the review tab carries a badge, and both go once review read it."""
+    officer = Device(tmp_path / "kod", "http://testserver", transport=demo_server._transport)
+    officer.login("kod", PW)
+    officer.sync()
+    place = officer.store.place("westentor")
+    fix = wire.GpsFix(place.lat, place.lon, 5.0, wire.format_timestamp(datetime.now(timezone.utc)))
+    report = officer.save_check(CheckDraft(place=place, fix=fix, note="Gruppe am Brunnen"))
+    officer.sync()
+    sup = Device(tmp_path / "sup", "http://testserver", transport=demo_server._transport)
+    sup.login("lagebild", PW)
+    office = sup.office()
+    office.review(report.id, wire.ReviewAction.START)
+    office.review(report.id, wire.ReviewAction.ASK, "Wie groß war die Gruppe?")
+    office.close()
+    before = unread_figure(sup)
+    officer.sync()
+    (query,) = [q for q in officer.open_queries() if q.report_id == report.id]
+    officer.answer_query(query, "Etwa acht Personen.")
+    officer.sync()
+    waiting = unread_figure(sup)
+    assert waiting == before + 1
+
+    h, app = await open_app(demo_server, tmp_path, "lagebild")
+    try:
+        picture_tab = next(i for i, tab in enumerate(app.tabs) if tab.label == "nav_picture")
+        app.show_main(picture_tab)
+        await h.until(lambda: loaded(h) and h.has_id("pic-answers-waiting"))
+        word = "neue Antwort" if waiting == 1 else "neue Antworten"
+        assert h.text_shown(f"{waiting} {word} auf Rückfragen, noch ungelesen.")
+        assert h.by_id("pic-answers-waiting").content.controls[0].badge == str(waiting)
+        assert review_badge(app) == str(waiting)
+        assert not h.text_shown("Offene Rückfragen (0)")
+
+        await h.click(h.by_id("pic-read-answers"))  # to the queue, where answers stand first
+        await h.until(lambda: loaded(h) and h.has_id(f"new-answer-{report.id}"))
+        assert h.session.page.navigation_bar.selected_index == 0
+
+        office = sup.office()
+        office.report(report.id)  # a reviewer opens it: the answer is read
+        office.close()
+        app.show_main(picture_tab)
+        await h.until(lambda: loaded(h) and h.text_shown("Offen, warten auf die Streife"))
+        assert review_badge(app) == (str(waiting - 1) if waiting > 1 else None)
+        assert h.has_id("pic-answers-waiting") == (waiting > 1)
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_review_steps_say_what_was_done(demo_server, tmp_path):
+    from patrol_app.ui.views.review import ReportDetailView
+
+    officer = Device(tmp_path / "pol", "http://testserver", transport=demo_server._transport)
+    officer.login("polizei", PW)
+    officer.sync()
+    report = officer.save_check(CheckDraft(place=officer.store.place("westentor"),
+                                           no_fix_reason="GPS gestört"))
+    officer.sync()
+    h, app = await open_app(demo_server, tmp_path, "lagebild")
+    try:
+        app.show_sub(ReportDetailView(app, report.id))
+        await h.until(lambda: h.has_id("review-start"))
+        await h.click(h.by_id("review-start"))
+        await h.until(lambda: h.text_shown("Prüfung begonnen.") and h.has_id("review-approve"))
+        await h.click(h.by_id("review-approve"))
+        await h.until(lambda: h.text_shown("Freigegeben."))
+        assert not h.text_shown("Gespeichert.")
+    finally:
+        h.close()
+
+
+def test_the_trend_of_a_new_hotspot_is_a_word_in_the_apps_language():
+    from patrol_app.ui.i18n import Translator
+    from patrol_app.ui.views.picture import TREND_LOOK, trend_mark
+
+    icon, tint = TREND_LOOK[wire.Trend.NEW]
+    assert icon is None  # Material's FIBER_NEW draws an English "NEW"
+    assert trend_mark(Translator("de"), wire.Trend.NEW, icon, tint).content.value == "neu"
+    assert trend_mark(Translator("en"), wire.Trend.NEW, icon, tint).content.value == "new"
+
+
+def test_the_export_toast_names_the_file_saved_and_the_two_csvs_differ():
+    from patrol_app.ui.views.picture import EXPORTS, export_file_name
+
+    now = datetime(2026, 12, 2, 14, 0)
+    names = [export_file_name(name, extra, now) for name, extra, _ in EXPORTS]
+    assert names == ["lagebild-reports-20261202.geojson", "lagebild-places-20261202.geojson",
+                     "lagebild-reports-20261202.csv", "lagebild-reports-excel-20261202.csv"]
+
+
+@pytest.mark.anyio
+async def test_flutters_own_words_follow_the_apps_language(demo_server, tmp_path):
+    """The text field counter's "4,000 characters remaining" (read by screen readers) and the
+    pickers are Flutter's: they speak the locale the page declares."""
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        assert h.page.locale_configuration.current_locale.language_code == "de"
+        app.set_language("en")
+        assert h.page.locale_configuration.current_locale.language_code == "en"
+    finally:
+        h.close()

@@ -104,15 +104,19 @@ class SituationView(OnlineView):
 
     def render(self, pic: wire.Situation) -> list[ft.Control]:
         t = self.app.t
+        self.app.set_answers_waiting(pic.answers_waiting)
+        questions = self._box(t("questions_box_title", n=len(pic.open_questions)),
+                              self._questions(pic), "questions")
         cards = [
             self._figures(pic),
+            *([questions] if pic.answers_waiting else []),  # a to-do: up front while it waits
             self._box(t("findings_by_district"), self._district_chart(pic), "chart-districts"),
             self._box(t("over_time"), self._timeline_chart(pic), "chart-timeline"),
             self._box(t("weekday_hour"), self._grid(pic), "grid"),
             self._box(t("hotspot_map"), self._map(pic), "pic-map"),
             self._box(t("top_hotspots"), self._hotspots(pic), "hotspots"),
             self._box(t("by_category"), self._categories(pic), "categories"),
-            self._box(t("open_questions_title", n=len(pic.open_questions)), self._questions(pic), "questions"),
+            *([] if pic.answers_waiting else [questions]),
             self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED for m in pic.missed)),
                       self._missed(pic), "missed"),
             self._box(t("exports"), self._exports(), "exports"),
@@ -260,11 +264,36 @@ class SituationView(OnlineView):
         return ft.Column(rows, spacing=4)
 
     def _questions(self, pic: wire.Situation) -> ft.Control:
+        """Answers waiting for review to read them (badged, with the way to them), then the
+        questions still waiting for the patrol's answer."""
         t = self.app.t
+        rows: list[ft.Control] = []
+        if pic.answers_waiting:
+            rows.append(ft.Semantics(identifier="pic-answers-waiting", content=ft.Container(
+                ft.Row([ft.Icon(ft.Icons.MARK_CHAT_UNREAD, color=ft.Colors.ON_TERTIARY_CONTAINER,
+                                badge=str(pic.answers_waiting)),
+                        ft.Text(t("pic_answers_waiting", n=pic.answers_waiting), expand=True,
+                                weight=ft.FontWeight.W_600, color=ft.Colors.ON_TERTIARY_CONTAINER),
+                        ft.Semantics(identifier="pic-read-answers", content=ft.FilledButton(
+                            t("read_answers"), height=48, on_click=self._to_review))]),
+                bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=10, border_radius=8)))
+        rows.append(ft.Text(t("open_questions_line", n=len(pic.open_questions)), size=13,
+                            weight=ft.FontWeight.W_600))
         if not pic.open_questions:
-            return ft.Text(t("none_open"))
-        return ft.Column([ft.Text(f"{q.place_name or t('report')}: {q.question}", size=13)
-                          for q in pic.open_questions[:10]], spacing=4)
+            rows.append(ft.Text(t("none_open"), size=13))
+        rows += [ft.Text(f"{q.place_name or t('report')}: {q.question}", size=13)
+                 for q in pic.open_questions[:10]]
+        return ft.Column(rows, spacing=4)
+
+    def _to_review(self, _=None) -> None:
+        """The review queue, where waiting answers stand first (in the states that list them)."""
+        from .review import ANSWERS_FIRST_IN, ReviewView
+
+        filters = self.app.view_state.setdefault("review", {"state": "submitted"})
+        if filters.get("state", "") not in ANSWERS_FIRST_IN:
+            filters["state"] = "submitted"
+        index = next(i for i, tab in enumerate(self.app.tabs) if tab.view is ReviewView)
+        self.app.show_main(index)
 
     def _missed(self, pic: wire.Situation) -> ft.Control:
         """Missed stops in red; below them the late ones (checked on site after window + grace:

@@ -161,6 +161,8 @@ class ReviewView(OnlineView):
         page, waiting = data
         items = page["items"]
         out: list[ft.Control] = []
+        if not any(v for k, v in self.filters.items() if k != "state"):
+            self.app.set_answers_waiting(page["unread_answers"])  # unfiltered: the tab's badge
         if page["unread_answers"]:
             out.append(ft.Semantics(identifier="answers-waiting", content=ft.Container(ft.Row([
                 ft.Icon(ft.Icons.MARK_CHAT_UNREAD, color=ft.Colors.ON_TERTIARY_CONTAINER),
