@@ -178,3 +178,31 @@ async def test_flutters_own_words_follow_the_apps_language(demo_server, tmp_path
         assert h.page.locale_configuration.current_locale.language_code == "en"
     finally:
         h.close()
+
+
+@pytest.mark.anyio
+async def test_the_outbox_shows_photos_as_pictures_numbered_in_their_report(demo_server, tmp_path):
+    from patrol_app.core.photos import process_photo
+    from patrol_app.ui.views.outbox import OutboxView
+    from tests.conftest import jpeg_bytes
+
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        photos = [process_photo(jpeg_bytes(colour=c)) for c in ((200, 30, 30), (30, 200, 30))]
+        draft = CheckDraft(place=app.device.store.place("westentor"), no_fix_reason="GPS gestört")
+        for p in photos:
+            draft.add_photo(p)
+        app.device.save_check(draft)
+        outbox_tab = next(i for i, tab in enumerate(app.tabs) if tab.view is OutboxView)
+        app.show_main(outbox_tab)
+        await h.settle()
+        shown = h.texts()
+        assert "Foto 1 von 2" in shown and "Foto 2 von 2" in shown
+        assert not any(p.sha256[:8] in text for p in photos for text in shown)  # no hashes
+        rows = [h.by_id(f"outbox-{p.sha256}") for p in photos]
+        pictures = [r.leading for r in rows]
+        assert all(isinstance(pic, ft.Image) and isinstance(pic.src, bytes) for pic in pictures)
+        assert pictures[0].src != pictures[1].src  # each photo's own picture
+        assert all(pic.width == 48 and pic.height == 48 for pic in pictures)
+    finally:
+        h.close()
