@@ -80,7 +80,7 @@ class Harness:
             seen.add(id(c))
             yield c
             for name in ("content", "controls", "actions", "appbar", "navigation_bar", "title",
-                         "leading", "trailing", "subtitle", "views", "destinations", "overlay"):
+                         "leading", "trailing", "subtitle", "views", "destinations", "overlay", "items"):
                 v = getattr(c, name, None)
                 if isinstance(v, list):
                     stack.extend(reversed(v))

@@ -206,3 +206,95 @@ async def test_the_outbox_shows_photos_as_pictures_numbered_in_their_report(demo
         assert all(pic.width == 48 and pic.height == 48 for pic in pictures)
     finally:
         h.close()
+
+
+def menu_item(h: Harness, identifier: str) -> ft.PopupMenuItem:
+    for c in h.walk():
+        if (isinstance(c, ft.PopupMenuItem) and isinstance(c.content, ft.Semantics)
+                and c.content.identifier == identifier):
+            return c
+    raise LookupError(identifier)
+
+
+def field(h: Harness, label: str) -> ft.TextField:
+    return next(c for c in h.walk() if isinstance(c, ft.TextField) and c.label == label)
+
+
+async def log_in_on_screen(h: Harness, username: str) -> None:
+    await h.type(field(h, "Benutzername"), username)
+    await h.type(field(h, "Passwort"), PW)
+    await h.click(h.by_id("login-submit"))
+    await h.until(lambda: not h.has_id("login-submit"))
+
+
+@pytest.mark.anyio
+async def test_a_half_filled_check_survives_logout_for_its_author_only(demo_server, tmp_path):
+    from patrol_app.core.photos import process_photo
+    from tests.conftest import jpeg_bytes
+
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        app.show_check(app.device.store.place("westentor"))
+        await h.until(lambda: h.has_id("save-report"))
+        await h.type(field(h, "Bemerkung"), "Zwei Personen am Brunnen")
+        app.sub_view.draft.add_photo(process_photo(jpeg_bytes()))  # as the picker would
+        await h.click(menu_item(h, "logout"))
+        assert h.text_shown("Der angefangene Bericht bleibt für dich aufbewahrt")  # asked first
+        await h.click(h.by_id("confirm-logout"))
+        await h.until(lambda: h.has_id("login-submit"))
+
+        await log_in_on_screen(h, "kod")  # the next person on this phone: nothing of it
+        await h.until(lambda: h.has_id("stop-1") or h.text_shown("Heute"))
+        assert not h.has_id("save-report") and not h.text_shown("Zwei Personen am Brunnen")
+        await h.click(menu_item(h, "logout"))  # nothing waits, nothing half-filled: no question
+        await h.until(lambda: h.has_id("login-submit"))
+
+        await log_in_on_screen(h, "polizei")  # its author: the form is back, as it was
+        await h.until(lambda: h.has_id("save-report"))
+        assert field(h, "Bemerkung").value == "Zwei Personen am Brunnen"
+        assert h.text_shown("1 Foto angehängt") and h.text_shown("Dein angefangener Bericht ist wieder da.")
+        assert h.text_shown("Kontrolle: Westentor")
+        await h.type(field(h, app.t("no_fix_reason")), "GPS gestört")  # no GPS in this test
+        await h.click(h.by_id("save-report"))
+        await h.until(lambda: not h.has_id("save-report"))
+        (saved, _), *_ = app.device.store.history()
+        assert saved["note"] == "Zwei Personen am Brunnen" and len(saved["photos"]) == 1
+        assert app.device.parked_draft() is None  # handed back, not kept twice
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_locking_keeps_the_open_check_and_unlocking_brings_it_back(demo_server, tmp_path):
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        app.pin.set_pin("2468")
+        app.show_check(app.device.store.place("westentor"))
+        await h.until(lambda: h.has_id("save-report"))
+        await h.type(field(h, "Bemerkung"), "Hund ohne Leine")
+        await h.click(h.by_id("lock"))
+        await h.until(lambda: h.has_id("unlock"))
+        assert not h.text_shown("Hund ohne Leine")  # the next hands see nothing of it
+        await h.type(field(h, "PIN"), "2468")
+        await h.click(h.by_id("unlock"))
+        await h.until(lambda: h.has_id("save-report"))
+        assert field(h, "Bemerkung").value == "Hund ohne Leine"
+    finally:
+        h.close()
+
+
+def test_app_bar_targets_are_48_dp_and_logout_is_not_beside_lock():
+    from patrol_app.ui.app import PatrolApp
+
+    app = PatrolApp.__new__(PatrolApp)  # only what the chrome needs
+    app.t = __import__("patrol_app.ui.i18n", fromlist=["Translator"]).Translator("de")
+    app.device = type("D", (), {"user": None})()
+    app.tab, app.answers_waiting, app.nav = 0, 0, None
+    app._build_chrome()
+    buttons = [a.content for a in app.appbar.actions if isinstance(a, ft.Semantics)]
+    assert [type(b) for b in buttons] == [ft.IconButton, ft.PopupMenuButton]
+    for b in buttons:
+        assert b.size_constraints.min_width >= 48 and b.size_constraints.min_height >= 48
+    lock, menu = buttons
+    assert lock.icon == ft.Icons.LOCK_OUTLINE
+    assert ft.Icons.LOGOUT in [i.icon for i in menu.items]  # behind the menu, not a bare icon
