@@ -343,7 +343,7 @@ class PatrolApp:
             content=ft.Text("\n\n".join(lines)),
             actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.page.pop_dialog()),
                      ft.Semantics(identifier="confirm-logout", content=ft.FilledButton(
-                         t("logout_anyway"), on_click=confirm))]))
+                         t("logout_anyway") if waiting else t("logout"), on_click=confirm))]))
 
     def _do_logout(self) -> None:
         self._park_open_form()

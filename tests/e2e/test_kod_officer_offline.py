@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, open_app, phone_context
+from tests.e2e.browser import by_id, fill, open_app, open_menu_item, phone_context
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
@@ -68,7 +68,7 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         page.wait_for_timeout(300)
         page.screenshot(path=artifacts / "07-outbox-offline.png")
 
-        by_id(page, "logout").click()
+        open_menu_item(page, "logout")
         page.get_by_text("Abmelden?").wait_for()
         page.get_by_role("button", name="Abbrechen").click()
 

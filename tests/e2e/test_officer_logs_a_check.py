@@ -77,7 +77,7 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
 
         page.get_by_role("tab", name="Ausgang").click()
         by_id(page, "sync-now").click()
-        page.get_by_text("1/1 Fotos bestätigt").wait_for(timeout=30_000)
+        page.get_by_text("1/1 Foto bestätigt").wait_for(timeout=30_000)
         page.screenshot(path=artifacts / "05-outbox.png")
 
         # handover: lock with a new PIN, a wrong PIN is refused, the right one unlocks
