@@ -4,6 +4,7 @@ as pictures, "Foto 1 von 2"; the supervisor's picture counts the answer waiting 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,9 @@ def test_logout_keeps_the_half_filled_check_for_its_author(stack, artifacts, sam
         page.get_by_text("Dein angefangener Bericht ist wieder da.").wait_for()
         page.wait_for_timeout(300)
         page.screenshot(path=artifacts / "41-draft-restored.png")
+        dom = page.content()  # what a screen reader reads: Flutter's own words in German too
+        assert "characters remaining" not in dom and "remaining" not in dom
+        print("counter words in the DOM:", sorted(set(re.findall(r"[^<>\"]{0,30}Zeichen[^<>\"]{0,20}", dom)))[:5])
         by_id(page, "save-report").click()
 
         page.get_by_role("tab", name="Ausgang").click()

@@ -108,8 +108,8 @@ class SituationView(OnlineView):
         questions = self._box(t("questions_box_title", n=len(pic.open_questions)),
                               self._questions(pic), "questions")
         cards = [
+            *([questions] if pic.answers_waiting else []),  # a to-do: on top while it waits
             self._figures(pic),
-            *([questions] if pic.answers_waiting else []),  # a to-do: up front while it waits
             self._box(t("findings_by_district"), self._district_chart(pic), "chart-districts"),
             self._box(t("over_time"), self._timeline_chart(pic), "chart-timeline"),
             self._box(t("weekday_hour"), self._grid(pic), "grid"),
