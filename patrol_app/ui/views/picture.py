@@ -277,10 +277,13 @@ class SituationView(OnlineView):
                         ft.Semantics(identifier="pic-read-answers", content=ft.FilledButton(
                             t("read_answers"), height=48, on_click=self._to_review))]),
                 bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=10, border_radius=8)))
-        rows.append(ft.Text(t("open_questions_line", n=len(pic.open_questions)), size=13,
-                            weight=ft.FontWeight.W_600))
         if not pic.open_questions:
-            rows.append(ft.Text(t("none_open"), size=13))
+            rows.append(ft.Semantics(identifier="pic-open-questions", content=ft.Text(
+                t("none_open"), size=13)))
+            return ft.Column(rows, spacing=4)
+        rows.append(ft.Semantics(identifier="pic-open-questions", content=ft.Text(
+            t("open_questions_line", n=len(pic.open_questions)), size=13,
+            weight=ft.FontWeight.W_600)))
         rows += [ft.Text(f"{q.place_name or t('report')}: {q.question}", size=13)
                  for q in pic.open_questions[:10]]
         return ft.Column(rows, spacing=4)
