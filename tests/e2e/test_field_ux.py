@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import (by_id, fill, log_in, open_app, open_menu_item, phone_context,
-                               replace, settled_screenshot)
+from tests.e2e.browser import by_id, fill, log_in, open_menu_item, phone_context, replace
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -82,11 +81,11 @@ def test_logout_keeps_the_half_filled_check_for_its_author(stack, artifacts, sam
 
         page.get_by_role("tab", name="Ausgang").click()
         by_id(page, "sync-now").click()
-        page.get_by_text("2/2 Fotos bestätigt").wait_for(timeout=30_000)
-        page.get_by_text("Foto 2 von 2").wait_for()
+        page.get_by_text("2/2 Fotos bestätigt").first.wait_for(timeout=30_000)
+        page.get_by_text("Foto 2 von 2").first.wait_for()
         page.mouse.move(195, 120)
-        page.wait_for_timeout(500)
-        settled_screenshot(page, artifacts / "42-outbox-thumbnails.png")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=artifacts / "42-outbox-thumbnails.png")
         assert ctx.foreign_requests == []
 
     (item,) = wait_for(lambda: reports_made_here(stack.server_url, "polizei"))
@@ -121,10 +120,10 @@ def test_the_picture_counts_an_answer_waiting_to_be_read(stack, artifacts, tmp_p
         log_in(page, stack.app_url, "lagebild")
         page.get_by_role("tab", name="Lagebild").click()
         by_id(page, "pic-answers-waiting").wait_for(timeout=60_000)
-        page.get_by_text("1 neue Antwort auf Rückfragen, noch ungelesen.").wait_for()
+        page.get_by_text("1 neue Antwort auf Rückfragen, noch ungelesen.").first.wait_for()
         page.mouse.move(195, 120)  # off the tab bar: no hover tooltip in the picture
-        page.wait_for_timeout(500)
-        settled_screenshot(page, artifacts / "43-picture-answers-waiting.png")
+        page.wait_for_timeout(2500)
+        page.screenshot(path=artifacts / "43-picture-answers-waiting.png")
         by_id(page, "pic-read-answers").click()
         by_id(page, f"new-answer-{report.id}").wait_for(timeout=30_000)
         assert ctx.foreign_requests == []
