@@ -621,3 +621,6 @@ class Situation(Wire):
     timeline: list[DayFigures]
     open_questions: list[OpenQuestion]
     missed: list[MissedStop]
+    # answers to questions that review has not read yet, on every report the viewer may see
+    # (any window, any filter: a to-do, the review queue's own figure)
+    answers_waiting: int = 0

@@ -14,6 +14,7 @@ import patrol_wire as wire
 
 from patrol_rules import presence as rules_presence
 from patrol_rules import stops
+from . import drafts
 from .checks import CheckDraft, build_report
 from .client import Clock, SyncClient, utc_now
 from .office import Office
@@ -140,9 +141,34 @@ class Device:
         return resp.user
 
     def logout(self) -> int:
-        """Forget the token; unsynced reports stay on the device. Returns how many wait."""
+        """Forget the token; unsynced reports and a kept draft stay on the device. Returns how
+        many items wait."""
         self.store.set_meta("token", None)
         return self.unsent_count()
+
+    # ------------------------------------------------------------ a draft kept for its author
+
+    def park_draft(self, draft: CheckDraft) -> bool:
+        """Keep the logged-in person's half-filled check until they log in again (only theirs:
+        the next person on this phone does not see it). False when there was nothing in it."""
+        user = self.user
+        if user is None or not drafts.has_content(draft):
+            return False
+        self.store.park_draft(user.username, drafts.encode(draft), draft.photos)
+        return True
+
+    def parked_draft(self) -> CheckDraft | None:
+        """The logged-in person's kept draft, if any (it stays kept until taken)."""
+        user = self.user
+        kept = self.store.parked_draft(user.username) if user else None
+        return None if kept is None else drafts.decode(self.store, *kept)
+
+    def take_parked_draft(self) -> CheckDraft | None:
+        """The kept draft, handed back to the form (and no longer kept)."""
+        draft = self.parked_draft()
+        if draft is not None:
+            self.store.drop_draft(self.user.username)
+        return draft
 
     def unsent_count(self) -> int:
         counts = self.store.outbox_counts()

@@ -239,6 +239,26 @@ def m003_superseded(db: Db) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN superseded_by TEXT")
 
 
+@migrations()
+def m004_drafts(db: Database) -> None:
+    """A half-filled check kept for its author over a logout, a lock or an expired session
+    (one per person; its photos inside, as no report owns them yet)."""
+    db.executescript(
+        """
+        CREATE TABLE drafts (username TEXT PRIMARY KEY, body TEXT NOT NULL, saved_at REAL NOT NULL);
+        CREATE TABLE draft_photos (
+            username TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            data BLOB NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            PRIMARY KEY (username, seq)
+        );
+        """
+    )
+
+
 _REF_KINDS: dict[str, type] = {
     "district": District,
     "place": Place,
@@ -650,6 +670,35 @@ class LocalStore:
         with self._lock:
             rows = self.db.execute(sql + " GROUP BY rp.report_id", params).fetchall()
         return {r[0]: (r[2] or 0, r[1]) for r in rows}
+
+    # ------------------------------------------------------------ drafts kept for their author
+
+    def park_draft(self, username: str, body: str, photos: Iterable[ProcessedPhoto]) -> None:
+        """Keep ``username``'s half-filled check (replacing any kept before), photos included."""
+        with self._lock, self._atomic() as db:
+            db.execute("DELETE FROM draft_photos WHERE username = ?", [username])
+            db.execute("INSERT OR REPLACE INTO drafts (username, body, saved_at) VALUES (?, ?, ?)",
+                       [username, body, time.time()])
+            db.conn.executemany(
+                "INSERT INTO draft_photos (username, seq, sha256, data, width, height)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(username, i, p.sha256, p.data, p.width, p.height) for i, p in enumerate(photos)])
+
+    def parked_draft(self, username: str) -> tuple[str, list[ProcessedPhoto]] | None:
+        """The kept draft's body and photos, or None."""
+        with self._lock:
+            row = self.db.execute("SELECT body FROM drafts WHERE username = ?", [username]).fetchone()
+            if row is None:
+                return None
+            photos = [ProcessedPhoto(bytes(data), sha, w, h) for sha, data, w, h in self.db.execute(
+                "SELECT sha256, data, width, height FROM draft_photos WHERE username = ?"
+                " ORDER BY seq", [username])]
+        return row[0], photos
+
+    def drop_draft(self, username: str) -> None:
+        with self._lock, self._atomic() as db:
+            db.execute("DELETE FROM drafts WHERE username = ?", [username])
+            db.execute("DELETE FROM draft_photos WHERE username = ?", [username])
 
     # ------------------------------------------------------------ reference data and settings
 

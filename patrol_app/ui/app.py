@@ -16,7 +16,9 @@ from pathlib import Path
 import flet as ft
 
 from patrol_app.core.autosync import AutoSync, SyncSchedule
+from patrol_app.core.checks import CheckDraft
 from patrol_app.core.device import Device
+from patrol_app.core.drafts import has_content
 from patrol_app.core.pin import PinLock
 from patrol_app.core.sync import Outcome, SyncResult
 from patrol_wire import Role
@@ -87,6 +89,8 @@ class PatrolApp:
         self.progress = ft.Column([self.progress_bar, self.progress_text], visible=False)
         self.tab = 0
         self.view_state: dict[str, dict] = {}  # screens' filters, kept across tab switches
+        self.answers_waiting = 0  # for review: answers to questions not read yet
+        self.sub_view = None  # the screen above the tabs (a form, a detail), if one is open
         self.pin = PinLock(device.store)
         self.autosync = AutoSync(
             sync=self._auto_sync_pass, probe=self._probe, waiting=device.unsent_count,
@@ -109,6 +113,7 @@ class PatrolApp:
 
     async def start(self) -> None:
         self.page.title = self.t("app_title")
+        self._apply_locale()
         apply_theme(self.page)
         self.page.padding = 0
         self.page.add(ft.SafeArea(ft.Column([self.banner, self.body], expand=True, spacing=0),
@@ -116,13 +121,14 @@ class PatrolApp:
         await self.connectivity.refresh()
         self._update_banner()
         if self.device.logged_in:
-            self.show_lock() if self.pin.locked else self.show_main()
+            self.show_lock() if self.pin.locked else self.resume()
             self.page.run_task(self.sync_now)  # whatever waited while the app was closed
             self.page.run_task(self._auto_sync_loop)
         else:
             self.show_login()
 
     def show_login(self) -> None:
+        self.sub_view = None
         self.page.appbar = None
         self.page.navigation_bar = None
         self._set_body(login.LoginView(self).build())
@@ -135,6 +141,7 @@ class PatrolApp:
         if self._chrome_key != (t.lang, user.role if user else None):
             self._build_chrome()
         tabs = self.tabs
+        self.sub_view = None
         self.tab = min(self.tab, len(tabs) - 1)
         self.nav.selected_index = self.tab
         self.page.appbar = self.appbar
@@ -161,14 +168,25 @@ class PatrolApp:
         t = self.t
         user = self.device.user
         self._chrome_key = (t.lang, user.role if user else None)
+        # Every tap target 48 dp. Lock (often, harmless) stands alone; logout (rare, ends the
+        # session) is in the menu beside it, behind a question when anything would be left.
+        target = ft.BoxConstraints(min_width=48, min_height=48)
         self.appbar = ft.AppBar(
             title=ft.Text(t("app_title"), weight=ft.FontWeight.BOLD),
             actions=[
-                ft.TextButton(t("language"), on_click=self._toggle_language),
                 ft.Semantics(identifier="lock", content=ft.IconButton(
-                    ft.Icons.LOCK_OUTLINE, tooltip=t("lock"), on_click=self._lock_pressed)),
-                ft.Semantics(identifier="logout", content=ft.IconButton(
-                    ft.Icons.LOGOUT, tooltip=t("logout"), on_click=self.logout_request)),
+                    ft.Icons.LOCK_OUTLINE, tooltip=t("lock"), on_click=self._lock_pressed,
+                    size_constraints=target)),
+                ft.Container(width=8),
+                ft.Semantics(identifier="app-menu", content=ft.PopupMenuButton(
+                    icon=ft.Icons.MORE_VERT, tooltip=t("menu"), size_constraints=target, items=[
+                        ft.PopupMenuItem(content=ft.Semantics(identifier="language", content=ft.Text(
+                            t("language"))), icon=ft.Icons.TRANSLATE, on_click=self._toggle_language),
+                        ft.PopupMenuItem(),  # a divider between the harmless and the final
+                        ft.PopupMenuItem(content=ft.Semantics(identifier="logout", content=ft.Text(
+                            t("logout"))), icon=ft.Icons.LOGOUT, on_click=self.logout_request),
+                    ])),
+                ft.Container(width=4),
             ],
         )
         self.nav = ft.NavigationBar(
@@ -177,6 +195,21 @@ class PatrolApp:
             destinations=[ft.NavigationBarDestination(icon=tab.icon, selected_icon=tab.selected_icon,
                                                       label=t(tab.label)) for tab in self.tabs],
         )
+        self._badge_review_tab()
+
+    def set_answers_waiting(self, n: int) -> None:
+        """Answers to questions that review has not read (the server's figure, as the picture
+        or an unfiltered queue last showed it): a badge on the review tab until read."""
+        if n != self.answers_waiting:
+            self.answers_waiting = n
+            self._badge_review_tab()
+
+    def _badge_review_tab(self) -> None:
+        for tab, dest in zip(self.tabs, self.nav.destinations if self.nav else []):
+            if tab.view is review.ReviewView:
+                badge = str(self.answers_waiting) if self.answers_waiting else None
+                dest.icon = ft.Icon(tab.icon, badge=badge)
+                dest.selected_icon = ft.Icon(tab.selected_icon, badge=badge)
 
     def _tab_tapped(self, e: ft.Event) -> None:
         """Tapping the tab already shown changes nothing: rebuilding its screen would replace
@@ -186,6 +219,7 @@ class PatrolApp:
             self.show_main(index)
 
     def show_lock(self) -> None:
+        self.sub_view = None
         self.page.appbar = None
         self.page.navigation_bar = None
         self._set_body(lock.LockView(self).build())
@@ -197,8 +231,28 @@ class PatrolApp:
             self.page.show_dialog(lock.set_pin_dialog(self))
 
     def lock_now(self) -> None:
+        self._park_open_form()  # the next hands on this phone must not see it; its author will
         self.pin.lock()
         self.show_lock()
+
+    def resume(self) -> None:
+        """After login or unlock: the check its author had to leave, if one was kept, else
+        the tabs."""
+        draft = self.device.take_parked_draft()
+        self.show_main()
+        if draft is not None:
+            self.show_sub(check_form.CheckFormView(self, draft.place, draft=draft))
+            self.toast(self.t("draft_restored"))
+
+    def _open_draft(self) -> CheckDraft | None:
+        """The half-filled check on screen, if the open screen is a check form."""
+        draft = getattr(self.sub_view, "draft", None)
+        return draft if isinstance(draft, CheckDraft) else None
+
+    def _park_open_form(self) -> bool:
+        """Keep the open check form's content for its author (logout, lock, session over)."""
+        draft = self._open_draft()
+        return draft is not None and self.device.park_draft(draft)
 
     def show_check(self, place) -> None:
         self.show_sub(check_form.CheckFormView(self, place))
@@ -221,6 +275,7 @@ class PatrolApp:
         """A screen above the tabs (a form, a detail): no navigation bar, its own back button."""
         self.page.navigation_bar = None
         self._set_body(view.build())
+        self.sub_view = view
 
     def _set_body(self, control: ft.Control) -> None:
         self.body.controls = [control]
@@ -255,18 +310,31 @@ class PatrolApp:
         self.device.store.set_meta("lang", self.t.lang)
         self.banner.content.controls[1].value = self.t("offline_banner")
         self.page.title = self.t("app_title")
+        self._apply_locale()
+
+    def _apply_locale(self) -> None:
+        """Flutter's own words (a text field's "4,000 characters remaining" for screen readers,
+        pickers, tooltips) in the app's language, not in English."""
+        locales = {"de": ft.Locale("de", "DE"), "en": ft.Locale("en", "GB")}
+        self.page.locale_configuration = ft.LocaleConfiguration(
+            supported_locales=list(locales.values()), current_locale=locales[self.t.lang])
 
     def _toggle_language(self, _=None) -> None:
         self.set_language("en" if self.t.lang == "de" else "de")
         self.show_main()
 
     def logout_request(self, _=None) -> None:
-        """Ask first when reports still wait; either way nothing unsent is deleted."""
+        """Ask first when reports still wait or a check is half-filled; either way nothing
+        unsent is deleted and the check is kept for its author's next login."""
         waiting = self.device.unsent_count()
-        if not waiting:
+        draft = self._open_draft()
+        draft_kept = (draft is not None and has_content(draft)) or self.device.parked_draft() is not None
+        if not waiting and not draft_kept:
             self._do_logout()
             return
         t = self.t
+        lines = ([t("unsynced_logout", n=waiting)] if waiting else []) + (
+            [t("draft_kept_logout")] if draft_kept else [])
 
         def confirm(_):
             self.page.pop_dialog()
@@ -274,18 +342,20 @@ class PatrolApp:
 
         self.page.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("logout_title")),
-            content=ft.Text(t("unsynced_logout", n=waiting)),
+            content=ft.Text("\n\n".join(lines)),
             actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.page.pop_dialog()),
                      ft.Semantics(identifier="confirm-logout", content=ft.FilledButton(
-                         t("logout_anyway"), on_click=confirm))]))
+                         t("logout_anyway") if waiting else t("logout"), on_click=confirm))]))
 
     def _do_logout(self) -> None:
+        self._park_open_form()
         self.device.logout()
         self.pin.clear()
         self.show_login()
 
     async def after_login(self) -> None:
-        self.show_main(0)
+        self.tab = 0
+        self.resume()
         await self.sync_now()
         self.page.run_task(self._auto_sync_loop)
 
@@ -328,6 +398,7 @@ class PatrolApp:
         if offset is not None:
             self.toast(clock_words.phone_clock_notice(self.t, offset), error=True, duration=15000)
         if result.outcome is Outcome.AUTH_NEEDED and self.device.store.get_meta("token"):
+            self._park_open_form()  # the session ended under a half-filled check: keep it
             self.device.logout()
             self.show_login()
             self.toast(self.sync_status, error=True)

@@ -14,14 +14,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Iterator, Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode
+from patrol_wire.labels import CSV_HEADERS_DE, label
 
 from .. import situation
-from ..storage import PictureFilter, User
+from ..storage import PictureFilter, ReportFilter, User
 from . import docs
 from .deps import Analyst, PlacesDep, SettingsDep, StorageDep
 from .errors import ApiError
@@ -88,10 +90,13 @@ SliceDep = Annotated[Slice, Depends(picture_slice)]
 def get_situation(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
                   places: PlacesDep) -> dict:
     """Checks, findings by category, measures, coverage, effort-normalised hotspot scores with
-    their trend, the weekday x hour grid, open questions and missed checkpoints."""
-    return wire.encode(situation.compute(storage, sl.filter, since=sl.start, until=sl.end,
-                                         tz=settings.timezone, grace=settings.missed_grace,
-                                         places=places))
+    their trend, the weekday x hour grid, open questions and missed checkpoints -- and the
+    answers waiting for review to read them (the review queue's figure: not bound to the
+    window, so an answer about last month's report is not hidden)."""
+    pic = situation.compute(storage, sl.filter, since=sl.start, until=sl.end,
+                            tz=settings.timezone, grace=settings.missed_grace, places=places)
+    waiting = storage.count_unread_answers(ReportFilter(), viewer=sl.user, team_ids=None)
+    return wire.encode(msgspec.structs.replace(pic, answers_waiting=waiting))
 
 
 def _stream(chunks: Iterator[str], media: str, filename: str) -> StreamingResponse:
@@ -208,7 +213,10 @@ def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
                            description="'semicolon': ';' separator, decimal comma and a BOM, as "
                                        "German spreadsheet programs expect")] = "comma",
                        ) -> StreamingResponse:
-    """Reports as CSV, one row each, oldest first; lists inside a cell are joined with ' | '."""
+    """Reports as CSV, one row each, oldest first; lists inside a cell are joined with ' | '.
+    The comma dialect is for machines: stable column and value codes. The semicolon dialect is
+    for people with a German spreadsheet program: German headers, German words for the codes
+    (the app's own, from ``patrol_wire.labels``), decimal commas."""
     sl.audit(storage, "export.reports_csv", "reports.csv", dialect=dialect)
     german = dialect == "semicolon"
     zone = ZoneInfo(settings.timezone)
@@ -219,12 +227,20 @@ def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
         text = repr(round(x, 7)) if isinstance(x, float) else str(x)
         return text.replace(".", ",") if german else text
 
+    def word(prefix: str, code: str | None) -> str:
+        if not code:
+            return ""
+        return label("de", prefix, code) if german else code
+
+    def words(prefix: str, codes: list[str]) -> str:
+        return " | ".join(word(prefix, c) for c in codes)
+
     def chunks() -> Iterator[str]:
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";" if german else ",", lineterminator="\r\n")
         if german:
             out.write("\ufeff")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([CSV_HEADERS_DE[c] for c in CSV_COLUMNS] if german else CSV_COLUMNS)
         n = 0
         for body, author, ag, _rec, verdict, dist, state, place_name, district in \
                 storage.export_rows(sl.filter, since=sl.since, until=sl.until):
@@ -233,10 +249,12 @@ def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
             local = wire.parse_timestamp(r["observed_at"]).astimezone(zone)
             row = [
                 r["id"], r["observed_at"], local.strftime("%d.%m.%Y %H:%M" if german else "%Y-%m-%d %H:%M"),
-                r["place_id"] or "", place_name or "", district or "", author, ag, r["severity"],
-                " | ".join(r["findings"]), " | ".join(r["measures"]), r["note"],
+                r["place_id"] or "", place_name or "", district or "", author,
+                word("agency_", ag), word("sev_", r["severity"]),
+                words("f_", r["findings"]), words("m_", r["measures"]), r["note"],
                 num(fix.get("lat")), num(fix.get("lon")), num(fix.get("accuracy_m")),
-                r["presence"]["verdict"], verdict, num(dist), state, r["visibility"]]
+                word("v_", r["presence"]["verdict"]), word("v_", verdict), num(dist),
+                word("rs_", state), word("vis_", r["visibility"])]
             writer.writerow([neutralise(v) if text else v for v, text in zip(row, _TEXT_COLUMN)])
             n += 1
             if n % 500 == 0:

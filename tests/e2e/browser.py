@@ -96,6 +96,14 @@ def by_id(page, identifier: str):
     return page.locator(f'[flt-semantics-identifier="{identifier}"]')
 
 
+def open_menu_item(page, identifier: str) -> None:
+    """An entry of the app bar's menu (language, logout): open the menu, tap the entry."""
+    by_id(page, "app-menu").click()
+    item = by_id(page, identifier)
+    item.wait_for(timeout=10_000)
+    item.click()
+
+
 def focus(box) -> None:
     """Click a text field and wait until it has the focus: Flutter listens to the input only
     from then on, and a ``fill`` a few milliseconds early is lost (seen under load in CI)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, choose, fill, open_app, phone_context
+from tests.e2e.browser import by_id, choose, fill, open_app, open_menu_item, phone_context
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
@@ -42,7 +42,7 @@ def log_check(page, place_id: str, photo: Path | None, finding: str, verdict: st
         with page.expect_file_chooser() as chooser:
             choose(page, "add-photo")
         chooser.value.set_files(str(photo))
-    page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)
+    page.get_by_text("1 Foto angehängt").wait_for(timeout=30_000)
     choose(page, finding)
     by_id(page, "save-report").click()
     page.get_by_text("Gespeichert").first.wait_for(timeout=10_000)
@@ -68,7 +68,7 @@ def test_kod_officer_works_through_a_server_outage(stack, artifacts, sample_phot
         page.wait_for_timeout(300)
         page.screenshot(path=artifacts / "07-outbox-offline.png")
 
-        by_id(page, "logout").click()
+        open_menu_item(page, "logout")
         page.get_by_text("Abmelden?").wait_for()
         page.get_by_role("button", name="Abbrechen").click()
 

@@ -69,7 +69,7 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
         with page.expect_file_chooser() as chooser:
             choose(page, "add-photo")
         chooser.value.set_files(str(sample_photo))
-        page.get_by_text("1 Foto(s) angehängt").wait_for(timeout=30_000)  # processed, thumbnail shown
+        page.get_by_text("1 Foto angehängt").wait_for(timeout=30_000)  # processed, thumbnail shown
         choose(page, "finding-syringes")
         choose(page, "measure-order_to_leave")
         page.screenshot(path=artifacts / "04-check-form.png")
@@ -77,7 +77,7 @@ def test_police_officer_logs_a_check_with_photo_and_gps(stack, artifacts, sample
 
         page.get_by_role("tab", name="Ausgang").click()
         by_id(page, "sync-now").click()
-        page.get_by_text("1/1 Fotos bestätigt").wait_for(timeout=30_000)
+        page.get_by_text("1/1 Foto bestätigt").wait_for(timeout=30_000)
         page.screenshot(path=artifacts / "05-outbox.png")
 
         # handover: lock with a new PIN, a wrong PIN is refused, the right one unlocks

@@ -32,10 +32,12 @@ class MemoryConnection(Connection):
         self.answers = answers
         self.session: Session | None = None
         self.calls: list[str] = []
+        self.actions: list[Any] = []  # every message's action, in order
         self._encode = configure_encode_object_for_msgpack(BaseControl)
 
     def send_message(self, message) -> None:
         msgpack.packb([message.action, message.body], default=self._encode)
+        self.actions.append(message.action)
         if message.action == MessageAction.INVOKE_METHOD:
             body = message.body
             self.calls.append(body.name)
@@ -78,7 +80,7 @@ class Harness:
             seen.add(id(c))
             yield c
             for name in ("content", "controls", "actions", "appbar", "navigation_bar", "title",
-                         "leading", "trailing", "subtitle", "views", "destinations", "overlay"):
+                         "leading", "trailing", "subtitle", "views", "destinations", "overlay", "items"):
                 v = getattr(c, name, None)
                 if isinstance(v, list):
                     stack.extend(reversed(v))
@@ -110,6 +112,13 @@ class Harness:
 
     def text_shown(self, fragment: str) -> bool:
         return any(fragment in t for t in self.texts())
+
+    def unsent_changes(self) -> bool:
+        """Did a handler change controls without sending them? Then the phone still shows the
+        old state (a spinner left turning). An extra update sends exactly what was left."""
+        before = len(self.conn.actions)
+        self.page.update()
+        return MessageAction.PATCH_CONTROL in self.conn.actions[before:]
 
     # ------------------------------------------------------------ acting
 

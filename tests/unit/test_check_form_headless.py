@@ -228,10 +228,10 @@ async def test_an_attached_photo_can_be_removed_again(demo_server, tmp_path):
         app.picker = picker = SlowPicker(jpeg_bytes(1200, 900))
         picker.arrive.set()
         await h.click(h.by_id("add-photo"))
-        await h.until(lambda: h.has_id("photo-thumb") and h.text_shown("1 Foto(s) angehängt"))
+        await h.until(lambda: h.has_id("photo-thumb") and h.text_shown("1 Foto angehängt"))
         remove = next(c for c in h.walk() if isinstance(c, ft.IconButton) and c.icon == ft.Icons.CLOSE)
         await h.click(remove)
         assert view.draft.photos == [] and not h.has_id("photo-thumb")
-        assert h.text_shown("0 Foto(s) angehängt")
+        assert h.text_shown("0 Fotos angehängt")
     finally:
         h.close()

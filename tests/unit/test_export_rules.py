@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import patrol_wire as wire
+from patrol_wire.labels import CSV_HEADERS_DE
 from sync_server.api.situation import CSV_COLUMNS, neutralise, outer_ring
 from sync_server.app import create_app
 from tests.conftest import add_user, auth, login, make_report, ts
@@ -47,13 +48,19 @@ def city(settings, storage):
         yield c
 
 
-def _csv(c, dialect):
+def _csv_rows(c, dialect) -> list[list[str]]:
     r = c.get("/api/v1/export/reports.csv", headers=auth(c.tok["sup"]),
               params={"since": ts(-3600), "until": ts(60), "dialect": dialect})
     assert r.status_code == 200, r.text
     text = r.content.decode("utf-8").lstrip("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";" if dialect == "semicolon" else ","))
-    return [dict(zip(rows[0], row)) for row in rows[1:]]
+    return list(csv.reader(io.StringIO(text), delimiter=";" if dialect == "semicolon" else ","))
+
+
+def _csv(c, dialect):
+    """Rows by column code, whichever headers the dialect writes."""
+    rows = _csv_rows(c, dialect)
+    codes = {CSV_HEADERS_DE[k]: k for k in CSV_COLUMNS} if dialect == "semicolon" else {}
+    return [dict(zip([codes.get(h, h) for h in rows[0]], row)) for row in rows[1:]]
 
 
 @pytest.mark.parametrize("dialect", ["comma", "semicolon"])
@@ -79,6 +86,38 @@ def test_csv_export_neutralises_every_text_column_and_keeps_numbers(city, dialec
             assert not cell.lstrip().startswith(("=", "+", "@", "\t", "\r")), (column, cell)
             if cell.startswith("-"):
                 float(cell.replace(",", "."))  # only numbers may start with a minus
+
+
+def test_the_excel_csv_speaks_german_and_the_comma_csv_keeps_codes(city):
+    """The semicolon file is for people: German headers and the app's words for every code;
+    the comma file is for machines: the same columns under stable codes."""
+    from patrol_app.ui.i18n import Translator  # the test may compare with the app; the server may not
+
+    c = city
+    report = make_report(place_id="west", note="Scherben am Eingang", severity="low",
+                         findings=["broken_glass", "litter"], measures=["talk"])
+    r = c.post("/api/v1/reports/batch", json={"reports": [report]}, headers=auth(c.tok["pol"]))
+    assert r.json()["results"][0]["status"] == "created"
+    comma, semi = _csv_rows(c, "comma"), _csv_rows(c, "semicolon")
+    assert comma[0] == CSV_COLUMNS
+    assert semi[0][:3] == ["ID", "Zeitpunkt (UTC)", "Zeitpunkt"]
+    assert "Feststellungen" in semi[0] and "Prüfstatus" in semi[0] and "findings" not in semi[0]
+    by_code = dict(zip(comma[0], comma[1]))
+    assert (by_code["severity"], by_code["findings"], by_code["measures"]) == (
+        "low", "broken_glass | litter", "talk")
+    assert (by_code["review_state"], by_code["visibility"]) == ("submitted", "cooperation")
+    de = dict(zip(semi[0], semi[1]))
+    t = Translator("de")
+    assert de["Schweregrad"] == t("sev_low") == "gering"
+    assert de["Feststellungen"] == f"{t('f_broken_glass')} | {t('f_litter')}" == "Glasscherben | Müll"
+    assert de["Maßnahmen"] == "Ansprache" and de["Behörde"] == "Polizei"
+    assert de["Prüfstatus"] == t("rs_submitted") == "eingegangen"
+    assert de["Anwesenheit laut Gerät"] == t("v_" + by_code["device_verdict"])
+    assert de["Sichtbarkeit"] == "Kooperation"
+    # every value cell of the German file is a German word, never an English code
+    codes = {by_code[k] for k in ("severity", "review_state", "visibility", "agency",
+                                  "device_verdict", "server_verdict")}
+    assert not codes & set(semi[1]), codes & set(semi[1])
 
 
 def test_places_geojson_polygons_wind_counter_clockwise(city, storage):

@@ -79,7 +79,7 @@ async def test_a_refused_report_is_corrected_from_the_prefilled_form_and_the_ori
         await h.until(lambda: h.has_id("save-report"))
         note = next(c for c in h.walk() if isinstance(c, ft.TextField) and c.label == "Bemerkung")
         assert note.value == "Gruppe am Brunnen"  # prefilled, visibly
-        assert h.text_shown("1 Foto(s) angehängt")
+        assert h.text_shown("1 Foto angehängt")
         await h.type(note, "Gruppe am Brunnen, acht Personen")
         await h.click(h.by_id("save-report"))
         await h.until(lambda: h.has_id(f"outbox-{original.id}") and h.text_shown("Ersetzt durch"))

@@ -43,7 +43,7 @@ class PhotoStrip:
             self.row.controls.append(self._thumb(p.sha256, make_thumbnail(p.data)))
 
     def words(self) -> str:
-        """"2 Foto(s) angehängt · Fotos werden verarbeitet … (1)"."""
+        """"2 Fotos angehängt · Fotos werden verarbeitet … (1)"."""
         t = self.app.t
         n, waiting = len(self.draft.photos), len(self.draft.pending)
         text = t("photos_attached", n=n)

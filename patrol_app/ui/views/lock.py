@@ -51,7 +51,7 @@ class LockView:
             self.pin.value = ""
             self.app.page.update()
             return
-        self.app.show_main()
+        self.app.resume()  # with the check its author had open, if one was kept
 
 
 def set_pin_dialog(app: "PatrolApp") -> ft.AlertDialog:

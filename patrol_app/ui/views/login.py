@@ -51,6 +51,8 @@ class LoginView:
         if not (self.username.value or "").strip() or not self.password.value:
             self._fail(t("login_missing"))  # said here, not sent for the server to refuse
             return
+        if self.busy.visible:
+            return  # a second tap while the first login is on its way
         self.error.visible = False
         self.busy.visible = True
         self.app.page.update()
@@ -69,11 +71,15 @@ class LoginView:
         except ClientError as exc:
             self._fail(t.error(exc.code, t("sync_server_error")))
             return
-        finally:
-            self.busy.visible = False
+        except Exception:  # a bug must not leave the spinner turning over a dead button
+            self._fail(t("login_problem"))
+            raise
+        self.busy.visible = False
         await self.app.after_login()
 
     def _fail(self, message: str) -> None:
+        """The error in words, and the spinner gone: it stopped turning when the answer came."""
+        self.busy.visible = False
         self.error.value = message
         self.error.visible = True
         self.app.page.update()

@@ -8,6 +8,7 @@ or was refused.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ import flet as ft
 import patrol_wire as wire
 
 from patrol_app.core.device import CLOCK_NOTABLE_S, QueueState
+from patrol_app.core.photos import make_thumbnail
 from patrol_app.core.store import ItemKind, OutboxState
 from patrol_app.core.sync import Outcome, SyncResult
 
@@ -50,6 +52,26 @@ RETRY_CODES = ("storage_full", "internal_error", "unavailable", "server_error",
 _TECHNICAL = {"invalid_type", "invalid_value", "missing_field", "unknown_field"}
 
 SHOWN = 100  # newest reports listed; the counts above cover all of them
+THUMBS_FOR = 30  # newest reports whose photos show as pictures; older ones as an icon
+THUMB_SIDE = 96  # pixels: a 48 dp picture on a 2x screen
+_THUMBS: OrderedDict[str, bytes] = OrderedDict()  # sha256 -> small JPEG, newest used last
+_THUMBS_KEPT = 200
+
+
+def thumbnail(store, sha256: str) -> bytes | None:
+    """A small picture of a stored photo, made once per photo and kept (the outbox redraws
+    after every sync); None when the file is gone or unreadable."""
+    if sha256 in _THUMBS:
+        _THUMBS.move_to_end(sha256)
+        return _THUMBS[sha256]
+    try:
+        data = make_thumbnail(store.photo_bytes(sha256), THUMB_SIDE)
+    except (KeyError, OSError, ValueError):
+        return None
+    _THUMBS[sha256] = data
+    while len(_THUMBS) > _THUMBS_KEPT:
+        _THUMBS.popitem(last=False)
+    return data
 
 
 def refusal_text(t: Translator, code: str | None, message: str | None) -> str:
@@ -110,7 +132,20 @@ class OutboxView:
     def __init__(self, app: "PatrolApp") -> None:
         self.app = app
 
-    def _row(self, item, title: str, body: dict | None, receipts: dict) -> ft.Control:
+    def _photo_row(self, item, body: dict, picture: bool, receipts: dict) -> ft.Control:
+        """A photo as the officer knows it: a small picture and "Foto 1 von 2" (its place in
+        the report), never its hash."""
+        t = self.app.t
+        listed = body.get("photos") or []
+        n = listed.index(item.ref) + 1 if item.ref in listed else 1
+        title = t("photo_n_of", n=n, total=max(len(listed), n))
+        thumb = thumbnail(self.app.device.store, item.ref) if picture else None
+        leading = (ft.Image(src=thumb, width=48, height=48, fit=ft.BoxFit.COVER, border_radius=6)
+                   if thumb else ft.Icon(ft.Icons.PHOTO_OUTLINED, size=32))
+        return self._row(item, title, None, receipts, leading=leading)
+
+    def _row(self, item, title: str, body: dict | None, receipts: dict, *,
+             leading: ft.Control | None = None) -> ft.Control:
         t = self.app.t
         icon, tint = _STATE_ICONS[item.state]
         lines = [t("state_" + item.state.value)]
@@ -126,8 +161,9 @@ class OutboxView:
         elif item.state is OutboxState.SUPERSEDED:
             lines.append(self._superseded_line(item.superseded_by))
         is_report = item.kind is ItemKind.REPORT
+        state_icon = ft.Icon(icon, color=colour(self.app.page, tint))
         tile = ft.ListTile(
-            leading=ft.Icon(icon, color=colour(self.app.page, tint)),
+            leading=leading or state_icon, trailing=state_icon if leading else None,
             title=ft.Text(title, max_lines=1, weight=ft.FontWeight.W_600 if is_report else None),
             subtitle=ft.Text("\n".join(lines), color=colour(self.app.page, tint)
                              if item.state is OutboxState.REJECTED else None),
@@ -164,9 +200,9 @@ class OutboxView:
         rows: list[ft.Control] = []
         recent = store.recent_outbox(SHOWN)
         receipts = store.report_receipts([item.ref for item, *_ in recent])
-        for item, body, place_name, photo_items in recent:
+        for i, (item, body, place_name, photo_items) in enumerate(recent):
             rows.append(self._row(item, place_name or t("report"), body, receipts))
-            rows += [self._row(p, f"{t('photo')} {p.ref[:8]}", None, receipts) for p in photo_items]
+            rows += [self._photo_row(p, body, i < THUMBS_FOR, receipts) for p in photo_items]
         older = store.report_count() - len(recent)
         if older > 0:
             rows.append(ft.Text(t("older_reports", n=older), color=ft.Colors.ON_SURFACE_VARIANT))

@@ -29,7 +29,7 @@ TREND_LOOK = {
     wire.Trend.UP: (ft.Icons.TRENDING_UP, ft.Colors.ERROR),
     wire.Trend.DOWN: (ft.Icons.TRENDING_DOWN, ft.Colors.GREEN_700),
     wire.Trend.FLAT: (ft.Icons.TRENDING_FLAT, ft.Colors.ON_SURFACE_VARIANT),
-    wire.Trend.NEW: (ft.Icons.FIBER_NEW, ft.Colors.PRIMARY),
+    wire.Trend.NEW: (None, ft.Colors.PRIMARY),  # a word, not Material's English "NEW" icon
 }
 EXPORTS = (("reports.geojson", {}, "export_reports_geojson"),
            ("places.geojson", {}, "export_places_geojson"),
@@ -104,7 +104,11 @@ class SituationView(OnlineView):
 
     def render(self, pic: wire.Situation) -> list[ft.Control]:
         t = self.app.t
+        self.app.set_answers_waiting(pic.answers_waiting)
+        questions = self._box(t("questions_box_title", n=len(pic.open_questions)),
+                              self._questions(pic), "questions")
         cards = [
+            *([questions] if pic.answers_waiting else []),  # a to-do: on top while it waits
             self._figures(pic),
             self._box(t("findings_by_district"), self._district_chart(pic), "chart-districts"),
             self._box(t("over_time"), self._timeline_chart(pic), "chart-timeline"),
@@ -112,7 +116,7 @@ class SituationView(OnlineView):
             self._box(t("hotspot_map"), self._map(pic), "pic-map"),
             self._box(t("top_hotspots"), self._hotspots(pic), "hotspots"),
             self._box(t("by_category"), self._categories(pic), "categories"),
-            self._box(t("open_questions_title", n=len(pic.open_questions)), self._questions(pic), "questions"),
+            *([] if pic.answers_waiting else [questions]),
             self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED for m in pic.missed)),
                       self._missed(pic), "missed"),
             self._box(t("exports"), self._exports(), "exports"),
@@ -241,7 +245,7 @@ class SituationView(OnlineView):
                                    max_lines=2),
                            ft.Text(t("hotspot_line", score=t.number(s.score, 2), f=s.findings,
                                      c=s.checks), size=12)], spacing=0, expand=True),
-                ft.Icon(icon, color=colour, tooltip=t("trend_" + s.trend.value))])))
+                trend_mark(t, s.trend, icon, colour)])))
         rows.append(ft.Text(t("score_explained", m=t.number(pic.prior_checks)), size=11,
                             color=ft.Colors.ON_SURFACE_VARIANT))
         return ft.Column(rows, spacing=6)
@@ -260,11 +264,39 @@ class SituationView(OnlineView):
         return ft.Column(rows, spacing=4)
 
     def _questions(self, pic: wire.Situation) -> ft.Control:
+        """Answers waiting for review to read them (badged, with the way to them), then the
+        questions still waiting for the patrol's answer."""
         t = self.app.t
+        rows: list[ft.Control] = []
+        if pic.answers_waiting:
+            rows.append(ft.Semantics(identifier="pic-answers-waiting", content=ft.Container(
+                ft.Row([ft.Icon(ft.Icons.MARK_CHAT_UNREAD, color=ft.Colors.ON_TERTIARY_CONTAINER,
+                                badge=str(pic.answers_waiting)),
+                        ft.Text(t("pic_answers_waiting", n=pic.answers_waiting), expand=True,
+                                weight=ft.FontWeight.W_600, color=ft.Colors.ON_TERTIARY_CONTAINER),
+                        ft.Semantics(identifier="pic-read-answers", content=ft.FilledButton(
+                            t("read_answers"), height=48, on_click=self._to_review))]),
+                bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=10, border_radius=8)))
         if not pic.open_questions:
-            return ft.Text(t("none_open"))
-        return ft.Column([ft.Text(f"{q.place_name or t('report')}: {q.question}", size=13)
-                          for q in pic.open_questions[:10]], spacing=4)
+            rows.append(ft.Semantics(identifier="pic-open-questions", content=ft.Text(
+                t("none_open"), size=13)))
+            return ft.Column(rows, spacing=4)
+        rows.append(ft.Semantics(identifier="pic-open-questions", content=ft.Text(
+            t("open_questions_line", n=len(pic.open_questions)), size=13,
+            weight=ft.FontWeight.W_600)))
+        rows += [ft.Text(f"{q.place_name or t('report')}: {q.question}", size=13)
+                 for q in pic.open_questions[:10]]
+        return ft.Column(rows, spacing=4)
+
+    def _to_review(self, _=None) -> None:
+        """The review queue, where waiting answers stand first (in the states that list them)."""
+        from .review import ANSWERS_FIRST_IN, ReviewView
+
+        filters = self.app.view_state.setdefault("review", {"state": "submitted"})
+        if filters.get("state", "") not in ANSWERS_FIRST_IN:
+            filters["state"] = "submitted"
+        index = next(i for i, tab in enumerate(self.app.tabs) if tab.view is ReviewView)
+        self.app.show_main(index)
 
     def _missed(self, pic: wire.Situation) -> ft.Control:
         """Missed stops in red; below them the late ones (checked on site after window + grace:
@@ -301,8 +333,26 @@ class SituationView(OnlineView):
             if not data or data is True:
                 return
             saver = self.app.picker.saver()
-            stem, ext = name.rsplit(".", 1)
-            await saver.save_file(file_name=f"lagebild-{stem}-{datetime.now():%Y%m%d}.{ext}",
-                                  src_bytes=data)
-            self.app.toast(self.app.t("exported", name=name))
+            file_name = export_file_name(name, extra, datetime.now())
+            await saver.save_file(file_name=file_name, src_bytes=data)
+            self.app.toast(self.app.t("exported", name=file_name))
         self.app.page.run_task(go)
+
+
+def export_file_name(name: str, extra: dict, now: datetime) -> str:
+    """The file the browser saves: named after the export, the German spreadsheet variant
+    apart from the comma one (same day, same export, two different files)."""
+    stem, ext = name.rsplit(".", 1)
+    variant = "-excel" if extra.get("dialect") == "semicolon" else ""
+    return f"lagebild-{stem}{variant}-{now:%Y%m%d}.{ext}"
+
+
+def trend_mark(t, trend: wire.Trend, icon: str | None, tint: str) -> ft.Control:
+    """A hotspot's trend: an arrow, or for a place without checks before a small word chip
+    in the app's language."""
+    if icon is not None:
+        return ft.Icon(icon, color=tint, tooltip=t("trend_" + trend.value))
+    return ft.Container(ft.Text(t("trend_new_badge"), size=11, color=ft.Colors.ON_PRIMARY,
+                                weight=ft.FontWeight.W_600),
+                        bgcolor=tint, border_radius=8, tooltip=t("trend_" + trend.value),
+                        padding=ft.Padding.symmetric(horizontal=6, vertical=2))

@@ -171,6 +171,8 @@ class ReviewView(OnlineView):
         page, waiting = data
         items = page["items"]
         out: list[ft.Control] = []
+        if not any(v for k, v in self.filters.items() if k != "state"):
+            self.app.set_answers_waiting(page["unread_answers"])  # unfiltered: the tab's badge
         if page["unread_answers"]:
             out.append(ft.Semantics(identifier="answers-waiting", content=ft.Container(ft.Row([
                 ft.Icon(ft.Icons.MARK_CHAT_UNREAD, color=ft.Colors.ON_TERTIARY_CONTAINER),
@@ -347,7 +349,7 @@ class ReportDetailView(OnlineView):
     def _step(self, action: wire.ReviewAction, text: str = "") -> None:
         async def go() -> None:
             if await self.call(lambda o: o.review(self.report_id, action, text),
-                               done_key="review_done"):
+                               done_key=f"review_done_{action.value}"):
                 await self.reload()
         self.app.page.run_task(go)
 
