@@ -1,0 +1,155 @@
+"""End to end in real headless Chromium: the maps stay inside the basemap and never trap the page.
+
+Every tile request is recorded: zooming far out and panning far away must not ask the server for
+a tile it lacks (on main before the fix: 54 on the officer's map, thousands on the picture's).
+The picture's map sits in a scrolling page: a mouse wheel over it scrolls the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.e2e.browser import by_id, log_in, open_app, phone_context, settled_screenshot
+from tests.e2e.test_officer_logs_a_check import WESTENTOR
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+DESKTOP = {"width": 1280, "height": 900}
+TILE = re.compile(r"/api/v1/tiles/(\d+)/(\d+)/(\d+)\.png$")
+
+
+class TileLog:
+    """Every tile the page asked for, with the status it got."""
+
+    def __init__(self, context) -> None:
+        self.answers: list[tuple[str, int]] = []
+        context.on("response", self._seen)
+
+    def _seen(self, response) -> None:
+        if TILE.search(response.url):
+            self.answers.append((response.url, response.status))
+
+    @property
+    def missing(self) -> list[str]:
+        return [url for url, status in self.answers if status != 200]
+
+    def summary(self) -> str:
+        return f"{len(self.answers)} tile requests, {len(self.missing)} not 200"
+
+
+def centre_of(locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def zoom_out_and_pan(page, x: float, y: float, ticks: int = 8) -> None:
+    """What a curious user does: wheel far out (half a zoom level a tick), drag the world
+    around, wheel back in."""
+    page.mouse.move(x, y)
+    for _ in range(ticks):
+        page.mouse.wheel(0, 100)
+        page.wait_for_timeout(150)
+    for dx, dy in ((300, 0), (0, 300), (-600, 0), (0, -600), (300, 300)):
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + dx / 2, y + dy / 2, steps=5)
+        page.mouse.move(x + dx, y + dy, steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(200)
+    for _ in range(ticks // 2):
+        page.mouse.wheel(0, -100)
+        page.wait_for_timeout(150)
+    page.wait_for_timeout(2_000)  # the last tiles arrive
+
+
+def test_officer_map_asks_only_for_tiles_the_basemap_has(stack, artifacts):
+    with sync_playwright() as pw:
+        with phone_context(pw, geolocation=WESTENTOR) as ctx:
+            tiles = TileLog(ctx)
+            page = ctx.new_page()
+            log_in(page, stack.app_url, "polizei")
+            by_id(page, "stop-1").wait_for(timeout=60_000)
+            page.get_by_role("tab", name="Karte").click()
+            the_map = by_id(page, "map")
+            the_map.wait_for(timeout=20_000)
+            by_id(page, "map-legend").wait_for(timeout=20_000)
+            page.wait_for_timeout(2_000)
+            zoom_out_and_pan(page, *centre_of(the_map))
+            print("officer map:", tiles.summary())
+            assert tiles.answers, "the map showed no basemap at all"
+            assert tiles.missing == []
+            by_id(page, "map-me").click()  # back to where I am (the browser's GPS)
+            page.wait_for_timeout(1_500)
+            settled_screenshot(page, artifacts / "maps-officer-phone.png")
+
+        with phone_context(pw, geolocation=WESTENTOR, viewport=DESKTOP) as ctx:
+            tiles = TileLog(ctx)
+            page = ctx.new_page()
+            open_app(page, stack.app_url)  # the device stays logged in
+            page.get_by_role("tab", name="Karte").click()
+            by_id(page, "map-legend").wait_for(timeout=30_000)
+            by_id(page, "map-me").click()
+            page.wait_for_timeout(2_000)
+            settled_screenshot(page, artifacts / "maps-officer-desktop.png")
+            assert tiles.answers and tiles.missing == []
+
+
+def scroll_page_until(page, locator, y_max: float, x: float = 195) -> None:
+    """Wheel over the page (left of any map) until ``locator`` is at most ``y_max`` down."""
+    for _ in range(60):
+        if centre_of(locator)[1] <= y_max:
+            return
+        page.mouse.move(x, 600)
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(150)
+    raise AssertionError("the page did not scroll there")
+
+
+def test_picture_map_never_traps_the_page(stack, artifacts):
+    with sync_playwright() as pw:
+        with phone_context(pw) as ctx:
+            tiles = TileLog(ctx)
+            page = ctx.new_page()
+            log_in(page, stack.app_url, "lagebild")
+            page.get_by_role("tab", name="Lagebild").click()
+            by_id(page, "hotspot-1").wait_for(timeout=60_000)
+            title = page.get_by_text("Karte: Orte nach Brennpunkt-Wert")
+            scroll_page_until(page, title, 200)
+            page.wait_for_timeout(1_500)
+            the_map = by_id(page, "pic-map")
+            x, map_y = centre_of(the_map)
+            before = centre_of(title)[1]
+            page.mouse.move(x, map_y)  # the pointer over the map, the wheel turns
+            for _ in range(6):
+                page.mouse.wheel(0, 100)
+                page.wait_for_timeout(150)
+            page.wait_for_timeout(800)
+            after = centre_of(title)[1]
+            print("picture map: title at", before, "then", after, ";", tiles.summary())
+            assert after < before - 300, "the wheel over the map did not scroll the page"
+
+            # the user means it: "Karte bedienen", then zoom out and pan as far as it goes
+            scroll_page_until(page, title, 120)
+            by_id(page, "pic-map-unlock").click()
+            page.wait_for_timeout(500)
+            zoom_out_and_pan(page, *centre_of(the_map))
+            by_id(page, "pic-map-unlock").click()  # "Fertig": the page scrolls again
+            print("picture map after zooming out and panning:", tiles.summary())
+            assert tiles.answers and tiles.missing == []
+            by_id(page, "pic-map-legend").wait_for()
+            page.wait_for_timeout(1_500)
+            settled_screenshot(page, artifacts / "maps-picture-phone.png")
+
+        with phone_context(pw, viewport=DESKTOP) as ctx:
+            tiles = TileLog(ctx)
+            page = ctx.new_page()
+            open_app(page, stack.app_url)
+            page.get_by_role("tab", name="Lagebild").click()
+            by_id(page, "pic-map-legend").wait_for(timeout=60_000)
+            page.wait_for_timeout(2_000)
+            settled_screenshot(page, artifacts / "maps-picture-desktop.png")
+            assert tiles.answers and tiles.missing == []
