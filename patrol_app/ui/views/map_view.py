@@ -154,10 +154,10 @@ class MapPanel:
         buttons += [self._round(ft.Icons.ADD, t("zoom_in"), self._zoom_in, f"{self.identifier}-zoom-in"),
                     self._round(ft.Icons.REMOVE, t("zoom_out"), self._zoom_out,
                                 f"{self.identifier}-zoom-out")]
-        stack: list[ft.Control] = [
-            ft.Semantics(identifier=self.identifier, container=True, content=ft.Container(
-                self.map, expand=True, border_radius=8,
-                clip_behavior=ft.ClipBehavior.HARD_EDGE)),
+        stack: list[ft.Control] = [  # the map fills the stack; the buttons float on it
+            ft.Container(ft.Semantics(identifier=self.identifier, container=True, content=self.map),
+                         left=0, top=0, right=0, bottom=0, border_radius=8,
+                         clip_behavior=ft.ClipBehavior.HARD_EDGE),
             ft.Column(buttons, spacing=8, right=8, bottom=8, tight=True)]
         if self.locked:
             stack.append(ft.Container(ft.Semantics(identifier=f"{self.identifier}-unlock",
