@@ -40,6 +40,18 @@ class TileLog:
         return f"{len(self.answers)} tile requests, {len(self.missing)} not 200"
 
 
+def map_card(page):
+    """The picture's map card (Flutter puts a card's texts into its group's label)."""
+    words = re.compile(r"^Karte: Orte nach Brennpunkt-Wert")
+    return page.get_by_label(words).or_(page.get_by_text(words)).first
+
+
+def top_of(locator) -> float:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["y"]
+
+
 def centre_of(locator) -> tuple[float, float]:
     box = locator.bounding_box()
     assert box is not None
@@ -77,14 +89,14 @@ def test_officer_map_asks_only_for_tiles_the_basemap_has(stack, artifacts):
             the_map = by_id(page, "map")
             the_map.wait_for(timeout=20_000)
             by_id(page, "map-legend").wait_for(timeout=20_000)
-            page.wait_for_timeout(2_000)
+            by_id(page, "map-me").click()  # where I am (the browser's GPS), zoomed in
+            page.mouse.move(5, 300)  # no tooltip in the picture
+            page.wait_for_timeout(3_000)
+            settled_screenshot(page, artifacts / "maps-officer-phone.png")
             zoom_out_and_pan(page, *centre_of(the_map))
             print("officer map:", tiles.summary())
             assert tiles.answers, "the map showed no basemap at all"
             assert tiles.missing == []
-            by_id(page, "map-me").click()  # back to where I am (the browser's GPS)
-            page.wait_for_timeout(1_500)
-            settled_screenshot(page, artifacts / "maps-officer-phone.png")
 
         with phone_context(pw, geolocation=WESTENTOR, viewport=DESKTOP) as ctx:
             tiles = TileLog(ctx)
@@ -93,18 +105,19 @@ def test_officer_map_asks_only_for_tiles_the_basemap_has(stack, artifacts):
             page.get_by_role("tab", name="Karte").click()
             by_id(page, "map-legend").wait_for(timeout=30_000)
             by_id(page, "map-me").click()
-            page.wait_for_timeout(2_000)
+            page.mouse.move(5, 300)
+            page.wait_for_timeout(3_000)
             settled_screenshot(page, artifacts / "maps-officer-desktop.png")
             assert tiles.answers and tiles.missing == []
 
 
 def scroll_page_until(page, locator, y_max: float, x: float = 195) -> None:
-    """Wheel over the page (left of any map) until ``locator`` is at most ``y_max`` down."""
+    """Wheel over the page until the top of ``locator`` is at most ``y_max`` down."""
     for _ in range(60):
-        if centre_of(locator)[1] <= y_max:
+        if top_of(locator) <= y_max:
             return
-        page.mouse.move(x, 600)
-        page.mouse.wheel(0, 300)
+        page.mouse.move(x, 700)
+        page.mouse.wheel(0, 250)
         page.wait_for_timeout(150)
     raise AssertionError("the page did not scroll there")
 
@@ -117,23 +130,23 @@ def test_picture_map_never_traps_the_page(stack, artifacts):
             log_in(page, stack.app_url, "lagebild")
             page.get_by_role("tab", name="Lagebild").click()
             by_id(page, "hotspot-1").wait_for(timeout=60_000)
-            title = page.get_by_text("Karte: Orte nach Brennpunkt-Wert")
-            scroll_page_until(page, title, 200)
+            card = map_card(page)
+            scroll_page_until(page, card, 150)
             page.wait_for_timeout(1_500)
-            the_map = by_id(page, "pic-map")
-            x, map_y = centre_of(the_map)
-            before = centre_of(title)[1]
-            page.mouse.move(x, map_y)  # the pointer over the map, the wheel turns
+            before = top_of(card)
+            page.mouse.move(195, before + 200)  # the pointer over the map, the wheel turns
             for _ in range(6):
                 page.mouse.wheel(0, 100)
                 page.wait_for_timeout(150)
             page.wait_for_timeout(800)
-            after = centre_of(title)[1]
-            print("picture map: title at", before, "then", after, ";", tiles.summary())
+            after = top_of(card)
+            print("picture map: card top at", before, "then", after, ";", tiles.summary())
             assert after < before - 300, "the wheel over the map did not scroll the page"
 
             # the user means it: "Karte bedienen", then zoom out and pan as far as it goes
-            scroll_page_until(page, title, 120)
+            the_map = by_id(page, "pic-map")
+            scroll_page_until(page, card, 80)
+            page.wait_for_timeout(800)
             by_id(page, "pic-map-unlock").click()
             page.wait_for_timeout(500)
             zoom_out_and_pan(page, *centre_of(the_map))
@@ -141,6 +154,7 @@ def test_picture_map_never_traps_the_page(stack, artifacts):
             print("picture map after zooming out and panning:", tiles.summary())
             assert tiles.answers and tiles.missing == []
             by_id(page, "pic-map-legend").wait_for()
+            page.mouse.move(5, 300)
             page.wait_for_timeout(1_500)
             settled_screenshot(page, artifacts / "maps-picture-phone.png")
 
@@ -150,10 +164,11 @@ def test_picture_map_never_traps_the_page(stack, artifacts):
             open_app(page, stack.app_url)
             page.get_by_role("tab", name="Lagebild").click()
             by_id(page, "pic-map-legend").wait_for(timeout=60_000)
+            scroll_page_until(page, map_card(page), 120, x=20)
+            page.mouse.move(5, 300)
             page.wait_for_timeout(2_000)
             settled_screenshot(page, artifacts / "maps-picture-desktop.png")
             assert tiles.answers and tiles.missing == []
-
 
 def swipe(cdp, x: float, y0: float, y1: float, steps: int = 10) -> None:
     """A finger drawn from y0 to y1 (Chromium's touch input, as on a phone)."""
@@ -172,17 +187,16 @@ def test_a_finger_on_the_picture_map_scrolls_the_page(stack):
         log_in(page, stack.app_url, "lagebild")
         page.get_by_role("tab", name="Lagebild").click()
         by_id(page, "hotspot-1").wait_for(timeout=60_000)
-        title = page.get_by_text("Karte: Orte nach Brennpunkt-Wert")
+        card = map_card(page)
         for _ in range(30):
-            if centre_of(title)[1] <= 200:
+            if top_of(card) <= 150:
                 break
-            swipe(cdp, 195, 700, 350)  # beside nothing in particular: the page scrolls
+            swipe(cdp, 195, 700, 450)
             page.wait_for_timeout(300)
         page.wait_for_timeout(1_000)
-        x, map_y = centre_of(by_id(page, "pic-map"))
-        before = centre_of(title)[1]
-        swipe(cdp, x, map_y + 100, map_y - 150)  # the finger starts on the map
+        before = top_of(card)
+        swipe(cdp, 195, before + 300, before + 50)  # the finger starts on the map
         page.wait_for_timeout(1_000)
-        after = centre_of(title)[1]
-        print("picture map, finger: title at", before, "then", after)
+        after = top_of(card)
+        print("picture map, finger: card top at", before, "then", after)
         assert after < before - 150, "a swipe over the map did not scroll the page"
