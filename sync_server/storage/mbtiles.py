@@ -4,6 +4,7 @@ tile_data)``, rows in TMS order (y counted from the south, hence the flips below
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -34,6 +35,16 @@ def write_mbtiles(path: Path, meta: dict[str, str],
     return n
 
 
+@dataclass(frozen=True)
+class Extent:
+    """What a basemap covers: its zoom range and its (west, south, east, north) bounds."""
+
+    name: str
+    min_zoom: int
+    max_zoom: int
+    bounds: tuple[float, float, float, float] | None
+
+
 class MBTiles:
     """Read-only tile access, a short connection per call (served from a thread pool)."""
 
@@ -49,3 +60,36 @@ class MBTiles:
         finally:
             conn.close()
         return None if row is None else row[0]
+
+    def extent(self) -> Extent | None:
+        """Zoom range and bounds from ``metadata``; what the metadata lacks is read off the
+        tiles table (MBTiles makes ``minzoom``/``maxzoom``/``bounds`` optional). None for a
+        file without tiles."""
+        conn = sqlite3.connect(self._uri, uri=True)
+        try:
+            meta = dict(conn.execute("SELECT name, value FROM metadata").fetchall())
+            lo, hi = conn.execute("SELECT min(zoom_level), max(zoom_level) FROM tiles").fetchone()
+        finally:
+            conn.close()
+        if lo is None:
+            return None
+        return Extent(name=meta.get("name", ""), min_zoom=_int(meta.get("minzoom"), lo),
+                      max_zoom=_int(meta.get("maxzoom"), hi), bounds=_bounds(meta.get("bounds")))
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(float(text)) if text is not None else default
+    except ValueError:
+        return default
+
+
+def _bounds(text: str | None) -> tuple[float, float, float, float] | None:
+    """``"west,south,east,north"`` in degrees; None when absent or not four sane numbers."""
+    try:
+        w, s, e, n = (float(v) for v in (text or "").split(","))
+    except ValueError:
+        return None
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        return None
+    return w, s, e, n

@@ -16,7 +16,7 @@ from patrol_app.core import planning
 from patrol_app.core.office import Office
 
 from ..theme import OK, WARN, big_button, colour, section, sub_header
-from .map_view import tile_layer
+from .map_view import MapPanel, tap_marker
 from .online import OnlineView, call
 from .today import STOP_LOOK, status_text, stop_label
 from .pickers import DateField, TimeField
@@ -455,18 +455,15 @@ class RouteEditor:
                 on_click=lambda e, p=p: self._add(p)))
             for p in found] or [ft.Text(t("no_history"))]
         chosen = {s.place.id for s in self.draft.stops}
-        markers = [fm.Marker(
-            coordinates=fm.MapLatitudeLongitude(p.lat, p.lon), width=28, height=28,
-            content=ft.Container(ft.Icon(ft.Icons.PLACE, size=24,
-                                         color=ft.Colors.GREEN_800 if p.id in chosen else ft.Colors.BLUE_800),
-                                 on_click=lambda e, p=p: self._add(p), tooltip=p.name))
-            for p in found]
+        markers = [tap_marker(p.lat, p.lon, ft.Icon(
+            ft.Icons.PLACE, size=24, color=ft.Colors.GREEN_800 if p.id in chosen else ft.Colors.BLUE_800),
+            lambda e, p=p: self._add(p), tooltip=p.name) for p in found]
         if found:
             lat = sum(p.lat for p in found) / len(found)
             lon = sum(p.lon for p in found) / len(found)
-            layers = [*tile_layer(self.app.device), fm.MarkerLayer(markers=markers)]
-            self.map_box.content = fm.Map(initial_center=fm.MapLatitudeLongitude(lat, lon),
-                                          initial_zoom=12, layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST)
+            self.map_box.content = MapPanel(  # locked: the editor scrolls past it
+                self.app, [fm.MarkerLayer(markers=markers)], identifier="route-map",
+                centre=(lat, lon), zoom=12, places=self.places, locked=True, height=260).control
         else:
             self.map_box.content = None
 

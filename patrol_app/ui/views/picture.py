@@ -17,7 +17,7 @@ import patrol_wire as wire
 from patrol_app.core.office import Office
 
 from ..theme import WARN, colour
-from .map_view import tile_layer
+from .map_view import PLACE_COLOUR, MapPanel, dot, tap_marker
 from .online import OnlineView, filter_dropdown
 from .today import stop_label
 
@@ -219,17 +219,44 @@ class SituationView(OnlineView):
         return ft.Column(rows, spacing=1)
 
     def _map(self, pic: wire.Situation) -> ft.Control:
+        """Places coloured by score and sized by checks; a tap shows the place's figures. Locked
+        in the page (which scrolls past it) until "Karte bedienen"."""
+        t = self.app.t
         spots = pic.hotspots
-        layers: list[Any] = [*tile_layer(self.app.device)]
-        layers.append(fm.CircleLayer(circles=[fm.CircleMarker(
-            radius=6 + min(10, s.checks), coordinates=fm.MapLatitudeLongitude(s.lat, s.lon),
-            color=ft.Colors.with_opacity(0.8, score_colour(s.score, pic.city_rate)),
-            border_color=ft.Colors.WHITE, border_stroke_width=1) for s in spots]))
+        markers = []
+        for s in sorted(spots, key=lambda s: s.score):  # the reddest on top
+            size = 12 + 2 * min(10, s.checks)
+            markers.append(tap_marker(
+                s.lat, s.lon, dot(ft.Colors.with_opacity(0.85, score_colour(s.score, pic.city_rate)), size),
+                lambda e, s=s: self._place_figures(s, pic), size=max(36, size + 8), tooltip=s.name))
         centre = ((sum(s.lat for s in spots) / len(spots), sum(s.lon for s in spots) / len(spots))
-                  if spots else (51.68, 7.82))
-        return ft.Container(fm.Map(initial_center=fm.MapLatitudeLongitude(*centre), initial_zoom=11,
-                                   layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST),
-                            height=300, border_radius=8)
+                  if spots else None)
+        entries = [(dot(c), t(k)) for c, k in (
+            (ft.Colors.GREEN_700, "map_score_low"), (ft.Colors.AMBER_700, "map_score_mid"),
+            (ft.Colors.ORANGE_800, "map_score_high"), (ft.Colors.RED_700, "map_score_very_high"))]
+        entries.append((ft.Row([dot(PLACE_COLOUR, 8), dot(PLACE_COLOUR, 16)], spacing=2, tight=True),
+                        t("map_size_checks")))
+        return MapPanel(self.app, [fm.MarkerLayer(markers=markers)], identifier="pic-map",
+                        centre=centre, zoom=11, places=spots, locked=True, legend_entries=entries,
+                        height=300).control
+
+    def _place_figures(self, s: wire.PlaceScore, pic: wire.Situation) -> None:
+        """One place's figures, as the hotspot list has them, plus the previous window."""
+        t = self.app.t
+        icon, tint = TREND_LOOK[s.trend]
+        self.app.page.show_dialog(ft.BottomSheet(ft.Container(ft.Semantics(
+            identifier="place-figures", content=ft.Column([
+                ft.Row([dot(score_colour(s.score, pic.city_rate)),
+                        ft.Text(s.name, size=18, weight=ft.FontWeight.BOLD, expand=True)]),
+                ft.Text(t("t_" + s.type.value) + (f" {s.category}" if s.category else ""), size=13),
+                ft.Text(t("hotspot_line", score=t.number(s.score, 2), f=s.findings, c=s.checks), size=14),
+                ft.Text(t("map_hotspot_prev", score=t.number(s.prev_score, 2), f=s.prev_findings,
+                          c=s.prev_checks), size=13),
+                ft.Row([ft.Icon(icon, color=tint), ft.Text(t("trend_" + s.trend.value), size=13)]),
+                ft.Text(t("map_hotspot_rate", rate=t.number(pic.city_rate, 2)), size=12,
+                        color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.TextButton(t("close"), on_click=lambda e: self.app.page.pop_dialog()),
+            ], tight=True, spacing=6)), padding=16), show_drag_handle=True))
 
     def _hotspots(self, pic: wire.Situation) -> ft.Control:
         t = self.app.t

@@ -20,7 +20,7 @@ from patrol_app.core.office import Office
 from .. import clock_words
 from ..i18n import Translator
 from ..theme import WARN, big_button, colour, section, sub_header
-from .map_view import tile_layer
+from .map_view import GEOFENCE_COLOUR, ME_COLOUR, MapPanel, circle_box
 from .online import OnlineView, filter_dropdown
 from .photo_viewer import thumbnails
 
@@ -312,20 +312,43 @@ class ReportDetailView(OnlineView):
                                 r.get("checklist_version"), self.app.t.lang)
 
     def _map(self, r: dict, place: dict) -> ft.Control:
+        """The place's geofence (its polygon, else its radius) and where the report was made,
+        both in view; locked in the scrolling detail until "Karte bedienen"."""
+        t = self.app.t
+        layers: list = []
         markers = []
+        fit: list[tuple[float, float]] = []
+        entries = []
         if place:
+            ring = [(lat, lon) for lon, lat in place.get("polygon") or []]
+            fence = ft.Colors.with_opacity(0.18, GEOFENCE_COLOUR)
+            if len(ring) >= 3:
+                layers.append(fm.PolygonLayer(polygons=[fm.PolygonMarker(
+                    coordinates=[fm.MapLatitudeLongitude(a, b) for a, b in ring], color=fence,
+                    border_color=GEOFENCE_COLOUR, border_stroke_width=2)]))
+                fit += ring
+            else:
+                layers.append(fm.CircleLayer(circles=[fm.CircleMarker(
+                    radius=place["radius_m"], use_radius_in_meter=True, color=fence,
+                    coordinates=fm.MapLatitudeLongitude(place["lat"], place["lon"]),
+                    border_color=GEOFENCE_COLOUR, border_stroke_width=2)]))
+                fit += circle_box(place["lat"], place["lon"], place["radius_m"])
             markers.append(fm.Marker(coordinates=fm.MapLatitudeLongitude(place["lat"], place["lon"]),
                                      width=28, height=28,
                                      content=ft.Icon(ft.Icons.PLACE, color=ft.Colors.BLUE_800)))
+            entries.append((ft.Container(width=16, height=12, bgcolor=fence, border_radius=3,
+                                         border=ft.Border.all(2, GEOFENCE_COLOUR)), t("map_geofence")))
         if r.get("fix"):
-            markers.append(fm.Marker(coordinates=fm.MapLatitudeLongitude(r["fix"]["lat"], r["fix"]["lon"]),
+            fix = r["fix"]
+            markers.append(fm.Marker(coordinates=fm.MapLatitudeLongitude(fix["lat"], fix["lon"]),
                                      width=24, height=24,
-                                     content=ft.Icon(ft.Icons.MY_LOCATION, color=ft.Colors.RED_700)))
+                                     content=ft.Icon(ft.Icons.MY_LOCATION, color=ME_COLOUR)))
+            fit.append((fix["lat"], fix["lon"]))
+            entries.append((ft.Icon(ft.Icons.MY_LOCATION, color=ME_COLOUR, size=16), t("map_report_fix")))
+        layers.append(fm.MarkerLayer(markers=markers))
         centre = place or r["fix"]
-        layers = [*tile_layer(self.app.device), fm.MarkerLayer(markers=markers)]
-        return ft.Container(fm.Map(initial_center=fm.MapLatitudeLongitude(centre["lat"], centre["lon"]),
-                                   initial_zoom=15, layers=layers, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST),
-                            height=220, border_radius=8)
+        return MapPanel(self.app, layers, identifier="report-map", centre=(centre["lat"], centre["lon"]),
+                        zoom=16, fit=fit, locked=True, legend_entries=entries, height=240).control
 
     def _actions(self, state: str) -> list[ft.Control]:
         t = self.app.t
@@ -372,3 +395,4 @@ class ReportDetailView(OnlineView):
             actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
                      ft.Semantics(identifier="review-send", content=ft.FilledButton(
                          t("send"), on_click=confirm))]))
+
