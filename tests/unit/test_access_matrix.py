@@ -40,6 +40,7 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("GET", "/api/v1/export/reports.geojson", {S}),
     ("GET", "/api/v1/export/places.geojson", {S}),
     ("GET", "/api/v1/export/reports.csv", {S}),
+    ("GET", "/api/v1/report.pdf", {S}),
     ("GET", "/api/v1/admin/users", {A}),
     ("POST", "/api/v1/admin/users", {A}),
     ("PATCH", "/api/v1/admin/users/someone", {A}),

@@ -19,6 +19,7 @@ from patrol_app.core.office import Office
 from ..theme import WARN, colour
 from .map_view import tile_layer
 from .online import OnlineView, filter_dropdown
+from .steering_report import steering_report
 from .today import stop_label
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class SituationView(OnlineView):
             self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED for m in pic.missed)),
                       self._missed(pic), "missed"),
             self._box(t("exports"), self._exports(), "exports"),
+            self._box(t("report_box"), steering_report(self), "steering-report"),
         ]
         return [ft.ResponsiveRow(cards, spacing=10, run_spacing=10)]
 
