@@ -25,7 +25,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import patrol_wire as wire
@@ -127,16 +127,25 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
             tz: str = "Europe/Berlin", grace: timedelta = timedelta(minutes=15),
             now: datetime | None = None, places: PlaceBook | None = None) -> wire.Situation:
     """The picture; ``places`` a long-lived PlaceBook (the server's), else places are read."""
-    return compute_with_scores(storage, f, since=since, until=until, tz=tz, grace=grace, now=now,
-                               places=places)[0]
+    return compute_full(storage, f, since=since, until=until, tz=tz, grace=grace, now=now,
+                        places=places).situation
 
 
-def compute_with_scores(storage: Storage, f: PictureFilter, *, since: datetime, until: datetime,
-                        tz: str = "Europe/Berlin", grace: timedelta = timedelta(minutes=15),
-                        now: datetime | None = None, places: PlaceBook | None = None
-                        ) -> tuple[wire.Situation, list[wire.PlaceScore]]:
-    """The picture and the scores of every place checked in the window (the picture keeps the
-    top ones only; the steering group's map colours them all), from one pass."""
+@dataclass(frozen=True)
+class FullPicture:
+    """The picture and what it was made from that the steering group's report also needs: the
+    scores of every place checked (the picture keeps the top ones) and every planned stop of
+    the window judged (the picture lists the missed and late ones)."""
+
+    situation: wire.Situation
+    scores: list[wire.PlaceScore]
+    stops: list["JudgedStop"]
+
+
+def compute_full(storage: Storage, f: PictureFilter, *, since: datetime, until: datetime,
+                 tz: str = "Europe/Berlin", grace: timedelta = timedelta(minutes=15),
+                 now: datetime | None = None, places: PlaceBook | None = None) -> FullPicture:
+    """The picture with all scores and all judged stops, from one pass."""
     zone = ZoneInfo(tz)
     s, u = wire.format_timestamp(since), wire.format_timestamp(until)
     scores, cur, r_now, places = place_scores(storage, f, since, until, places)
@@ -214,15 +223,16 @@ def compute_with_scores(storage: Storage, f: PictureFilter, *, since: datetime, 
                                            q["question"], q["asked_at"]))
 
     totals = [sum(v[i] for v in cur.values()) for i in range(3)]
+    stops = list(judged_stops(storage, f, places, since=s, until=u, grace=grace,
+                              now=now or datetime.now(timezone.utc)))
     pic = wire.Situation(
         since=s, until=u, timezone=tz, prior_checks=PRIOR_CHECKS, city_rate=round(r_now, 4),
         checks=totals[0], findings=totals[1], measures=totals[2], places_checked=len(checked_ids),
         by_district=by_district, findings_by_category=dict(sorted(categories.items())),
         coverage=coverage, hotspots=scores[:TOP_HOTSPOTS], grid=grid, timeline=timeline,
         open_questions=questions,
-        missed=missed_stops(storage, f, places, since=s, until=u, grace=grace,
-                            now=now or datetime.now(timezone.utc)))
-    return pic, scores
+        missed=not_in_time(storage, stops))
+    return FullPicture(pic, scores, stops)
 
 
 def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Place], *, since: str,
@@ -230,9 +240,15 @@ def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Plac
     """Route stops whose window ended inside the picture's window and that were not kept in
     time: missed (window + grace over without an on-site check) or late (checked after it),
     by the shared stop rule (see ``judged_stops``)."""
+    return not_in_time(storage, judged_stops(storage, f, places, since=since, until=until,
+                                             grace=grace, now=now))
+
+
+def not_in_time(storage: Storage, stops: Iterable["JudgedStop"]) -> list[wire.MissedStop]:
+    """The missed and late stops among judged ones, as the picture lists them."""
     out = []
     teams: dict[str, str] | None = None
-    for stop in judged_stops(storage, f, places, since=since, until=until, grace=grace, now=now):
+    for stop in stops:
         if stop.status is not wire.StopStatus.MISSED and stop.status is not wire.StopStatus.LATE:
             continue
         if teams is None:

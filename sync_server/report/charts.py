@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 import patrol_wire as wire
 
@@ -75,10 +76,8 @@ def place_map(fig: SteeringFigures, width: float, height: float, numbered: int =
     def xy(lat: float, lon: float) -> tuple[float, float]:
         return ox + (lon - min(lons)) * kx * scale, oy + (lat - min(lats)) * scale
 
-    for district in fig.districts:  # under the places
-        x, y = xy(district.lat, district.lon)
-        d.add(_text(x, y + 9, district.name, 8.5, colors.HexColor("#7a8694"), "middle", bold=True))
     rate = fig.now.city_rate
+    most = max((s.checks for s in fig.scores), default=1)
     top = [s.place_id for s in fig.now.hotspots[:numbered]]
     for p in sorted(shown, key=lambda p: (p.id in scored, scored[p.id].score if p.id in scored else 0)):
         s = scored.get(p.id)
@@ -89,10 +88,16 @@ def place_map(fig: SteeringFigures, width: float, height: float, numbered: int =
                           strokeWidth=0.8, fillOpacity=0.7))
         x, y = xy(p.lat, p.lon)
         if s:
-            r = 1.8 + min(4.2, math.sqrt(s.checks) / 2.5)
+            r = 1.4 + 3.2 * math.sqrt(s.checks / most)
             d.add(Circle(x, y, r, fillColor=fill, strokeColor=colors.white, strokeWidth=0.4))
         else:
             d.add(Circle(x, y, 1.4, fillColor=None, strokeColor=UNCHECKED, strokeWidth=0.5))
+    for district in fig.districts:  # over the places, on a light backing so they stay readable
+        x, y = xy(district.lat, district.lon)
+        w = stringWidth(district.name, BOLD, 8)
+        d.add(Rect(x - w / 2 - 2, y + 6, w + 4, 11, fillColor=colors.white, fillOpacity=0.75,
+                   strokeColor=None))
+        d.add(_text(x, y + 9, district.name, 8, colors.HexColor("#4a5562"), "middle", bold=True))
     for rank, pid in enumerate(top, 1):
         p = fig.places.get(pid)
         if p is None:
@@ -127,15 +132,21 @@ def map_legend(width: float) -> Drawing:
 # ---------------------------------------------------------------- weekday x hour
 
 
+def in_thousands(grid: list[list[int]]) -> bool:
+    """Whether the grid's cells are written in thousands (a count of four digits would not fit)."""
+    return max((v for row in grid for v in row), default=0) >= 1000
+
+
 def weekday_hour(grid: list[list[int]], width: float) -> Drawing:
     """Findings per weekday (rows, Monday first) and local hour (columns), shaded by count,
-    the count written in cells that hold one."""
+    the count written in cells that hold one (in thousands when they run into four digits)."""
     left, top_pad, bottom = 22, 4, 16
     cell_w = (width - left - 34) / 24
     cell_h = 13
     height = top_pad + 7 * cell_h + bottom
     d = Drawing(width, height)
     peak = max((v for row in grid for v in row), default=0)
+    thousands = in_thousands(grid)
     for wd in range(7):
         y = height - top_pad - (wd + 1) * cell_h
         d.add(_text(left - 4, y + 4, words.WEEKDAYS[wd], 7, INK, "end"))
@@ -147,7 +158,8 @@ def weekday_hour(grid: list[list[int]], width: float) -> Drawing:
             d.add(Rect(left + h * cell_w, y, cell_w - 0.8, cell_h - 0.8, fillColor=fill,
                        strokeColor=None))
             if v and cell_w >= 14:
-                d.add(_text(left + h * cell_w + cell_w / 2 - 0.4, y + 3.6, words.num(v), 5.2,
+                label = words.dec(v / 1000, 1) if thousands else words.num(v)
+                d.add(_text(left + h * cell_w + cell_w / 2 - 0.4, y + 3.8, label, 5.8,
                             colors.white if share > 0.55 else INK, "middle"))
     for h in range(0, 24, 2):
         d.add(_text(left + h * cell_w + cell_w / 2, 5, f"{h:02d}", 6.5, MUTED, "middle"))

@@ -1,6 +1,6 @@
 """What the steering group's report says, computed before anything is drawn.
 
-Every figure comes from the situation picture (``situation.compute_with_scores``) for the
+Every figure comes from the situation picture (``situation.compute_full``) for the
 report's window and for the previous window of the same length -- the same numbers
 ``GET /situation`` answers for the same reader and window, so the paper and the screen never
 disagree. Two figures the picture does not carry are added here: measures by agency
@@ -134,11 +134,9 @@ def agency_figures(storage: Storage, f: PictureFilter, start: datetime, end: dat
     return sorted(out, key=lambda a: (-a.measures, -a.checks, a.agency))
 
 
-def stop_tally(storage: Storage, f: PictureFilter, places: dict[str, wire.Place], start: datetime,
-               end: datetime, *, grace: timedelta, now: datetime) -> StopTally:
+def stop_tally(stops: list[situation.JudgedStop]) -> StopTally:
     tally = StopTally()
-    for stop in situation.judged_stops(storage, f, places, since=wire.format_timestamp(start),
-                                       until=wire.format_timestamp(end), grace=grace, now=now):
+    for stop in stops:
         tally.total += 1
         tally.by_status[stop.status] += 1
         tally.by_district[stop.place.district_id][stop.status] += 1
@@ -156,18 +154,17 @@ def gather(storage: Storage, f: PictureFilter, *, since: datetime, until: dateti
     now = now or datetime.now(timezone.utc)
     book = places or PlaceBook(storage)
     earlier = since - (until - since)
-    pic, scores = situation.compute_with_scores(storage, f, since=since, until=until, tz=tz,
-                                                grace=grace, now=now, places=book)
-    before = situation.compute(storage, f, since=earlier, until=since, tz=tz, grace=grace, now=now,
-                               places=book)
+    full = situation.compute_full(storage, f, since=since, until=until, tz=tz, grace=grace,
+                                  now=now, places=book)
+    before = situation.compute_full(storage, f, since=earlier, until=since, tz=tz, grace=grace,
+                                    now=now, places=book)
     everything = book.all()
     return SteeringFigures(
         cooperation=cooperation, reader_agency=f.viewer_agency, made_at=now, zone=zone,
         period=period(since, until, zone), previous=period(earlier, since, zone),
-        now=pic, before=before, scores=scores, places=everything,
+        now=full.situation, before=before.situation, scores=full.scores, places=everything,
         districts=sorted((wire.decode(wire.District, json.loads(b))
                           for b in storage.district_bodies()), key=lambda d: d.name),
         agencies=agency_figures(storage, f, since, until),
         agencies_before={a.agency: a for a in agency_figures(storage, f, earlier, since)},
-        stops=stop_tally(storage, f, everything, since, until, grace=grace, now=now),
-        stops_before=stop_tally(storage, f, everything, earlier, since, grace=grace, now=now))
+        stops=stop_tally(full.stops), stops_before=stop_tally(before.stops))

@@ -212,7 +212,9 @@ def weekly(fig: SteeringFigures) -> list:
     return [KeepTogether([
         _p("Kontrollen und Feststellungen je Kalenderwoche", "h2"),
         charts.weekly_bars(fig.now.timeline, WIDTH, 118),
-        charts.legend([(charts.CHECKS, "Kontrollen"), (charts.FINDINGS, "Feststellungen")], WIDTH)])]
+        charts.legend([(charts.CHECKS, "Kontrollen"), (charts.FINDINGS, "Feststellungen")], WIDTH),
+        _p("Kalenderwochen nach Ortszeit; die erste und die letzte Woche können angebrochen sein.",
+           "note")])]
 
 
 def districts(fig: SteeringFigures) -> list:
@@ -239,7 +241,7 @@ def districts(fig: SteeringFigures) -> list:
                  words.num(n.findings), words.change(n.findings, fig.before.findings),
                  words.num(n.measures), words.dec(n.findings / n.checks) if n.checks else "–", ""])
     w = WIDTH
-    t = _table(rows, [w * .16, w * .10, w * .10, w * .10, w * .10, w * .11, w * .11, w * .22],
+    t = _table(rows, [w * .15, w * .11, w * .10, w * .11, w * .10, w * .13, w * .12, w * .18],
                total=True)
     return [_p("2. Stadtbezirke", "h1"), t,
             _p("Veränderung: gegenüber dem Vorzeitraum. Orte kontrolliert: aktive Orte des Bezirks, "
@@ -345,7 +347,8 @@ def weekday_hour(fig: SteeringFigures) -> list:
     return [KeepTogether([
         _p("6. Feststellungen nach Wochentag und Uhrzeit", "h1"),
         charts.weekday_hour(fig.now.grid, WIDTH),
-        _p(f"Ortszeit ({escape(fig.now.timezone)}); je dunkler, desto mehr Feststellungen.", "note")])]
+        _p(f"Ortszeit ({escape(fig.now.timezone)}); je dunkler, desto mehr Feststellungen"
+           + ("; Zahlen in Tausend." if charts.in_thousands(fig.now.grid) else "."), "note")])]
 
 
 def checkpoints(fig: SteeringFigures) -> list:
@@ -370,7 +373,7 @@ def checkpoints(fig: SteeringFigures) -> list:
     rows.append(["Gesamt", words.num(st.total), words.num(st.done), words.num(st.late),
                  words.num(st.missed), words.pct(st.done, st.judged)])
     w = WIDTH
-    out += [Spacer(1, 4), _table(rows, [w * .30, w * .13, w * .14, w * .13, w * .13, w * .17],
+    out += [Spacer(1, 4), _table(rows, [w * .28, w * .12, w * .14, w * .13, w * .13, w * .20],
                                  total=True)]
     worst = sorted(st.by_place.items(), key=lambda kv: (-kv[1][wire.StopStatus.MISSED],
                                                        -kv[1][wire.StopStatus.LATE], kv[0]))[:8]
