@@ -220,6 +220,8 @@ DE = {
     "audit_retention_purge": "Aufbewahrungsfrist: gelöscht", "audit_export_reports_geojson": "Export Berichte (GeoJSON)",
     "audit_export_places_geojson": "Export Orte (GeoJSON)", "audit_export_reports_csv": "Export Berichte (CSV)",
     "audit_export_report_pdf": "Export Bericht Lenkungsgruppe (PDF)",
+    "audit_export_fear_spaces_geojson": "Export Angsträume (GeoJSON)",
+    "audit_export_fear_spaces_csv": "Export Angsträume (CSV)",
     # --- admin
     "users_title": "Benutzer", "new_user": "Neuer Benutzer", "display_name": "Anzeigename",
     "password_min": "Passwort (mindestens 10 Zeichen)", "new_password": "Neues Passwort",
@@ -601,6 +603,8 @@ EN = {
     "audit_retention_purge": "retention: deleted", "audit_export_reports_geojson": "export reports (GeoJSON)",
     "audit_export_places_geojson": "export places (GeoJSON)", "audit_export_reports_csv": "export reports (CSV)",
     "audit_export_report_pdf": "export steering group report (PDF)",
+    "audit_export_fear_spaces_geojson": "export fear spaces (GeoJSON)",
+    "audit_export_fear_spaces_csv": "export fear spaces (CSV)",
     # --- admin
     "users_title": "Users", "new_user": "New user", "display_name": "Display name",
     "password_min": "Password (at least 10 characters)", "new_password": "New password",

@@ -40,6 +40,8 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("GET", "/api/v1/export/reports.geojson", {S}),
     ("GET", "/api/v1/export/places.geojson", {S}),
     ("GET", "/api/v1/export/reports.csv", {S}),
+    ("GET", "/api/v1/export/fear-spaces.geojson", {S}),
+    ("GET", "/api/v1/export/fear-spaces.csv", {S}),
     ("GET", "/api/v1/report.pdf", {S}),
     ("GET", "/api/v1/admin/users", {A}),
     ("POST", "/api/v1/admin/users", {A}),
