@@ -35,7 +35,9 @@ TREND_LOOK = {
 EXPORTS = (("reports.geojson", {}, "export_reports_geojson"),
            ("places.geojson", {}, "export_places_geojson"),
            ("reports.csv", {}, "export_csv"),
-           ("reports.csv", {"dialect": "semicolon"}, "export_csv_de"))
+           ("reports.csv", {"dialect": "semicolon"}, "export_csv_de"),
+           ("fear-spaces.geojson", {}, "export_fear_geojson"),
+           ("fear-spaces.csv", {"dialect": "semicolon"}, "export_fear_csv"))
 
 
 def short_name(name: str) -> str:
