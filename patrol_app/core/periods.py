@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -20,11 +21,17 @@ class ReportPeriod:
 
 
 def _start(year: int, month: int, tz) -> datetime:
-    return datetime(year, month, 1, tzinfo=tz)
+    """Local midnight on the first of a month. A time zone with rules (ZoneInfo) gives it
+    directly; a fixed offset (what ``datetime.now().astimezone()`` carries) is only right for
+    today, so the system's own rules give the offset of that day (summer or winter time)."""
+    if isinstance(tz, ZoneInfo):
+        return datetime(year, month, 1, tzinfo=tz)
+    return datetime(year, month, 1).astimezone()
 
 
 def report_periods(now: datetime) -> list[ReportPeriod]:
-    """``now`` aware (local); the periods' bounds are local midnights on the first of a month."""
+    """``now`` aware (local: a ZoneInfo, or the system's zone as ``astimezone()`` gives it);
+    the periods' bounds are local midnights on the first of a month."""
     tz = now.tzinfo
     out = []
     for kind, months, key in (("q", 3, "quarter"), ("h", 6, "half")):

@@ -21,16 +21,20 @@ pytestmark = pytest.mark.e2e
 CITY = ZoneInfo("Europe/Berlin")  # the app process's clock (tests/support/servers.py)
 
 
-def scrolled_to(page, identifier: str, tries: int = 30):
-    """The picture is a long scrolling page: wheel down until the control is drawn."""
+def scrolled_to(page, identifier: str, tries: int = 40):
+    """The picture is a long scrolling page: wheel down until the control lies on the screen
+    above the navigation bar (Flutter moves its semantics nodes as it scrolls)."""
     node = by_id(page, identifier)
+    node.first.wait_for(state="attached", timeout=30_000)
+    bottom = page.viewport_size["height"] - 100
     for _ in range(tries):
-        if node.count() and node.first.is_visible():
+        box = node.first.bounding_box()
+        if box and 60 <= box["y"] and box["y"] + box["height"] <= bottom:
             return node.first
-        page.mouse.move(195, 500)
-        page.mouse.wheel(0, 500)
-        page.wait_for_timeout(150)  # one frame of scrolling, then look again
-    raise AssertionError(f"{identifier} never appeared")
+        page.mouse.move(195, 400)
+        page.mouse.wheel(0, 350 if not box or box["y"] > bottom else -150)
+        page.wait_for_timeout(200)  # a frame or two of scrolling, then look again
+    raise AssertionError(f"{identifier} never came onto the screen")
 
 
 def test_supervisor_downloads_the_steering_report(stack, artifacts, tmp_path):

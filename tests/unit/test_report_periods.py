@@ -37,3 +37,20 @@ def test_the_labels_in_english():
     t = Translator("en")
     labels = [period_label(t, p) for p in report_periods(at(2026, 12, 2, 15))]
     assert labels == ["Q4 2026 (to date)", "Q3 2026", "H2 2026 (to date)", "H1 2026"]
+
+
+def test_a_fixed_offset_from_the_system_clock_gives_local_midnights_across_summer_time(monkeypatch):
+    """The app passes ``datetime.now().astimezone()``: in December that is UTC+01:00, but the
+    3rd quarter began at midnight summer time (22:00 UTC)."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        now = datetime(2026, 12, 2, 15).astimezone()
+        got = {p.key: p.start for p in report_periods(now)}
+        assert got["quarter_last"] == at(2026, 7, 1) and got["quarter_now"] == at(2026, 10, 1)
+        assert got["quarter_last"].utcoffset().total_seconds() == 7200
+    finally:
+        monkeypatch.undo()
+        time.tzset()
