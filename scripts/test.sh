@@ -5,9 +5,11 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh server,web,dev >/tmp/gs-setup.log 2>&1 || { cat /tmp/gs-setup.log; exit 1; }
 # Debian packages the tests need: chromium for the browser tests, postgresql's server binaries
 # for the throwaway cluster of the PostgreSQL tests (tests/support/postgres.py), unless
-# PATROL_TEST_PG_URL names a server to use instead.
+# PATROL_TEST_PG_URL names a server to use instead; poppler-utils (pdftoppm, pdftotext) to
+# render and read the steering group's PDF report.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/pdftotext ] && [ -x /usr/bin/pdftoppm ] || need+=(poppler-utils)
 if [ -z "${PATROL_TEST_PG_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi

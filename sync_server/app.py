@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api import admin, auth, photos, reports, shifts, situation, sync, tiles
+from .api import (admin, auth, fear_spaces, photos, report, reports, shifts, situation, sync,
+                  tiles)
 from .api.docs import install_openapi
 from .api.errors import BodyLimit, install_error_handlers
 from .config import Settings
@@ -63,7 +64,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"status": "ok", "reports": storage.report_count()}
 
-    for module in (auth, reports, photos, sync, shifts, admin, situation, tiles):
+    for module in (auth, reports, photos, sync, shifts, admin, situation, fear_spaces, report,
+                   tiles):
         app.include_router(module.router)
     install_error_handlers(app)
     install_openapi(app)

@@ -37,6 +37,7 @@ class Settings:
     login_max_per_address: int = 20   # then that address waits (whichever user it tries)
     timezone: str = "Europe/Berlin"  # the city's clock: weekday x hour, days in the picture
     tiles_path: Path | None = None  # an MBTiles file; None: the demo basemap in assets/
+    cooperation: str = "Sicherheitskooperation"  # the name on the steering group's report
 
     @property
     def db_path(self) -> Path:
@@ -59,4 +60,5 @@ class Settings:
         tiles = os.environ.get("PATROL_TILES")
         return cls(data_dir=root, cors_origins=origins, missed_grace=grace,
                    timezone=os.environ.get("PATROL_TZ", "Europe/Berlin"),
-                   tiles_path=Path(tiles) if tiles else None)
+                   tiles_path=Path(tiles) if tiles else None,
+                   cooperation=os.environ.get("PATROL_COOPERATION", cls.cooperation))

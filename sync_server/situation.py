@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import patrol_wire as wire
@@ -125,6 +127,25 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
             tz: str = "Europe/Berlin", grace: timedelta = timedelta(minutes=15),
             now: datetime | None = None, places: PlaceBook | None = None) -> wire.Situation:
     """The picture; ``places`` a long-lived PlaceBook (the server's), else places are read."""
+    return compute_full(storage, f, since=since, until=until, tz=tz, grace=grace, now=now,
+                        places=places).situation
+
+
+@dataclass(frozen=True)
+class FullPicture:
+    """The picture and what it was made from that the steering group's report also needs: the
+    scores of every place checked (the picture keeps the top ones) and every planned stop of
+    the window judged (the picture lists the missed and late ones)."""
+
+    situation: wire.Situation
+    scores: list[wire.PlaceScore]
+    stops: list["JudgedStop"]
+
+
+def compute_full(storage: Storage, f: PictureFilter, *, since: datetime, until: datetime,
+                 tz: str = "Europe/Berlin", grace: timedelta = timedelta(minutes=15),
+                 now: datetime | None = None, places: PlaceBook | None = None) -> FullPicture:
+    """The picture with all scores and all judged stops, from one pass."""
     zone = ZoneInfo(tz)
     s, u = wire.format_timestamp(since), wire.format_timestamp(until)
     scores, cur, r_now, places = place_scores(storage, f, since, until, places)
@@ -202,26 +223,65 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
                                            q["question"], q["asked_at"]))
 
     totals = [sum(v[i] for v in cur.values()) for i in range(3)]
-    return wire.Situation(
+    stops = list(judged_stops(storage, f, places, since=s, until=u, grace=grace,
+                              now=now or datetime.now(timezone.utc)))
+    pic = wire.Situation(
         since=s, until=u, timezone=tz, prior_checks=PRIOR_CHECKS, city_rate=round(r_now, 4),
         checks=totals[0], findings=totals[1], measures=totals[2], places_checked=len(checked_ids),
         by_district=by_district, findings_by_category=dict(sorted(categories.items())),
         coverage=coverage, hotspots=scores[:TOP_HOTSPOTS], grid=grid, timeline=timeline,
         open_questions=questions,
-        missed=missed_stops(storage, f, places, since=s, until=u, grace=grace,
-                            now=now or datetime.now(timezone.utc)))
+        missed=not_in_time(storage, stops))
+    return FullPicture(pic, scores, stops)
 
 
 def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Place], *, since: str,
                  until: str, grace: timedelta, now: datetime) -> list[wire.MissedStop]:
     """Route stops whose window ended inside the picture's window and that were not kept in
     time: missed (window + grace over without an on-site check) or late (checked after it),
-    by the shared stop rule. One query for all stops of the window (``stop_checks``): the cost
-    follows the stops in the window, not the assignments or reports outside it. Stop states
-    are the plan's, so the report filters (agency) do not change them; the agency rule hides
-    the time of a check the viewer may not read (``patrol_rules.stops``)."""
+    by the shared stop rule (see ``judged_stops``)."""
+    return not_in_time(storage, judged_stops(storage, f, places, since=since, until=until,
+                                             grace=grace, now=now))
+
+
+def not_in_time(storage: Storage, stops: Iterable["JudgedStop"]) -> list[wire.MissedStop]:
+    """The missed and late stops among judged ones, as the picture lists them."""
     out = []
     teams: dict[str, str] | None = None
+    for stop in stops:
+        if stop.status is not wire.StopStatus.MISSED and stop.status is not wire.StopStatus.LATE:
+            continue
+        if teams is None:
+            teams = {tid: name for tid, name, _day in storage.list_teams()}
+        out.append(wire.MissedStop(
+            stop.assignment_id, stop.team_id, teams.get(stop.team_id, stop.team_id),
+            stop.place.id, stop.place.name, stop.window_start, stop.window_end, stop.status,
+            stop.checked_at))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedStop:
+    """A planned stop with its state by the stop rule; ``checked_at`` only when the viewer may
+    read the check."""
+
+    assignment_id: str
+    team_id: str
+    place: wire.Place
+    window_start: str
+    window_end: str
+    status: wire.StopStatus
+    checked_at: str | None
+
+
+def judged_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Place], *,
+                 since: str, until: str, grace: timedelta, now: datetime) -> Iterator[JudgedStop]:
+    """Every stop of active assignments whose window ended inside [since, until), within the
+    place filters, with its state (done, late, missed, open). One query for all stops of the
+    window (``stop_checks``): the cost follows the stops in the window, not the assignments or
+    reports outside it. Stop states are the plan's, so the report filters (agency) do not
+    change them; the agency rule hides the time of a check the viewer may not read
+    (``patrol_rules.stops``)."""
     parse = datetime.fromisoformat  # canonical UTC text from storage
     for aid, team_id, _seq, place_id, window_start, window_end, shift_end, first, shown in \
             storage.stop_checks(since=since, until=until, grace_s=grace.total_seconds(),
@@ -232,14 +292,8 @@ def missed_stops(storage: Storage, f: PictureFilter, places: dict[str, wire.Plac
         checks = [] if first is None else [route_rules.Check(place_id, parse(first), True, bool(shown))]
         status, check = route_rules.judge(place_id, parse(window_start), parse(window_end),
                                           parse(shift_end), checks, now=now, grace=grace)
-        if status is not wire.StopStatus.MISSED and status is not wire.StopStatus.LATE:
-            continue
-        if teams is None:
-            teams = {tid: name for tid, name, _day in storage.list_teams()}
-        out.append(wire.MissedStop(
-            aid, team_id, teams.get(team_id, team_id), place_id, p.name, window_start, window_end,
-            status, first if check is not None and check.shown else None))
-    return out
+        yield JudgedStop(aid, team_id, p, window_start, window_end, status,
+                         first if check is not None and check.shown else None)
 
 
 def place_matches(p: wire.Place, f: PictureFilter) -> bool:

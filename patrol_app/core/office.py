@@ -86,6 +86,10 @@ class Office:
         return self.c.get_bytes(f"{P}/export/{name}",
                                 params={k: v for k, v in params.items() if v not in (None, "")})
 
+    def steering_report(self, since: str, until: str) -> bytes:
+        """The steering group's report (PDF) for a window, for this reader's agency."""
+        return self.c.get_bytes(f"{P}/report.pdf", params={"since": since, "until": until})
+
     # ------------------------------------------------------------ admin
 
     def users(self) -> list[wire.UserRecord]:

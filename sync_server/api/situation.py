@@ -68,16 +68,24 @@ class Slice:
                                  ("category", f.category), ("agency", f.agency)) if v}})
 
 
-def picture_slice(user: Analyst, since: Since = None, until: Until = None,
-                  district_id: District = None, place_type: wire.PlaceType | None = None,
-                  category: Category = None, agency: wire.Agency | None = None) -> Slice:
+def window(since: str | None, until: str | None, default_days: int = DEFAULT_DAYS
+           ) -> tuple[datetime, datetime]:
+    """A picture's window from its query parameters, refused in the one error shape when it
+    is empty, reversed or longer than MAX_DAYS (the steering group's report checks the same)."""
     end = wire.parse_timestamp(utc_param("until", until)) if until else datetime.now(timezone.utc)
-    start = wire.parse_timestamp(utc_param("since", since)) if since else end - timedelta(days=DEFAULT_DAYS)
+    start = wire.parse_timestamp(utc_param("since", since)) if since else end - timedelta(days=default_days)
     if start >= end:
         raise ApiError(422, ErrorCode.INVALID_VALUE, "since must lie before until", {"field": "since"})
     if end - start > timedelta(days=MAX_DAYS):
         raise ApiError(422, ErrorCode.INVALID_VALUE, f"at most {MAX_DAYS} days per window",
                        {"field": "since"})
+    return start, end
+
+
+def picture_slice(user: Analyst, since: Since = None, until: Until = None,
+                  district_id: District = None, place_type: wire.PlaceType | None = None,
+                  category: Category = None, agency: wire.Agency | None = None) -> Slice:
+    start, end = window(since, until)
     return Slice(user, start, end, PictureFilter(
         user.agency.value, district_id, place_type.value if place_type else None, category,
         agency.value if agency else None))

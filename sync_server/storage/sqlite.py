@@ -1224,6 +1224,27 @@ class SqliteStorage:
             f" FROM reports r{join} WHERE r.observed_at >= ? AND r.observed_at < ? AND {where}"
             " GROUP BY h, r.findings_mask", [since, until, *params]).fetchall()
 
+    def picture_by_agency(self, f: PictureFilter, *, days: tuple[str, str] | None,
+                          raw: list[tuple[str, str]]) -> list[tuple[str, int, int, int]]:
+        """(agency, checks, findings, measures) over whole UTC days [first, end) from day_stats
+        plus the reports of the ``raw`` edge ranges: the steering group's measures by agency."""
+        join_s, where_s, params_s = self._picture_where(f, "s")
+        join_r, where_r, params_r = self._picture_where(f)
+        parts, params = [], []
+        if days:
+            parts.append(f"SELECT s.agency, s.checks, s.findings, s.measures FROM day_stats s{join_s}"
+                         f" WHERE s.day >= ? AND s.day < ? AND {where_s}")
+            params += [*days, *params_s]
+        for since, until in raw:
+            parts.append(f"SELECT r.agency, 1, r.n_findings, r.n_measures FROM reports r{join_r}"
+                         f" WHERE r.observed_at >= ? AND r.observed_at < ? AND {where_r}")
+            params += [since, until, *params_r]
+        if not parts:
+            return []
+        return self._read().execute(
+            "SELECT agency, sum(checks), sum(findings), sum(measures) FROM ("
+            + " UNION ALL ".join(parts) + ") GROUP BY agency ORDER BY agency", params).fetchall()
+
     def district_bodies(self) -> list[str]:
         return [r[0] for r in self._read().execute("SELECT body FROM districts ORDER BY id")]
 

@@ -19,6 +19,7 @@ from patrol_app.core.office import Office
 from ..theme import WARN, colour
 from .map_view import PLACE_COLOUR, MapPanel, dot, tap_marker
 from .online import OnlineView, filter_dropdown
+from .steering_report import steering_report
 from .today import stop_label
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ TREND_LOOK = {
 EXPORTS = (("reports.geojson", {}, "export_reports_geojson"),
            ("places.geojson", {}, "export_places_geojson"),
            ("reports.csv", {}, "export_csv"),
-           ("reports.csv", {"dialect": "semicolon"}, "export_csv_de"))
+           ("reports.csv", {"dialect": "semicolon"}, "export_csv_de"),
+           ("fear-spaces.geojson", {}, "export_fear_geojson"),
+           ("fear-spaces.csv", {"dialect": "semicolon"}, "export_fear_csv"))
 
 
 def short_name(name: str) -> str:
@@ -120,6 +123,7 @@ class SituationView(OnlineView):
             self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED for m in pic.missed)),
                       self._missed(pic), "missed"),
             self._box(t("exports"), self._exports(), "exports"),
+            self._box(t("report_box"), steering_report(self), "steering-report"),
         ]
         return [ft.ResponsiveRow(cards, spacing=10, run_spacing=10)]
 
