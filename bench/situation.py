@@ -241,13 +241,17 @@ OLD_CHILD = r"""
 import json, sys, time
 from datetime import datetime, timedelta
 sys.path.insert(0, sys.argv[1])
-from sync_server.storage import sqlite as backend
-backend.migrations.apply = lambda db: None  # the old tree must not migrate the shared store
+try:
+    from sync_server.storage import sqlite_schema as schema  # split storage
+except ImportError:
+    from sync_server.storage import sqlite as schema  # one module, as it was
+schema.migrations.apply = lambda db: None  # the old tree must not migrate the shared store
+from sync_server.storage import SqliteStorage
 import patrol_wire as wire
 from sync_server import situation
 from sync_server.places import PlaceBook
 from sync_server.storage import PictureFilter
-storage = backend.SqliteStorage(sys.argv[2])
+storage = SqliteStorage(sys.argv[2])
 now, days = datetime.fromisoformat(sys.argv[3]), int(sys.argv[4])
 book = PlaceBook(storage)
 t = time.perf_counter()
@@ -285,8 +289,8 @@ def vm_hwm_mb(pid: int) -> float:
 
 def export_memory(data: Path, now: datetime, newest: int, port: int) -> None:
     reader = SqliteStorage(Settings.from_env(str(data)).db_path)
-    since = reader._read().execute("SELECT observed_at FROM reports ORDER BY observed_at DESC"
-                                   " LIMIT 1 OFFSET ?", [newest - 1]).fetchone()[0]
+    since = reader.db.query_one("SELECT observed_at FROM reports ORDER BY observed_at DESC"
+                                 " LIMIT 1 OFFSET ?", [newest - 1])[0]
     reader.close()
     port = port or free_port()
     proc = start_server(data, port, data / "bench-server.log")

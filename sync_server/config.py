@@ -37,6 +37,7 @@ class Settings:
     login_max_per_address: int = 20   # then that address waits (whichever user it tries)
     timezone: str = "Europe/Berlin"  # the city's clock: weekday x hour, days in the picture
     tiles_path: Path | None = None  # an MBTiles file; None: the demo basemap in assets/
+    database_url: str | None = None  # postgresql://...; None: SQLite (server.db) in data_dir
 
     @property
     def db_path(self) -> Path:
@@ -52,11 +53,13 @@ class Settings:
         return self.data_dir / "photos"
 
     @classmethod
-    def from_env(cls, data_dir: str | os.PathLike[str] | None = None) -> "Settings":
+    def from_env(cls, data_dir: str | os.PathLike[str] | None = None,
+                 database_url: str | None = None) -> "Settings":
         root = Path(data_dir or os.environ.get("PATROL_DATA_DIR", "./server-data"))
         origins = tuple(o for o in os.environ.get("PATROL_CORS_ORIGINS", "").split(",") if o)
         grace = timedelta(minutes=float(os.environ.get("PATROL_MISSED_GRACE_MIN", "15")))
         tiles = os.environ.get("PATROL_TILES")
         return cls(data_dir=root, cors_origins=origins, missed_grace=grace,
                    timezone=os.environ.get("PATROL_TZ", "Europe/Berlin"),
-                   tiles_path=Path(tiles) if tiles else None)
+                   tiles_path=Path(tiles) if tiles else None,
+                   database_url=database_url or os.environ.get("PATROL_DATABASE_URL") or None)
