@@ -1,6 +1,6 @@
 """``patrol-server``: serve, init, seed-demo, users (create, disable, update, reset password),
-import-places, import-districts, import-checklist, purge (retention), audit. Every change is
-in the audit log."""
+import-places, import-districts, import-checklist, purge (retention), audit, backup, restore,
+check. Every change is in the audit log."""
 
 from __future__ import annotations
 
@@ -220,6 +220,47 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent backup while the server serves: database, photos, manifest of hashes."""
+    from .backup import BackupError, backup
+
+    try:
+        manifest = backup(_settings(args), Path(args.dest))
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = manifest["counts"]
+    photos = manifest["photos"] if isinstance(manifest["photos"], int) else len(manifest["photos"])
+    print(f"backup in {args.dest}: {counts['reports']} reports, {photos} photos,"
+          f" {counts['audit']} audit entries ({manifest['backend']})")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into an empty data directory (or an empty PostgreSQL database)."""
+    from .backup import BackupError, restore
+
+    try:
+        counts = restore(_settings(args), Path(args.src))
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored: {counts['reports']} reports, {counts['photos']} photos,"
+          f" {counts['audit']} audit entries; every hash checked")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Integrity, photos against their rows, photo hashes, derived figures: exit 1 if wrong."""
+    from .backup import check
+
+    problems = check(_settings(args), hashes=not args.no_hashes)
+    for p in problems:
+        print(p)
+    print(f"{len(problems)} problems" if problems else "ok")
+    return 1 if problems else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -300,6 +341,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="retention per place type, e.g. drug_scene=365 (repeatable)")
     pg.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     pg.set_defaults(fn=cmd_purge)
+    bk = command("backup", help="a consistent backup while serving (database, photos, manifest)")
+    bk.add_argument("dest", help="a new or empty directory")
+    bk.set_defaults(fn=cmd_backup)
+    rs = command("restore", help="restore a backup into an empty data directory or database")
+    rs.add_argument("src", help="a backup directory")
+    rs.set_defaults(fn=cmd_restore)
+    ck = command("check", help="integrity, photos, derived figures (exit 1 when something is wrong)")
+    ck.add_argument("--no-hashes", action="store_true", help="skip re-hashing every photo")
+    ck.set_defaults(fn=cmd_check)
     ip = command("import-places", help="import places from CSV or GeoJSON")
     ip.add_argument("file")
     ip.set_defaults(fn=cmd_import_places)

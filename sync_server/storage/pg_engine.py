@@ -10,13 +10,16 @@ recorded in ``schema_migrations``.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import shutil
+import subprocess
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -67,6 +70,53 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
     return done
+
+
+T = TypeVar("T")
+
+
+def pg_tool(name: str) -> str:
+    """``pg_dump``/``pg_restore``: from PATH, else Debian's newest /usr/lib/postgresql/*/bin."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                        key=lambda p: int(Path(p).parts[4]) if Path(p).parts[4].isdigit() else 0)
+    if not candidates:
+        raise FileNotFoundError(f"{name} not found: install PostgreSQL's client programs"
+                                " (Debian: postgresql-client)")
+    return candidates[-1]
+
+
+def dump(url: str, dest: Path, during: Callable[[PgConn], T]) -> T:
+    """``pg_dump`` (custom format) of one exported snapshot; ``during`` reads in that very
+    snapshot (what the manifest says is exactly what the dump holds)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            result = during(PgConn(conn))
+            subprocess.run([pg_tool("pg_dump"), "--format=custom", "--no-owner",
+                            f"--snapshot={snapshot}", "--file", str(dest), "--dbname", url],
+                           check=True, capture_output=True, timeout=24 * 3600)
+        finally:
+            conn.execute("COMMIT")
+    return result
+
+
+def is_empty(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+                            ).fetchone()[0] == 0
+
+
+def restore(url: str, src: Path) -> None:
+    """``pg_restore`` into an empty database, in one transaction (all of it or nothing)."""
+    if not is_empty(url):
+        raise ValueError(f"{redact(url)} is not empty: restore goes into an empty database")
+    subprocess.run([pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction",
+                    "--exit-on-error", "--dbname", url, str(src)],
+                   check=True, capture_output=True, timeout=24 * 3600)
 
 
 def redact(url: str) -> str:

@@ -144,8 +144,17 @@ class AuditStore(Protocol):
                detail: dict[str, Any] | None = None) -> None: ...
 
 
+class MaintenanceStore(Protocol):
+    """What ``patrol-server check`` and ``backup`` ask of the database."""
+
+    def integrity_problems(self) -> list[str]: ...
+    def photo_rows(self) -> set[str]: ...
+    def counts(self) -> dict[str, int]: ...
+    def figure_differences(self, limit: int = 20) -> list[str]: ...
+
+
 class Storage(UserStore, ReferenceStore, PlanningStore, ReportStore, ReviewStore, PictureStore,
-              RetentionStore, AuditStore, Protocol):
+              RetentionStore, AuditStore, MaintenanceStore, Protocol):
     """Everything the server needs, and its lifetime."""
 
     def start_serving(self) -> None:

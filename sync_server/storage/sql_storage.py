@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from .audit import AuditMixin
 from .engine import Engine
 from .figures import FiguresMixin
+from .maintenance import MaintenanceMixin
 from .picture import PictureMixin
 from .planning import PlanningMixin
 from .reference import ReferenceMixin
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class SqlStorage(UsersMixin, ReferenceMixin, PlanningMixin, ReportsMixin, ReviewMixin,
-                 PictureMixin, RetentionMixin, AuditMixin, FiguresMixin):
+                 PictureMixin, RetentionMixin, AuditMixin, MaintenanceMixin, FiguresMixin):
     """Implements :class:`~sync_server.storage.protocol.Storage` over ``engine``."""
 
     def __init__(self, engine: Engine) -> None:

@@ -224,3 +224,15 @@ class SqliteEngine:
             if got is not None:
                 out.append(got[0])
         return out
+
+
+def backup_file(source: Path, dest: Path) -> None:
+    """A consistent copy of a live database: SQLite's online backup API in one step (one read
+    snapshot; writers go on beside it in WAL mode)."""
+    src = connect(Path(source))
+    target = sqlite3.connect(dest)
+    try:
+        src.backup(target)
+    finally:
+        target.close()
+        src.close()
