@@ -267,6 +267,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app, settle_heap
 
     settings = _settings(args)
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        print("error: TLS needs both --ssl-certfile and --ssl-keyfile", file=sys.stderr)
+        return 2
+    tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
     if args.workers > 1:
         # each worker process opens its own connections; SQLite serialises their writes
         os.environ["PATROL_DATA_DIR"] = str(settings.data_dir)
@@ -274,12 +278,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             os.environ["PATROL_DATABASE_URL"] = settings.database_url
         uvicorn.run("sync_server.app:app_from_env", factory=True, workers=args.workers,
                     host=args.host, port=args.port, log_level=args.log_level,
-                    timeout_graceful_shutdown=5)
+                    timeout_graceful_shutdown=5, **tls)
         return 0
     app = create_app(settings)
     settle_heap()
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, **tls)
     return 0
 
 
@@ -301,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--ssl-certfile", help="TLS certificate chain (PEM); with --ssl-keyfile:"
+                       " serve HTTPS directly (else put a TLS reverse proxy in front)")
+    serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     serve.set_defaults(fn=cmd_serve)
     command("init", help="create or migrate the database").set_defaults(fn=cmd_init)
     command("seed-demo", help="load the Hamm demo data").set_defaults(fn=cmd_seed_demo)
