@@ -25,6 +25,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 SCHEMA_DIR = Path(__file__).with_name("pg_schema")
+MAX_PARAMS = 30_000  # per statement (PostgreSQL's limit: 65,535)
 MIGRATION_LOCK = 0x7061_7472  # pg_advisory_lock key: one migrating instance at a time
 
 
@@ -188,17 +189,18 @@ class PostgresEngine:
                     yield from rows
 
     def inserted(self, c: PgConn, sql: str, rows: list[Sequence[Any]]) -> list[Any]:
-        """Run an ``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` per row (pipelined);
+        """Run ``INSERT ... VALUES (?, ...) ON CONFLICT DO NOTHING RETURNING key`` for all rows,
+        as multi-row statements (one round trip per few thousand parameters, not per row);
         returns the keys of the rows actually inserted."""
         if not rows:
             return []
+        head, rest = sql.split(" VALUES ", 1)
+        group = rest[:rest.index(")") + 1]
+        tail = rest[len(group):]
+        per = max(1, MAX_PARAMS // len(rows[0]))
         out = []
-        with c.conn.cursor() as cur:
-            cur.executemany(pg_sql(sql), rows, returning=True)
-            while True:
-                row = cur.fetchone()
-                if row is not None:
-                    out.append(row[0])
-                if not cur.nextset():
-                    break
+        for i in range(0, len(rows), per):
+            part = rows[i:i + per]
+            text = f"{head} VALUES {','.join([group] * len(part))}{tail}"
+            out.extend(r[0] for r in c.execute(text, [v for row in part for v in row]))
         return out
