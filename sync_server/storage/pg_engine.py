@@ -25,14 +25,13 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 SCHEMA_DIR = Path(__file__).with_name("pg_schema")
-MAX_PARAMS = 30_000  # per statement (PostgreSQL's limit: 65,535)
 MIGRATION_LOCK = 0x7061_7472  # pg_advisory_lock key: one migrating instance at a time
 
 
 @lru_cache(maxsize=8192)
-def pg_sql(sql: str) -> str:
-    """``?`` -> ``%s`` (and a literal ``%`` -> ``%%``), once per statement text."""
-    return sql.replace("%", "%%").replace("?", "%s")
+def pg_sql(sql: str, binary: bool = False) -> str:
+    """``?`` -> ``%s`` (``%b``: sent in binary) and a literal ``%`` -> ``%%``, once per text."""
+    return sql.replace("%", "%%").replace("?", "%b" if binary else "%s")
 
 
 class PgConn:
@@ -43,8 +42,9 @@ class PgConn:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
-        return self.conn.execute(pg_sql(sql), list(params))
+    def execute(self, sql: str, params: Sequence[Any] = (), *, binary: bool = False) -> psycopg.Cursor:
+        """``binary``: parameters in PostgreSQL's binary format (large arrays: no escaping)."""
+        return self.conn.execute(pg_sql(sql, binary), list(params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
@@ -187,20 +187,3 @@ class PostgresEngine:
                 cur.execute(pg_sql(sql), list(params))
                 while rows := cur.fetchmany(batch):
                     yield from rows
-
-    def inserted(self, c: PgConn, sql: str, rows: list[Sequence[Any]]) -> list[Any]:
-        """Run ``INSERT ... VALUES (?, ...) ON CONFLICT DO NOTHING RETURNING key`` for all rows,
-        as multi-row statements (one round trip per few thousand parameters, not per row);
-        returns the keys of the rows actually inserted."""
-        if not rows:
-            return []
-        head, rest = sql.split(" VALUES ", 1)
-        group = rest[:rest.index(")") + 1]
-        tail = rest[len(group):]
-        per = max(1, MAX_PARAMS // len(rows[0]))
-        out = []
-        for i in range(0, len(rows), per):
-            part = rows[i:i + per]
-            text = f"{head} VALUES {','.join([group] * len(part))}{tail}"
-            out.extend(r[0] for r in c.execute(text, [v for row in part for v in row]))
-        return out

@@ -217,14 +217,6 @@ class SqliteEngine:
         finally:
             conn.close()
 
-    def inserted(self, c: sqlite3.Connection, sql: str, rows: list[Sequence[Any]]) -> list[Any]:
-        out = []
-        for row in rows:
-            got = c.execute(sql, row).fetchone()
-            if got is not None:
-                out.append(got[0])
-        return out
-
 
 def backup_file(source: Path, dest: Path) -> None:
     """A consistent copy of a live database: SQLite's online backup API in one step (one read
