@@ -87,7 +87,8 @@ class ReportsMixin:
             if self.db.dialect == "postgres":
                 ordered = sorted(new_rows, key=lambda row: row[0])  # one lock order: no deadlock
                 stored = {r[0] for r in c.execute(_INSERT_NEW_REPORTS_PG,
-                                                  [list(col) for col in zip(*ordered)], binary=True)}
+                                                  [list(col) for col in zip(*ordered)], binary=True)
+                          } if ordered else set()
                 if len(stored) < len(new_rows):  # another instance stored some since we looked
                     for i in fresh:
                         if reports[i].id not in stored:
