@@ -36,9 +36,9 @@ def small_photo(i: int):
     return process_photo(buf.getvalue())
 
 
-def fill_outbox(device: Device, reports: int, photos: int) -> None:
+def fill_outbox(device: Device, reports: int, photos: int, first_photo: int = 0) -> None:
     place = device.store.place("westentor")
-    pics = [small_photo(i) for i in range(photos)]
+    pics = [small_photo(first_photo + i) for i in range(photos)]
     for i in range(reports):
         draft = CheckDraft(place=place, note=f"check {i}", no_fix_reason="drinnen")
         if i < photos:

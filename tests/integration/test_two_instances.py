@@ -70,11 +70,11 @@ def test_devices_over_both_instances_with_one_killed_deliver_everything_exactly_
     with FaultProxy([a.port, b.port], seed=7, stall_s=2.0) as proxy:
         url = f"http://127.0.0.1:{proxy.port}"
         devices = []
-        for user, n, photos in (("kod", 300, 30), ("polizei", 300, 30)):
+        for user, n, photos, first in (("kod", 300, 30, 0), ("polizei", 300, 30, 100)):
             device = Device(tmp_path / f"device-{user}", url)
             device.login(user, DEMO_PASSWORD)
             assert device.sync().outcome is Outcome.OK
-            fill_outbox(device, n, photos)
+            fill_outbox(device, n, photos, first)  # photos of its own: each stored once
             devices.append((device, n, photos))
         proxy.fault_rate = 0.1  # from here on the network misbehaves as well
         errors: list[BaseException] = []
