@@ -99,5 +99,7 @@ class FiguresMixin:
     @staticmethod
     def _write_figures(c: Conn, stats: dict[tuple, list[int]],
                        totals: dict[tuple, list[int]]) -> None:
-        c.executemany(UPSERT_STATS, [(*k, *v) for k, v in stats.items()])
-        c.executemany(UPSERT_TOTALS, [(*k, *v) for k, v in totals.items()])
+        """In key order: concurrent transactions (PostgreSQL, several instances) then lock the
+        rows they share in one order and never wait for each other in a circle."""
+        c.executemany(UPSERT_STATS, [(*k, *stats[k]) for k in sorted(stats)])
+        c.executemany(UPSERT_TOTALS, [(*k, *totals[k]) for k in sorted(totals)])
