@@ -125,6 +125,10 @@ class ReportsMixin:
         return have
 
     def _answer_queries(self, c: Conn, amendment: NewReport, author: User, at: str) -> None:
+        # the amended report's row before the change counter, as ``review`` takes them: two
+        # instances doing both at once wait for each other in one order, never in a circle
+        moved = c.execute("UPDATE reports SET review_state = 'in_review' WHERE id = ?"
+                          " AND review_state = 'needs_info'", [amendment.amends]).rowcount
         rows = c.execute("SELECT id, body FROM queries WHERE report_id = ? AND open = 1",
                          [amendment.amends]).fetchall()
         for qid, body in rows:
@@ -133,8 +137,6 @@ class ReportsMixin:
             data["answered_at"] = at
             c.execute("UPDATE queries SET body = ?, open = 0, seq = ? WHERE id = ?",
                       [compact(data), bump(c), qid])
-        moved = c.execute("UPDATE reports SET review_state = 'in_review' WHERE id = ?"
-                          " AND review_state = 'needs_info'", [amendment.amends]).rowcount
         audit(c, author.username, "report.amend", "report", amendment.amends,
               {"amendment": amendment.id, "answered_queries": len(rows),
                **({"state": "in_review"} if moved else {})}, at=at)
