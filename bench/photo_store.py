@@ -40,7 +40,7 @@ def photos(n: int, seed: int = 1) -> list[tuple[str, bytes]]:
     rng = __import__("random").Random(seed)
     out = []
     for _ in range(n):
-        w, h = 560, 420
+        w, h = 750, 560
         img = Image.frombytes("RGB", (w, h), rng.randbytes(w * h * 3))
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=82)
