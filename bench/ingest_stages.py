@@ -35,7 +35,7 @@ from bodies import batch_body, device_report  # noqa: E402  (bench/bodies.py)
 from sync_server.app import create_app  # noqa: E402
 from sync_server.config import Settings  # noqa: E402
 from sync_server.ingest import Ingestor  # noqa: E402
-from sync_server.storage.sqlite import SqliteStorage  # noqa: E402
+from sync_server.storage import SqliteStorage  # noqa: E402
 
 class LockClock:
     """The write connection, timed from BEGIN to the end of COMMIT."""
@@ -104,10 +104,14 @@ def main() -> None:
         except ImportError:  # an older tree
             pass
         storage = SqliteStorage(settings.db_path)
-        if hasattr(storage, "start_maintenance"):  # as the served app does (an older tree has none)
+        if hasattr(storage, "start_serving"):  # as the served app does
+            storage.start_serving()
+        elif hasattr(storage, "start_maintenance"):  # an older tree
             storage.start_maintenance()
-        clock = LockClock(storage._write_conn)
-        storage._write_conn = clock
+        holder = getattr(storage, "db", storage)  # the engine (older trees: the storage itself)
+        attr = "write_conn" if hasattr(holder, "write_conn") else "_write_conn"
+        clock = LockClock(getattr(holder, attr))
+        setattr(holder, attr, clock)
         ingestor = Ingestor(storage, settings)
         author, _ = storage.user_by_name("kod")
         tpl = device_report()

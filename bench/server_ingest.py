@@ -12,7 +12,11 @@ Targets: >= 20,000 reports/s with 1M stored; last 100k >= 0.8x the first.
 Compare trees side by side, e.g. an older commit unpacked to /tmp/old:
     ROOT=/tmp/old .venv/bin/python bench/server_ingest.py; .venv/bin/python bench/server_ingest.py
 
+``--db postgres`` (or ``both``, side by side in one run) stores into PostgreSQL instead: a
+throwaway cluster with production durability (fsync on), or the ``postgresql://`` URL given.
+
 Run: .venv/bin/python bench/server_ingest.py [--total 1100000] [--workers N] [--ids uuid7|uuid4|both]
+     [--db sqlite|postgres|both|postgresql://...]
 """
 
 from __future__ import annotations
@@ -81,14 +85,15 @@ def batches(total: int, ids: str):
         yield n, batch_body(n, make, tpl)
 
 
-def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
+def run(total: int, ids: str, clients: int, workers: int, db: str | None = None) -> list[float]:
     with tempfile.TemporaryDirectory() as d:
         data = Path(d)
-        py = [sys.executable, "-m", "sync_server", "--data", str(data)]
+        py = [sys.executable, "-m", "sync_server", "--data", str(data), *(["--db", db] if db else [])]
         subprocess.run([*py, "init"], check=True, capture_output=True, cwd=ROOT)
         subprocess.run([*py, "seed-demo"], check=True, capture_output=True, cwd=ROOT)
         port = free_port()
-        server = start_server(data, port, data / "server.log", workers=workers)
+        server = (start_server(data, port, data / "server.log", workers=workers, db=db) if db
+                  else start_server(data, port, data / "server.log", workers=workers))
         try:
             url = f"http://127.0.0.1:{port}"
             token = httpx.post(f"{url}/api/v1/auth/login",
@@ -145,7 +150,8 @@ def run(total: int, ids: str, clients: int, workers: int) -> list[float]:
             edges = [start, *marks]
             rates = [CHUNK / (b - a) for a, b in zip(edges, edges[1:])]
             stored = httpx.get(f"{url}/healthz").json()["reports"]
-            print(f"[{ids}, {workers} worker(s), {ROOT}] stored {stored:,} reports in {elapsed:.1f} s "
+            backend = "postgres" if db else "sqlite"
+            print(f"[{backend}, {ids}, {workers} worker(s), {ROOT}] stored {stored:,} reports in {elapsed:.1f} s "
                   f"({total / elapsed:,.0f}/s overall)")
             print(f"  {cpu.server / total * 1e6:.0f} µs of server CPU per report; " + cpu.describe())
             return rates
@@ -161,19 +167,39 @@ def main() -> None:
                    help="server worker processes (default: one per core)")
     p.add_argument("--clients", type=int, default=None,
                    help="connections (default: one per worker; more measured slower here)")
+    p.add_argument("--db", default="sqlite",
+                   help="sqlite, postgres (a throwaway cluster), both, or a postgresql:// URL")
     p.add_argument("--smoke", action="store_true",
                    help="seconds on tiny data, the same code paths (CI runs this)")
     args = p.parse_args()
-    if args.smoke:
+    if args.smoke:  # both backends: their code paths, tiny data
         args.total, args.workers = 2_000, 1
+        args.db = "both" if args.db == "sqlite" else args.db
     args.clients = args.clients or args.workers
-    for ids in (["uuid7", "uuid4"] if args.ids == "both" else [args.ids]):
-        rates = run(args.total, ids, args.clients, args.workers)
-        for i, r in enumerate(rates):
-            print(f"  [{ids}] reports {i * CHUNK:>9,}-{(i + 1) * CHUNK:>9,}: {r:>8,.0f} reports/s")
-        if len(rates) >= 2:
-            print(f"  [{ids}] last 100k / first 100k = {rates[-1] / rates[0]:.2f} (target >= 0.80); "
-                  f"last 100k rate {rates[-1]:,.0f}/s (target >= 20,000)")
+    backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    cluster = None
+    for backend in backends:
+        url = None
+        if backend == "postgres":
+            from tests.support.postgres import fresh_database, start_cluster
+
+            cluster = cluster or start_cluster(durable=True)
+        elif backend != "sqlite":
+            url = backend
+        try:
+            for ids in (["uuid7", "uuid4"] if args.ids == "both" else [args.ids]):
+                if backend == "postgres":
+                    url = fresh_database(cluster)
+                rates = run(args.total, ids, args.clients, args.workers, url)
+                tag = f"{'sqlite' if url is None else 'postgres'}, {ids}"
+                for i, r in enumerate(rates):
+                    print(f"  [{tag}] reports {i * CHUNK:>9,}-{(i + 1) * CHUNK:>9,}: {r:>8,.0f} reports/s")
+                if len(rates) >= 2:
+                    print(f"  [{tag}] last 100k / first 100k = {rates[-1] / rates[0]:.2f} (target >= 0.80);"
+                          f" last 100k rate {rates[-1]:,.0f}/s (target >= 20,000)")
+        finally:
+            if cluster is not None and backend == backends[-1]:
+                cluster.stop()
 
 
 if __name__ == "__main__":

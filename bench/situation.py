@@ -49,7 +49,7 @@ from sync_server.config import Settings  # noqa: E402
 from sync_server.demo import _FINDINGS, _MEASURES, seed_demo  # noqa: E402
 from sync_server.places import PlaceBook  # noqa: E402
 from sync_server.security import hash_password  # noqa: E402
-from sync_server.storage import NewReport, PictureFilter, SqliteStorage  # noqa: E402
+from sync_server.storage import NewReport, PictureFilter, SqlStorage, open_storage  # noqa: E402
 from tests.support.servers import free_port, start_server  # noqa: E402
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -73,7 +73,7 @@ def uuid7_at(ms: int, rng: random.Random) -> str:
 class World:
     """What the generator needs: places, teams with their members, the year's assignments."""
 
-    def __init__(self, storage: SqliteStorage, settings: Settings, now: datetime, days: int) -> None:
+    def __init__(self, storage: SqlStorage, settings: Settings, now: datetime, days: int) -> None:
         settings.tiles_file.parent.mkdir(parents=True, exist_ok=True)
         settings.tiles_file.touch()  # no basemap: the export streams reports, not tiles
         seed_demo(storage, settings, now=now)
@@ -96,7 +96,7 @@ class World:
             self.teams.append((team_id, members))
         self.assignments = self._plan(storage)
 
-    def _plan(self, storage: SqliteStorage) -> list[wire.Assignment]:
+    def _plan(self, storage: SqlStorage) -> list[wire.Assignment]:
         rng = random.Random(11)
         templates = []
         for i in range(12):
@@ -165,7 +165,7 @@ class Reports:
             n_findings=n_findings, n_measures=n_measures)
 
 
-def add_reports(storage: SqliteStorage, world: World, n: int, seed: int, stops: bool) -> int:
+def add_reports(storage: SqlStorage, world: World, n: int, seed: int, stops: bool) -> int:
     """``n`` reports over the year: with ``stops`` the stop checks (in time or late), the rest
     spread over places and teams. Day by day, oldest first, through the real ingest."""
     rng = random.Random(seed)
@@ -241,13 +241,17 @@ OLD_CHILD = r"""
 import json, sys, time
 from datetime import datetime, timedelta
 sys.path.insert(0, sys.argv[1])
-from sync_server.storage import sqlite as backend
-backend.migrations.apply = lambda db: None  # the old tree must not migrate the shared store
+try:
+    from sync_server.storage import sqlite_schema as schema  # split storage
+except ImportError:
+    from sync_server.storage import sqlite as schema  # one module, as it was
+schema.migrations.apply = lambda db: None  # the old tree must not migrate the shared store
+from sync_server.storage import SqliteStorage
 import patrol_wire as wire
 from sync_server import situation
 from sync_server.places import PlaceBook
 from sync_server.storage import PictureFilter
-storage = backend.SqliteStorage(sys.argv[2])
+storage = SqliteStorage(sys.argv[2])
 now, days = datetime.fromisoformat(sys.argv[3]), int(sys.argv[4])
 book = PlaceBook(storage)
 t = time.perf_counter()
@@ -283,13 +287,13 @@ def vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
-def export_memory(data: Path, now: datetime, newest: int, port: int) -> None:
-    reader = SqliteStorage(Settings.from_env(str(data)).db_path)
-    since = reader._read().execute("SELECT observed_at FROM reports ORDER BY observed_at DESC"
-                                   " LIMIT 1 OFFSET ?", [newest - 1]).fetchone()[0]
+def export_memory(data: Path, now: datetime, newest: int, port: int, url: str | None = None) -> None:
+    reader = open_storage(Settings.from_env(str(data), url))
+    since = reader.db.query_one("SELECT observed_at FROM reports ORDER BY observed_at DESC"
+                                 " LIMIT 1 OFFSET ?", [newest - 1])[0]
     reader.close()
     port = port or free_port()
-    proc = start_server(data, port, data / "bench-server.log")
+    proc = start_server(data, port, data / "bench-server.log", db=url)
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
         token = httpx.post(f"{base}/auth/login",
@@ -319,19 +323,50 @@ def main() -> None:
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--port", type=int, default=0, help="for the export's server (0: any free)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (and say where)")
+    ap.add_argument("--db", default="sqlite",
+                    help="sqlite, postgres (a throwaway cluster, fsync on), both, or a postgresql:// URL")
     ap.add_argument("--smoke", action="store_true",
-                    help="seconds on tiny data (a fortnight, 3k/6k reports, no old tree; CI runs this)")
+                    help="seconds on tiny data (a fortnight, 3k/6k reports, no old tree, both"
+                         " backends; CI runs this)")
     args = ap.parse_args()
     args.days = DAYS
     if args.smoke:
         args.days, args.steps, args.runs, args.old, args.export = 14, "3000,6000", 1, "", 500
-    steps = [int(s) for s in args.steps.split(",")]
+        args.db = "both" if args.db == "sqlite" else args.db
+    backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    cluster = None
+    try:
+        for backend in backends:
+            url = None
+            if backend == "postgres":
+                from tests.support.postgres import fresh_database, start_cluster
 
+                cluster = cluster or start_cluster(durable=True)
+                url = fresh_database(cluster)
+            elif backend != "sqlite":
+                url = backend
+            print(f"=== {'postgres' if url else 'sqlite'} ===", flush=True)
+            measure(args, url)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def db_size_mb(storage, settings) -> float:
+    if settings.database_url:
+        return storage.db.query_one("SELECT pg_database_size(current_database())")[0] / 1e6
+    return settings.db_path.stat().st_size / 1e6
+
+
+def measure(args, url: str | None) -> None:
+    steps = [int(s) for s in args.steps.split(",")]
+    if url:
+        args.old = ""  # the old tree is compared on SQLite
     tmp = Path(tempfile.mkdtemp(prefix="bench-situation-"))
     try:
         data = tmp / "server"
-        settings = Settings.from_env(str(data))
-        storage = SqliteStorage(settings.db_path)
+        settings = Settings.from_env(str(data), url)
+        storage = open_storage(settings)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         t = time.perf_counter()
         world = World(storage, settings, now, args.days)
@@ -346,7 +381,7 @@ def main() -> None:
             t = time.perf_counter()
             added = add_reports(storage, world, step - have, seed, stops=seed == 0)
             have += added
-            size = settings.db_path.stat().st_size / 1e6
+            size = db_size_mb(storage, settings)
             print(f"store: {storage.report_count():,} reports, {size:,.0f} MB"
                   f" (+{added:,} in {time.perf_counter() - t:.0f} s, {added / (time.perf_counter() - t):,.0f}/s)")
             for days in WINDOWS:
@@ -389,7 +424,7 @@ def main() -> None:
         print("  targets at 1M: 30 days < 100 ms, 90 days < 300 ms")
         storage.close()
         if not args.no_export:
-            export_memory(data, now, args.export, args.port)
+            export_memory(data, now, args.export, args.port, url)
     finally:
         if args.keep:
             print(f"kept {tmp}")

@@ -18,7 +18,7 @@ from .api.errors import BodyLimit, install_error_handlers
 from .config import Settings
 from .ingest import Ingestor
 from .places import PlaceBook
-from .storage import PhotoFiles, SqliteStorage, Storage
+from .storage import Storage, open_photos, open_storage
 
 _SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -44,10 +44,11 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
-    storage = storage or SqliteStorage(settings.db_path)
+    storage = storage or open_storage(settings)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        storage.start_maintenance()
+        storage.start_serving()
         yield
         storage.close()
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = storage
     app.state.places = PlaceBook(storage)  # one decoded copy for ingest and the picture
     app.state.ingestor = Ingestor(storage, settings, app.state.places)
-    app.state.photo_files = PhotoFiles(settings.photo_dir)
+    app.state.photo_files = open_photos(settings, storage)
 
     @app.get("/healthz", tags=["health"], openapi_extra={"security": []})  # public: load balancers
     def healthz() -> dict:

@@ -38,6 +38,7 @@ class Settings:
     timezone: str = "Europe/Berlin"  # the city's clock: weekday x hour, days in the picture
     tiles_path: Path | None = None  # an MBTiles file; None: the demo basemap in assets/
     cooperation: str = "Sicherheitskooperation"  # the name on the steering group's report
+    database_url: str | None = None  # postgresql://...; None: SQLite (server.db) in data_dir
 
     @property
     def db_path(self) -> Path:
@@ -53,7 +54,8 @@ class Settings:
         return self.data_dir / "photos"
 
     @classmethod
-    def from_env(cls, data_dir: str | os.PathLike[str] | None = None) -> "Settings":
+    def from_env(cls, data_dir: str | os.PathLike[str] | None = None,
+                 database_url: str | None = None) -> "Settings":
         root = Path(data_dir or os.environ.get("PATROL_DATA_DIR", "./server-data"))
         origins = tuple(o for o in os.environ.get("PATROL_CORS_ORIGINS", "").split(",") if o)
         grace = timedelta(minutes=float(os.environ.get("PATROL_MISSED_GRACE_MIN", "15")))
@@ -61,4 +63,5 @@ class Settings:
         return cls(data_dir=root, cors_origins=origins, missed_grace=grace,
                    timezone=os.environ.get("PATROL_TZ", "Europe/Berlin"),
                    tiles_path=Path(tiles) if tiles else None,
-                   cooperation=os.environ.get("PATROL_COOPERATION", cls.cooperation))
+                   cooperation=os.environ.get("PATROL_COOPERATION", cls.cooperation),
+                   database_url=database_url or os.environ.get("PATROL_DATABASE_URL") or None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,10 +15,31 @@ from patrol_app.core.photos import process_photo
 from patrol_app.core.store import LocalStore
 from sync_server.config import KdfParams, Settings
 from sync_server.security import hash_password
-from sync_server.storage import SqliteStorage
+from sync_server.storage import SqliteStorage, open_storage
 
 FAST_KDF = KdfParams(n=2**10, r=8, p=1)  # tests only: real deployments keep the default cost
 PASSWORD = "correct horse battery"
+
+
+BACKENDS = ("sqlite", "postgres")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that uses the server's storage (the ``settings``/``storage`` fixtures) runs
+    on both backends, unless it or its module is marked ``sqlite_only``. ``PATROL_TEST_BACKENDS``
+    (e.g. ``sqlite``) narrows the set."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    wanted = tuple(b for b in os.environ.get("PATROL_TEST_BACKENDS", ",".join(BACKENDS)).split(",")
+                   if b in BACKENDS)
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        wanted = ("sqlite",)
+    metafunc.parametrize("backend", wanted or ("sqlite",))
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
 
 
 @pytest.fixture(scope="session")
@@ -46,13 +68,15 @@ def store(tmp_path: Path) -> LocalStore:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "server", kdf=FAST_KDF)
+def settings(tmp_path: Path, backend: str, request) -> Settings:
+    """The server's settings on this test's backend (PostgreSQL: a fresh database)."""
+    url = request.getfixturevalue("pg_url") if backend == "postgres" else None
+    return Settings(data_dir=tmp_path / "server", kdf=FAST_KDF, database_url=url)
 
 
 @pytest.fixture
 def storage(settings: Settings) -> SqliteStorage:
-    s = SqliteStorage(settings.db_path)
+    s = open_storage(settings)
     yield s
     s.close()
 

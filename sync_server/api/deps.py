@@ -20,7 +20,7 @@ from ..config import Settings
 from ..ingest import Ingestor
 from ..places import PlaceBook
 from ..security import token_digest
-from ..storage import PhotoFiles, Storage, User
+from ..storage import PhotoStore, Storage, User
 from .errors import ApiError
 
 
@@ -40,7 +40,7 @@ async def get_places(request: Request) -> PlaceBook:
     return request.app.state.places
 
 
-async def get_photo_files(request: Request) -> PhotoFiles:
+async def get_photo_files(request: Request) -> PhotoStore:
     return request.app.state.photo_files
 
 
@@ -88,7 +88,7 @@ def _needs(perm: Perm):
 StorageDep = Annotated[Storage, Depends(get_storage)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
-PhotoFilesDep = Annotated[PhotoFiles, Depends(get_photo_files)]
+PhotoFilesDep = Annotated[PhotoStore, Depends(get_photo_files)]
 PlacesDep = Annotated[PlaceBook, Depends(get_places)]
 UserDep = Annotated[User, Depends(current_user)]
 RawBody = Annotated[bytes, Depends(raw_body)]

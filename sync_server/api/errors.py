@@ -10,6 +10,7 @@ import errno
 import logging
 import re
 import sqlite3
+
 from typing import Any, Callable
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from patrol_wire import ErrorCode, RuleError, WireError, error_body
+
+try:
+    import psycopg
+except ImportError:  # a server without the PostgreSQL backend installed
+    psycopg = None  # type: ignore[assignment]
 
 log = logging.getLogger("sync_server")
 
@@ -106,6 +112,8 @@ def install_error_handlers(app: FastAPI) -> None:
                               "the server's storage is full; try again later")
 
     app.add_exception_handler(sqlite3.Error, _storage)
+    if psycopg is not None:
+        app.add_exception_handler(psycopg.Error, _storage)
     app.add_exception_handler(OSError, _storage)
 
     @app.exception_handler(Exception)
@@ -124,9 +132,13 @@ def allowed_methods(request: Request, exc: StarletteHTTPException) -> list[str]:
         if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
             methods |= {m.upper() for m in ops}
     return sorted(methods)
+DISK_FULL = "53100"  # PostgreSQL's SQLSTATE disk_full
+
+
 def storage_full(exc: BaseException) -> bool:
-    """SQLite's SQLITE_FULL ("database or disk is full", also a low ``max_page_count``) or an
-    OS write that found no space (ENOSPC, or EDQUOT for a quota), here or in its causes."""
+    """SQLite's SQLITE_FULL ("database or disk is full", also a low ``max_page_count``),
+    PostgreSQL's disk_full (SQLSTATE 53100: the database server's disk), or an OS write that
+    found no space (ENOSPC, or EDQUOT for a quota), here or in its causes."""
     seen: BaseException | None = exc
     for _ in range(5):  # wrapped errors: look a few causes deep
         if seen is None:
@@ -134,6 +146,8 @@ def storage_full(exc: BaseException) -> bool:
         if isinstance(seen, sqlite3.Error) and (
                 getattr(seen, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
                 or "database or disk is full" in str(seen)):
+            return True
+        if psycopg is not None and isinstance(seen, psycopg.Error) and seen.sqlstate == DISK_FULL:
             return True
         if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
             return True

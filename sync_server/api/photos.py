@@ -8,7 +8,7 @@ from typing import Annotated
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 import patrol_wire as wire
@@ -100,7 +100,7 @@ async def put_photo(sha256: Sha256, request: Request, user: Submitter, storage: 
 @router.get("/{sha256}", responses={200: {"description": "the photo as stored",
                                           "content": {m: {} for m in sorted(set(MEDIA_TYPES.values()))}},
                                     **docs.answers({}, 400, 401, 403, 404)})
-def get_photo(sha256: Sha256, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> FileResponse:
+def get_photo(sha256: Sha256, user: Reader, storage: StorageDep, files: PhotoFilesDep) -> Response:
     """A photo, to whoever may see one of the reports that list it (agency rule and an
     officer's team scope included); served as the format it was stored in."""
     if not re.fullmatch(SHA256_RE, sha256):
@@ -110,5 +110,5 @@ def get_photo(sha256: Sha256, user: Reader, storage: StorageDep, files: PhotoFil
     if fmt is None or not files.exists(sha256) \
             or not any(can_see(user, ref, teams) for ref in storage.photo_report_refs(sha256)):
         raise ApiError(404, ErrorCode.NOT_FOUND, "no such photo")
-    return FileResponse(files.path(sha256), media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),
-                        headers={"Cache-Control": "private, max-age=86400, immutable"})
+    return files.response(sha256, MEDIA_TYPES.get(fmt, "application/octet-stream"),
+                          {"Cache-Control": "private, max-age=86400, immutable"})

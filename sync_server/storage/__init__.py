@@ -1,8 +1,15 @@
-"""Server storage: the ``Storage`` protocol and its SQLite backend. All SQL lives in here."""
+"""Server storage: the ``Storage`` protocol and its backends. All SQL lives in here.
 
-from .base import IngestOutcome, NewReport, PictureFilter, ReportFilter, ReportRef, Storage, User
+Concern modules (users, reference, planning, reports, review, picture, retention, audit) hold
+the SQL and run over an engine (``sqlite_engine``, ``pg_engine``); ``sql_storage`` composes them.
+"""
+
 from .photo_files import PhotoFiles
-from .sqlite import SqliteStorage
+from .protocol import PhotoStore, Storage
+from .records import IngestOutcome, NewReport, PictureFilter, ReportFilter, ReportRef, User
+from .sql_storage import (PostgresStorage, SqliteStorage, SqlStorage, is_postgres_url, open_photos,
+                          open_storage)
 
-__all__ = ["IngestOutcome", "NewReport", "PhotoFiles", "PictureFilter", "ReportFilter", "ReportRef", "SqliteStorage", "Storage",
-           "User"]
+__all__ = ["IngestOutcome", "NewReport", "PhotoFiles", "PhotoStore", "PictureFilter",
+           "PostgresStorage", "ReportFilter", "ReportRef", "SqlStorage", "SqliteStorage", "Storage",
+           "User", "is_postgres_url", "open_photos", "open_storage"]

@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from starlette.responses import FileResponse, Response
+
 
 class PhotoFiles:
     def __init__(self, root: Path) -> None:
@@ -49,3 +51,13 @@ class PhotoFiles:
 
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
+
+    def delete(self, sha256: str) -> None:
+        self.path(sha256).unlink(missing_ok=True)
+
+    def shas(self) -> set[str]:
+        """Every stored photo's name (temporary files left by a crash are not photos)."""
+        return {p.stem for p in self.root.glob("??/*.jpg")}
+
+    def response(self, sha256: str, media_type: str, headers: dict[str, str]) -> Response:
+        return FileResponse(self.path(sha256), media_type=media_type, headers=headers)

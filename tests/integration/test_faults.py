@@ -24,7 +24,7 @@ from patrol_app.core.device import Device
 from patrol_app.core.photos import process_photo
 from patrol_app.core.store import OutboxState
 from patrol_app.core.sync import Backoff, Outcome, SyncEngine
-from tests.integration.test_offline_then_sync import DEMO_PASSWORD, SEEDED, server_rows
+from tests.integration.test_offline_then_sync import DEMO_PASSWORD, SEEDED, server_photos, server_rows
 from tests.support.fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.timeout(300)
@@ -36,9 +36,9 @@ def small_photo(i: int):
     return process_photo(buf.getvalue())
 
 
-def fill_outbox(device: Device, reports: int, photos: int) -> None:
+def fill_outbox(device: Device, reports: int, photos: int, first_photo: int = 0) -> None:
     place = device.store.place("westentor")
-    pics = [small_photo(i) for i in range(photos)]
+    pics = [small_photo(first_photo + i) for i in range(photos)]
     for i in range(reports):
         draft = CheckDraft(place=place, note=f"check {i}", no_fix_reason="drinnen")
         if i < photos:
@@ -69,25 +69,24 @@ def assert_exactly_once(live_server, device: Device, before: int, reports: int, 
     assert all(i.state is OutboxState.SENT for i in device.store.outbox())
     ids = [r["id"] for r, _ in device.store.history(limit=reports + 10)]
     assert len(ids) == reports
-    total, distinct = server_rows(live_server.data, "SELECT count(*), count(DISTINCT id) FROM reports")[0]
+    total, distinct = server_rows(live_server, "SELECT count(*), count(DISTINCT id) FROM reports")[0]
     assert total == distinct == before + reports
     found = 0
     for i in range(0, len(ids), 500):  # ids are uuids: safe to inline
         chunk = ", ".join(f"'{x}'" for x in ids[i:i + 500])
-        found += server_rows(live_server.data, f"SELECT count(*) FROM reports WHERE id IN ({chunk})")[0][0]
+        found += server_rows(live_server, f"SELECT count(*) FROM reports WHERE id IN ({chunk})")[0][0]
     assert found == reports
-    shas = server_rows(live_server.data, "SELECT sha256 FROM photos")
-    assert len(shas) == photos
-    for (sha,) in shas:
-        path = live_server.data / "photos" / sha[:2] / f"{sha}.jpg"
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
+    stored = server_photos(live_server)
+    assert len(stored) == photos
+    for sha, data in stored.items():
+        assert hashlib.sha256(data).hexdigest() == sha
 
 
 def device_with_full_outbox(live_server, tmp_path, user: str, reports: int, photos: int
                             ) -> tuple[Device, int]:
     """A device logged in to the running server, its outbox filled; and the server's report
     count before (the demo's seeded history)."""
-    (before,) = server_rows(live_server.data, SEEDED)[0]
+    (before,) = server_rows(live_server, SEEDED)[0]
     live_server.start()
     device = Device(tmp_path / "device", live_server.url)
     device.login(user, DEMO_PASSWORD)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sqlite3
 
 from PIL import Image
 
@@ -15,6 +14,8 @@ from patrol_app.core.device import Device
 from patrol_app.core.photos import process_photo
 from patrol_app.core.store import OutboxState
 from patrol_app.core.sync import Backoff, Outcome, SyncEngine
+from sync_server.config import Settings
+from sync_server.storage import open_photos, open_storage
 from tests.support.fault_proxy import FaultProxy
 
 DEMO_PASSWORD = "streife2026"
@@ -27,19 +28,28 @@ def photo(i: int):
     return process_photo(buf.getvalue())
 
 
-def server_rows(data_dir, sql):
-    conn = sqlite3.connect(data_dir / "server.db")
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+def server_settings(live) -> Settings:
+    return Settings(data_dir=live.data, database_url=live.db)
+
+
+def server_rows(live, sql):
+    with open_storage(server_settings(live)) as storage:
+        return [tuple(r) for r in storage.db.query(sql)]
+
+
+def server_photos(live) -> dict[str, bytes]:
+    """Every photo the server stored, by its name: the rows and their bytes (files or blobs)."""
+    settings = server_settings(live)
+    with open_storage(settings) as storage:
+        files = open_photos(settings, storage)
+        return {sha: files.read(sha) for (sha,) in storage.db.query("SELECT sha256 FROM photos")}
 
 
 SEEDED = "SELECT count(*) FROM reports"  # the demo's fortnight of history is there before us
 
 
 def test_200_reports_and_50_photos_saved_offline_arrive_exactly_once(live_server, tmp_path):
-    (before,) = server_rows(live_server.data, SEEDED)[0]
+    (before,) = server_rows(live_server, SEEDED)[0]
     live_server.start()
     device = Device(tmp_path / "device", live_server.url)
     device.login("kod", DEMO_PASSWORD)
@@ -65,17 +75,16 @@ def test_200_reports_and_50_photos_saved_offline_arrive_exactly_once(live_server
     assert all(i.state is OutboxState.SENT for i in device.store.outbox())
 
     live_server.stop()
-    assert server_rows(live_server.data, "SELECT count(*), count(DISTINCT id) FROM reports") == \
+    assert server_rows(live_server, "SELECT count(*), count(DISTINCT id) FROM reports") == \
         [(before + 200, before + 200)]
-    assert server_rows(live_server.data, "SELECT count(*) FROM photos") == [(50,)]
-    for (sha,) in server_rows(live_server.data, "SELECT sha256 FROM photos"):
-        path = live_server.data / "photos" / sha[:2] / f"{sha}.jpg"
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
+    assert server_rows(live_server, "SELECT count(*) FROM photos") == [(50,)]
+    for sha, data in server_photos(live_server).items():
+        assert hashlib.sha256(data).hexdigest() == sha
     device.store.close()
 
 
 def test_lost_response_then_retry_gives_200_not_a_duplicate(live_server, tmp_path):
-    (before,) = server_rows(live_server.data, SEEDED)[0]
+    (before,) = server_rows(live_server, SEEDED)[0]
     live_server.start()
     with FaultProxy(live_server.port) as proxy:
         url = f"http://127.0.0.1:{proxy.port}"
@@ -107,5 +116,5 @@ def test_lost_response_then_retry_gives_200_not_a_duplicate(live_server, tmp_pat
         assert engine.run().outcome is Outcome.OK
         assert device.unsent_count() == 0
     live_server.stop()
-    assert server_rows(live_server.data, "SELECT count(*) FROM reports") == [(before + 1,)]
+    assert server_rows(live_server, "SELECT count(*) FROM reports") == [(before + 1,)]
     device.store.close()

@@ -11,6 +11,9 @@ connection is, with that probability, one of:
     stall       the answer is held back longer than the client waits, then dropped
     delay       the answer comes, late (not a failure: slow mobile networks)
 
+Given several target ports it is also a round-robin load balancer: each new connection goes to
+the next target, and to the one after if that one refuses the connection (a killed instance).
+
 Use it with a client that opens one connection per request (no keep-alive) so that faults hit
 requests, not just the first request of a long-lived connection. Runs its own asyncio loop in a
 thread; every connection ends by itself.
@@ -27,9 +30,12 @@ FAULTS = ("reset", "cut_request", "drop", "truncate", "stall", "delay")
 
 
 class FaultProxy:
-    def __init__(self, target_port: int, *, fault_rate: float = 0.0, seed: int = 1,
+    def __init__(self, target_port: int | list[int], *, fault_rate: float = 0.0, seed: int = 1,
                  stall_s: float = 3.0, delay_s: float = 0.5) -> None:
-        self.target_port = target_port
+        self.targets = [target_port] if isinstance(target_port, int) else list(target_port)
+        self.target_port = self.targets[0]
+        self.per_target: Counter[int] = Counter()  # connections each target accepted
+        self._next = 0
         self.port = 0
         self.drop_responses = 0
         self.dropped = 0
@@ -74,6 +80,20 @@ class FaultProxy:
             return self._rng.choice(FAULTS)
         return None
 
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """The next target in turn; the following ones if it refuses (as a balancer would)."""
+        start = self._next
+        self._next = (self._next + 1) % len(self.targets)
+        for i in range(len(self.targets)):
+            port = self.targets[(start + i) % len(self.targets)]
+            try:
+                opened = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                continue
+            self.per_target[port] += 1
+            return opened
+        return None
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         fault = self._choose()
@@ -82,11 +102,11 @@ class FaultProxy:
         if fault == "reset":
             writer.close()
             return
-        try:
-            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-        except OSError:
+        opened = await self._connect()
+        if opened is None:
             writer.close()
             return
+        up_r, up_w = opened
 
         async def upstream() -> None:
             try:

@@ -82,10 +82,11 @@ class Cluster:
         self.directory = None
 
 
-def start_cluster() -> Cluster:
-    """A fresh cluster on a free loopback port (or the server PATROL_TEST_PG_URL names)."""
+def start_cluster(*, durable: bool = False) -> Cluster:
+    """A fresh cluster on a free loopback port (or the server PATROL_TEST_PG_URL names).
+    ``durable``: PostgreSQL's production defaults (fsync on), for benches."""
     given = os.environ.get("PATROL_TEST_PG_URL")
-    if given:
+    if given and not durable:
         return Cluster(url=given)
     bin_dir = server_binaries()
     user = _run_as()
@@ -102,7 +103,8 @@ def start_cluster() -> Cluster:
         subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "patrol", "-A", "trust",
                         "-E", "UTF8", "--no-locale", "--no-sync"], user=user, check=True,
                        capture_output=True, timeout=120)
-        options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 {FAST_TEST_SETTINGS}")
+        settings = "-c max_connections=200" if durable else FAST_TEST_SETTINGS
+        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 {settings}"
         subprocess.run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
                         "-w", "-t", "60", "start"], user=user, check=True, capture_output=True,
                        timeout=90)

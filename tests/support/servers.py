@@ -61,13 +61,18 @@ class Proc:
         self._log.close()
 
 
-def server_cli(data: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "sync_server", "--data", str(data), *args], cwd=ROOT,
-                   check=True, capture_output=True)
+def _db(db: str | None) -> list[str]:
+    return ["--db", db] if db else []
 
 
-def start_server(data: Path, port: int, log: Path, workers: int = 1) -> Proc:
-    proc = Proc([sys.executable, "-m", "sync_server", "--data", str(data), "serve",
+def server_cli(data: Path, *args: str, db: str | None = None) -> None:
+    """``patrol-server`` on ``data`` (and on the PostgreSQL database ``db``, if given)."""
+    subprocess.run([sys.executable, "-m", "sync_server", "--data", str(data), *_db(db), *args],
+                   cwd=ROOT, check=True, capture_output=True)
+
+
+def start_server(data: Path, port: int, log: Path, workers: int = 1, db: str | None = None) -> Proc:
+    proc = Proc([sys.executable, "-m", "sync_server", "--data", str(data), *_db(db), "serve",
                  "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                  "--workers", str(workers)], log)
     proc.wait_http(f"http://127.0.0.1:{port}/healthz")

@@ -62,11 +62,11 @@ def world(tmp_path_factory):
     """One user per role and agency; the police officer wrote a cooperation report and an
     agency-only report with a photo, both in team t1 (police officer + KOD officer)."""
     from sync_server.config import Settings
-    from sync_server.storage import SqliteStorage
+    from sync_server.storage import open_storage
     from tests.conftest import FAST_KDF
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("matrix"), kdf=FAST_KDF)
-    storage = SqliteStorage(settings.db_path)
+    storage = open_storage(settings)
     for role in ROLES:
         for agency in AGENCIES:
             add_user(storage, f"{role}-{agency}".replace("_", "-"), wire.Role(role), wire.Agency(agency))

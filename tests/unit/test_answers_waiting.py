@@ -13,7 +13,7 @@ from sqlite_utils import Database
 import patrol_wire as wire
 from sync_server.app import create_app
 from sync_server.storage import SqliteStorage
-from sync_server.storage.sqlite import migrations
+from sync_server.storage.sqlite_schema import migrations
 from sync_server.security import hash_password
 from tests.conftest import FAST_KDF, PASSWORD, add_place, auth, login, make_report
 
@@ -151,6 +151,6 @@ def test_migration_counts_only_answers_still_in_review_as_waiting(tmp_path):
     db.conn.commit()
     db.close()
     with SqliteStorage(path) as upgraded:
-        rows = upgraded._read().execute(
-            "SELECT report_id FROM queries WHERE open = 0 AND read_at IS NULL").fetchall()
+        rows = upgraded.db.query(
+            "SELECT report_id FROM queries WHERE open = 0 AND read_at IS NULL")
     assert rows == [("r-waiting",)]

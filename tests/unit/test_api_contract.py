@@ -18,11 +18,11 @@ HTTP_METHODS = {"GET", "PUT", "POST", "PATCH", "DELETE"}
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
     from sync_server.config import Settings
-    from sync_server.storage import SqliteStorage
+    from sync_server.storage import open_storage
     from tests.conftest import FAST_KDF
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("contract"), kdf=FAST_KDF)
-    storage = SqliteStorage(settings.db_path)
+    storage = open_storage(settings)
     for name, role in (("pol", wire.Role.OFFICER), ("sup", wire.Role.SUPERVISOR),
                        ("adm", wire.Role.ADMIN), ("lead", wire.Role.SHIFT_LEAD)):
         add_user(storage, name, role)

@@ -58,20 +58,32 @@ def test_sql_stays_in_the_storage_package():
         assert not any(k in text for k in keywords), path
 
 
-def test_storage_protocol_lists_everything_the_sqlite_backend_offers():
-    """The server's code is typed against the Storage protocol and SQLite is its only backend:
-    the protocol must declare each public method of it, with the same signature (a second
-    backend, a later issue, would then implement exactly this contract)."""
+ENGINE_MODULES = {"sqlite_engine.py", "sqlite_schema.py", "pg_engine.py", "mbtiles.py"}
+
+
+def test_concern_modules_never_touch_a_database_driver():
+    """SQL concern modules run over an engine: only the engines (and the schema that migrates
+    SQLite with sqlite-utils) import a driver, so both backends share every query."""
+    drivers = {"sqlite3", "sqlite_utils", "psycopg", "psycopg_pool"}
+    for path, names in imports_of("sync_server/storage").items():
+        if Path(path).name not in ENGINE_MODULES:
+            assert not names & drivers, (path, names & drivers)
+
+
+def test_the_sql_storage_implements_the_protocol_as_written():
+    """The protocol is written by hand (what the server needs); the SQL storage must offer each
+    of its methods with the same signature, and nothing public beyond it but its engine."""
     import inspect
 
-    from sync_server.storage.base import Storage
-    from sync_server.storage.sqlite import SqliteStorage
+    from sync_server.storage import SqliteStorage, SqlStorage, Storage
 
-    offered = {n for n in dir(SqliteStorage) if not n.startswith("_")}
-    declared = {n for n in Storage.__dict__ if not n.startswith("_")}
-    assert offered == declared
-    differ = {n: (str(inspect.signature(getattr(Storage, n))),
-                  str(inspect.signature(getattr(SqliteStorage, n))))
-              for n in declared
-              if inspect.signature(getattr(Storage, n)) != inspect.signature(getattr(SqliteStorage, n))}
-    assert not differ
+    declared = {n for klass in Storage.__mro__ if klass.__module__.endswith(".protocol")
+                for n in klass.__dict__ if not n.startswith("_")}
+    for impl in (SqlStorage, SqliteStorage):
+        offered = {n for n in dir(impl) if not n.startswith("_")}
+        assert offered - {"db", "path"} == declared, impl
+        differ = {n: (str(inspect.signature(getattr(Storage, n))),
+                      str(inspect.signature(getattr(impl, n))))
+                  for n in declared
+                  if inspect.signature(getattr(Storage, n)) != inspect.signature(getattr(impl, n))}
+        assert not differ, impl

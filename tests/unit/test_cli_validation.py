@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sync_server.cli import main
-from sync_server.storage import SqliteStorage
+from sync_server.storage import SqliteStorage, open_storage
 
 GOOD = "lang-genug-1"
 
@@ -47,7 +47,7 @@ def test_a_user_made_on_the_command_line_can_be_put_on_a_team(data, settings_for
 
     assert _create(data, "anna.k-2") == 0
     settings = settings_for(data)
-    with SqliteStorage(settings.db_path) as storage:
+    with open_storage(settings) as storage:
         add_user(storage, "lead", wire.Role.SHIFT_LEAD)
         with TestClient(create_app(settings, storage)) as c:
             r = c.put("/api/v1/teams/t1", json={"name": "T1", "members": ["anna.k-2"]},

@@ -67,12 +67,7 @@ def test_the_figures_count_the_check_in_the_hour_it_happened(client, storage):
     body = body_on(offset, age_s=0)
     assert put(client, body, offset).status_code == 201
     counted = wire.parse_timestamp(detail(client, body["id"])["times"]["observed_at"])
-    conn = sqlite3.connect(storage.path)
-    try:
-        hours = conn.execute(f"SELECT day, {', '.join(f'c{h}' for h in range(24))}"
-                             " FROM day_stats").fetchall()
-    finally:
-        conn.close()
+    hours = storage.db.query(f"SELECT day, {', '.join(f'c{h}' for h in range(24))} FROM day_stats")
     (row,) = hours
     assert row[0] == counted.strftime("%Y-%m-%d")
     assert row[1 + counted.hour] == 1 and sum(row[1:]) == 1

@@ -47,11 +47,11 @@ ROLE_BY_PREFIX = [("/api/v1/admin", "adm"), ("/api/v1/situation", "sup"), ("/api
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from sync_server.config import Settings
-    from sync_server.storage import SqliteStorage
+    from sync_server.storage import open_storage
     from tests.conftest import FAST_KDF
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("hostile"), kdf=FAST_KDF)
-    storage = SqliteStorage(settings.db_path)
+    storage = open_storage(settings)
     add_user(storage, "pol")
     add_user(storage, "sup", wire.Role.SUPERVISOR)
     add_user(storage, "lead", wire.Role.SHIFT_LEAD)
@@ -87,8 +87,7 @@ def assert_refused(r, what: str) -> None:
 
 
 def snapshot(storage) -> tuple:
-    conn = storage._read()
-    return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+    return tuple(storage.db.query_one(f"SELECT count(*) FROM {t}")[0]
                  for t in ("reports", "photos", "users", "teams", "routes", "assignments",
                            "places", "districts", "checklists", "queries"))
 

@@ -39,11 +39,11 @@ def image(fmt: str, colour=(200, 30, 30), size=(64, 48)) -> bytes:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from sync_server.config import Settings
-    from sync_server.storage import SqliteStorage
+    from sync_server.storage import open_storage
     from tests.conftest import FAST_KDF
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("photos"), kdf=FAST_KDF)
-    storage = SqliteStorage(settings.db_path)
+    storage = open_storage(settings)
     for name, (role, agency) in USERS.items():
         add_user(storage, name, wire.Role(role), wire.Agency(agency))
     add_place(storage)

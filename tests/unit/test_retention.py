@@ -13,7 +13,7 @@ import patrol_wire as wire
 from sync_server import situation
 from sync_server.app import create_app
 from sync_server.cli import main
-from sync_server.storage import PictureFilter, SqliteStorage
+from sync_server.storage import PictureFilter, open_photos, open_storage
 from tests.conftest import add_user, auth, jpeg_bytes, login, make_report
 
 
@@ -53,14 +53,16 @@ def test_purge_by_place_type_keeps_the_rest_whole(settings, storage):
         answer = make_report(place_id="ds", observed_at=ago(1), fix=fix(1), amends=old_ds["id"])
         assert c.put(f"/api/v1/reports/{answer['id']}", json=answer, headers=auth(tok["pol"])).status_code == 201
 
-    data = str(settings.data_dir)
+    data = ["--data", str(settings.data_dir)]
+    if settings.database_url:
+        data += ["--db", settings.database_url]
     before = storage.report_count()
-    assert main(["--data", data, "purge", "--days", "drug_scene=365", "--days", "playground=1000",
+    assert main([*data, "purge", "--days", "drug_scene=365", "--days", "playground=1000",
                  "--dry-run"]) == 0
     assert storage.report_count() == before  # a dry run deletes nothing
-    assert main(["--data", data, "purge", "--days", "drug_scene=365", "--days", "playground=1000"]) == 0
+    assert main([*data, "purge", "--days", "drug_scene=365", "--days", "playground=1000"]) == 0
 
-    fresh = SqliteStorage(settings.db_path)
+    fresh = open_storage(settings)
     try:
         left = set(fresh.report_refs([old_ds["id"], old_pg["id"], new_ds["id"], ancient["id"],
                                       answer["id"]]))
@@ -68,9 +70,9 @@ def test_purge_by_place_type_keeps_the_rest_whole(settings, storage):
         # the place-less report falls under the default (730 days)
         assert left == {old_pg["id"], new_ds["id"]}
         assert fresh.queries_of(old_ds["id"]) == []
-        photo_files = settings.photo_dir
-        assert not (photo_files / sha_own[:2] / f"{sha_own}.jpg").exists()  # only its report used it
-        assert (photo_files / sha_shared[:2] / f"{sha_shared}.jpg").exists()  # still used
+        photo_files = open_photos(settings, fresh)
+        assert not photo_files.exists(sha_own)  # only its report used it
+        assert photo_files.exists(sha_shared)  # still used
         assert fresh.photo_count() == 1
         # derived figures follow: the 400-day-old drug scene finding is gone from the picture
         now = datetime.now(timezone.utc)

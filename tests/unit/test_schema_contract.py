@@ -32,11 +32,11 @@ ROLE = [("/api/v1/admin", "adm"), ("/api/v1/reports/{report_id}/review", "sup"),
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from sync_server.config import Settings
-    from sync_server.storage import SqliteStorage
+    from sync_server.storage import open_storage
     from tests.conftest import FAST_KDF
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("contract"), kdf=FAST_KDF)
-    storage = SqliteStorage(settings.db_path)
+    storage = open_storage(settings)
     for name, role in (("pol", wire.Role.OFFICER), ("sup", wire.Role.SUPERVISOR),
                        ("lead", wire.Role.SHIFT_LEAD), ("adm", wire.Role.ADMIN)):
         add_user(storage, name, role)

@@ -9,7 +9,7 @@ import patrol_wire as wire
 from sync_server.app import create_app
 from sync_server.cli import main
 from sync_server.config import Settings
-from sync_server.storage import SqliteStorage
+from sync_server.storage import open_storage
 from tests.conftest import FAST_KDF, add_user, auth, login
 
 
@@ -43,9 +43,9 @@ def test_disabling_through_storage_revokes_the_tokens_in_the_same_change(setting
 
 def test_disable_user_on_the_command_line_ends_sessions_for_good(tmp_path, monkeypatch):
     settings = Settings(data_dir=tmp_path, kdf=FAST_KDF)
-    with SqliteStorage(settings.db_path) as storage:
+    with open_storage(settings) as storage:
         add_user(storage, "anna")
-    with SqliteStorage(settings.db_path) as storage, \
+    with open_storage(settings) as storage, \
             TestClient(create_app(settings, storage)) as c:
         phone = login(c, "anna")
         assert main(["--data", str(tmp_path), "disable-user", "anna"]) == 0

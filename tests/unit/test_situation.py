@@ -303,10 +303,11 @@ def test_whole_days_from_derived_figures_and_edges_from_reports_add_up(city):
     assert situation.split(since, until)[1] is not None  # the test did use whole days
 
 
+@pytest.mark.sqlite_only
 def test_derived_figures_kept_by_ingest_equal_the_sql_backfill(city, storage):
     """Ingest keeps day_stats/day_totals with ``day_figures`` (Python); the migrations filled
     them from existing reports with SQL. Both must say the same for the same reports."""
-    from sync_server.storage.sqlite import _stats_select, _totals_select
+    from sync_server.storage.sqlite_schema import _stats_select, _totals_select
 
     c = city
     for i, (who, place, findings) in enumerate([("pol", "a", ["litter", "noise"]), ("kod", "c", []),
@@ -315,7 +316,7 @@ def test_derived_figures_kept_by_ingest_equal_the_sql_backfill(city, storage):
     body = make_report(place_id=None, observed_at=ts(SINCE + timedelta(hours=5)), fix=None,
                        no_fix_reason="x", presence={"verdict": "no_fix"}, findings=["noise"])
     c.post("/api/v1/reports/batch", json={"reports": [body]}, headers=auth(c.tok["pol"]))
-    conn = storage._read()
+    conn = storage.db.read()
     kept = sorted(conn.execute("SELECT * FROM day_stats").fetchall())
     assert kept and kept == sorted(conn.execute(_stats_select("")).fetchall())
     kept = sorted(conn.execute("SELECT * FROM day_totals").fetchall())

@@ -166,9 +166,8 @@ def test_progress_reads_only_the_shift_and_equals_the_definition(planned):
 def test_the_stop_rows_follow_every_change_of_an_assignment(planned):
     storage, assignments, *_ = planned
     a = next(x for x in assignments if x.active and len(x.stops) > 2)
-    conn = sqlite3.connect(storage.path)
-    rows = lambda: conn.execute("SELECT seq, place_id, active FROM assignment_stops WHERE"
-                                " assignment_id = ? ORDER BY seq", [a.id]).fetchall()
+    rows = lambda: storage.db.query("SELECT seq, place_id, active FROM assignment_stops WHERE"
+                                    " assignment_id = ? ORDER BY seq", [a.id])
     assert rows() == [(s.seq, s.place_id, 1) for s in a.stops]
     fewer = wire.Assignment(a.id, a.route_id, a.route_name, a.team_id, a.shift_start, a.shift_end,
                             a.stops[:1])
@@ -179,11 +178,11 @@ def test_the_stop_rows_follow_every_change_of_an_assignment(planned):
                      ("as-new", "t2", wire.canonical_json(new).decode()),
                      shift_start=a.shift_start, shift_end=a.shift_end, actor="lead")
     assert rows() == [(1, a.stops[0].place_id, 0)]
-    assert conn.execute("SELECT count(*) FROM assignment_stops WHERE assignment_id = 'as-new'"
-                        " AND team_id = 't2' AND active = 1").fetchone()[0] == len(a.stops) - 1
-    conn.close()
+    assert storage.db.query_one("SELECT count(*) FROM assignment_stops WHERE assignment_id = 'as-new'"
+                                " AND team_id = 't2' AND active = 1")[0] == len(a.stops) - 1
 
 
+@pytest.mark.sqlite_only
 def test_migration_fills_the_stop_rows_of_existing_assignments(planned, settings):
     storage, assignments, rows, since, until = planned
     args = dict(viewer="kod", since=since, until=until, now=until, grace=timedelta(minutes=15),

@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 
+import psycopg
 import pytest
 
 import patrol_wire as wire
@@ -43,6 +44,7 @@ def test_a_full_database_is_507_on_every_write_path_and_nothing_half_written(cli
     assert put_report(client, single).status_code == 201  # transient: the same report goes now
 
 
+@pytest.mark.sqlite_only  # photo files: beside SQLite (PostgreSQL keeps them in the database)
 def test_a_photo_write_that_finds_no_space_is_507_and_leaves_no_partial_file(client, settings, monkeypatch):
     """ENOSPC from the real photo writer. Where it surfaces is the fsync (a full disk reports
     late on many filesystems); raised there by the OS call the writer makes.
@@ -68,13 +70,16 @@ def test_a_photo_write_that_finds_no_space_is_507_and_leaves_no_partial_file(cli
 
 
 def test_other_database_errors_stay_500(client, monkeypatch):
-    from sync_server.storage import SqliteStorage
+    from sync_server.storage import SqlStorage
+
+    error = (sqlite3.OperationalError("disk I/O error") if client.app_storage.db.dialect == "sqlite"
+             else psycopg.errors.IoError("could not read block"))
 
     def broken(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
+        raise error
 
-    monkeypatch.setattr(SqliteStorage, "ingest_reports", broken)
-    with pytest.raises(sqlite3.OperationalError):  # the test client re-raises what the server logs
+    monkeypatch.setattr(SqlStorage, "ingest_reports", broken)
+    with pytest.raises(type(error)):  # the test client re-raises what the server logs
         put_report(client, make_report())
 
 
@@ -84,6 +89,8 @@ def test_other_database_errors_stay_500(client, monkeypatch):
     (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
     (OSError(errno.EACCES, "Permission denied"), False),
     (sqlite3.OperationalError("database is locked"), False),
+    (psycopg.errors.DiskFull("could not extend file"), True),
+    (psycopg.errors.UniqueViolation("duplicate key"), False),
 ])
 def test_storage_full_is_told_apart_from_other_failures(exc, full):
     assert storage_full(exc) is full

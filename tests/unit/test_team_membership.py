@@ -98,7 +98,7 @@ def test_memberships_removed_before_the_migration_count_as_ending_then(tmp_path)
     """Old databases did not time removals: the migration ends them at its own time."""
     from sqlite_utils import Database
 
-    from sync_server.storage.sqlite import migrations
+    from sync_server.storage.sqlite_schema import migrations
 
     path = tmp_path / "old.db"
     db = Database(sqlite3.connect(path))

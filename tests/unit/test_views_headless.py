@@ -30,11 +30,11 @@ def anyio_backend():
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
     from sync_server.config import Settings
-    from sync_server.storage import SqliteStorage
+    from sync_server.storage import open_storage
     from tests.conftest import FAST_KDF
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), kdf=FAST_KDF)
-    storage = SqliteStorage(settings.db_path)
+    storage = open_storage(settings)
     seed_demo(storage, settings)
     with TestClient(create_app(settings, storage)) as c:
         c._transport = SerialTransport(c._transport)

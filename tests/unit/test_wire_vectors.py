@@ -113,7 +113,7 @@ def test_the_server_stores_the_golden_bytes_and_hashes(settings, storage):
                        headers=headers)
             assert r.status_code == 200, r.text
             assert {x["status"] for x in r.json()["results"]} == {"created"}, r.text
-            rows = dict((rid, (body, h)) for rid, body, h in storage._read().execute(
+            rows = dict((rid, (body, h)) for rid, body, h in storage.db.query(
                 "SELECT id, body, content_hash FROM reports"))
             for v, rid in zip(REPORTS, ids):
                 want = expected(v).replace(RID, rid)
