@@ -324,7 +324,7 @@ def fill_photo_pages(storage) -> None:
 
     try:
         for i in range(100_000):
-            storage._write_conn.execute(
+            storage.db.write_conn.execute(
                 "INSERT INTO photos VALUES (?, 0, 1, 1, 'filler', 0, '')", [f"filler-{i:06d}"])
     except sqlite3.OperationalError as exc:
         assert exc.sqlite_errorcode == sqlite3.SQLITE_FULL, exc
@@ -355,7 +355,7 @@ def test_a_full_server_disk_stops_the_photo_uploads_and_keeps_their_code(store, 
     assert photo_puts(net) == engine.photo_uploads * engine.backoff.tries_per_run  # bounded
     net.before = None
     make_room(client.app_storage)
-    client.app_storage._write_conn.execute("DELETE FROM photos WHERE format = 'filler'")
+    client.app_storage.db.write_conn.execute("DELETE FROM photos WHERE format = 'filler'")
     store.db.execute("UPDATE outbox SET next_attempt_at = 0")  # their backoff is over
     assert engine.run().photos_sent == 5
     assert client.app_storage.photo_count() == 5
