@@ -239,11 +239,11 @@ def m003_superseded(db: Db) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN superseded_by TEXT")
 
 
-@migrations()
-def m004_drafts(db: Database) -> None:
+@migration
+def m004_drafts(db: Db) -> None:
     """A half-filled check kept for its author over a logout, a lock or an expired session
     (one per person; its photos inside, as no report owns them yet)."""
-    db.executescript(
+    _script(db,
         """
         CREATE TABLE drafts (username TEXT PRIMARY KEY, body TEXT NOT NULL, saved_at REAL NOT NULL);
         CREATE TABLE draft_photos (
@@ -679,7 +679,7 @@ class LocalStore:
             db.execute("DELETE FROM draft_photos WHERE username = ?", [username])
             db.execute("INSERT OR REPLACE INTO drafts (username, body, saved_at) VALUES (?, ?, ?)",
                        [username, body, time.time()])
-            db.conn.executemany(
+            db.executemany(
                 "INSERT INTO draft_photos (username, seq, sha256, data, width, height)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(username, i, p.sha256, p.data, p.width, p.height) for i, p in enumerate(photos)])

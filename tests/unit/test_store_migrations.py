@@ -17,7 +17,8 @@ from tests.conftest import make_report
 DUMPS = Path(__file__).resolve().parents[1] / "data" / "device_db"
 SENT, REFUSED = "01a236f3-b8ce-7566-a9b2-d4c0f3cef881", "01a236f3-b8cf-72ea-b142-5f5e834b2244"
 PHOTO = "81893a13f7c651d232f084df50f06df8a6f7444f418a02cf6f15f118aaae7d05"
-NAMES = ["m001_initial", "m002_photo_lookup", "m003_superseded"]
+NAMES = ["m001_initial", "m002_photo_lookup", "m003_superseded"]  # what main's store wrote
+LATER = [name for name, _ in store_module.MIGRATIONS[len(NAMES):]]  # added since: they run once
 
 
 def device_from_dump(data: Path, dump: str) -> Path:
@@ -65,12 +66,15 @@ def test_a_device_made_by_the_old_store_opens_with_everything_kept(tmp_path):
         assert s.outbox_entry(ItemKind.REPORT, REFUSED).superseded_by == fix.id
     finally:
         s.close()
-    assert history(data / "device.db") == before_history  # nothing ran again
-    assert schema(data / "device.db") == before_schema
+    after = history(data / "device.db")
+    assert after[:len(NAMES)] == before_history  # nothing ran again
+    assert [h[2] for h in after[len(NAMES):]] == LATER  # only what came later, once
+    assert set(before_schema) <= set(schema(data / "device.db"))  # every old object unchanged
 
 
 def test_a_new_device_gets_the_schema_and_history_the_old_store_wrote(tmp_path):
     old = device_from_dump(tmp_path / "old", "main_c32d087.sql")
+    LocalStore(old).close()  # brought up to date
     LocalStore(tmp_path / "new").close()
     assert schema(tmp_path / "new" / "device.db") == schema(old / "device.db")
     assert [h[1:3] for h in history(tmp_path / "new" / "device.db")] == \
@@ -88,27 +92,29 @@ def test_a_device_from_before_the_third_migration_gets_only_that_one(tmp_path):
     finally:
         s.close()
     after = history(data / "device.db")
-    assert after[:2] == before and [h[1:3] for h in after[2:]] == [("patrol_app.store", NAMES[2])]
-    assert schema(data / "device.db") == schema(device_from_dump(tmp_path / "old",
-                                                                 "main_c32d087.sql") / "device.db")
+    assert after[:2] == before
+    assert [h[1:3] for h in after[2:]] == [("patrol_app.store", n) for n in [NAMES[2], *LATER]]
+    old = device_from_dump(tmp_path / "old", "main_c32d087.sql")
+    LocalStore(old).close()
+    assert schema(data / "device.db") == schema(old / "device.db")
 
 
 def test_a_failing_migration_leaves_nothing_and_stays_pending(tmp_path, monkeypatch):
     LocalStore(tmp_path / "dev").close()
 
-    def m004_broken(db):
+    def m999_broken(db):
         db.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("disk trouble")
 
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS,
-                                                     ("m004_broken", m004_broken)])
+                                                     ("m999_broken", m999_broken)])
     db = sqlite3.connect(tmp_path / "dev" / "device.db", isolation_level=None)
     try:
         with pytest.raises(RuntimeError, match="disk trouble"):
             apply_migrations(db)
         assert not db.in_transaction
         assert db.execute("SELECT 1 FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
-        assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")] == NAMES
+        assert [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")] == NAMES + LATER
     finally:
         db.close()
 
