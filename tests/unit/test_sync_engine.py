@@ -330,6 +330,8 @@ def fill_photo_pages(storage) -> None:
         assert exc.sqlite_errorcode == sqlite3.SQLITE_FULL, exc
 
 
+@pytest.mark.sqlite_only  # fills SQLite's pages (tests/support/full_disk.py); PostgreSQL's disk-full
+# answer is the same storage_full code, tested in tests/unit/test_storage_full.py
 def test_a_full_server_disk_stops_the_photo_uploads_and_keeps_their_code(store, engine, net, client):
     """The server's disk fills as the photos begin: each upload in flight retries and fails
     with storage_full, no further one starts, the rest wait untouched; with room, all go."""

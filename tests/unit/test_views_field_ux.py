@@ -164,7 +164,9 @@ def test_the_export_toast_names_the_file_saved_and_the_two_csvs_differ():
     now = datetime(2026, 12, 2, 14, 0)
     names = [export_file_name(name, extra, now) for name, extra, _ in EXPORTS]
     assert names == ["lagebild-reports-20261202.geojson", "lagebild-places-20261202.geojson",
-                     "lagebild-reports-20261202.csv", "lagebild-reports-excel-20261202.csv"]
+                     "lagebild-reports-20261202.csv", "lagebild-reports-excel-20261202.csv",
+                     "lagebild-fear-spaces-20261202.geojson",
+                     "lagebild-fear-spaces-excel-20261202.csv"]
 
 
 @pytest.mark.anyio
