@@ -27,6 +27,12 @@ def second_photo(tmp_path) -> Path:
     return path
 
 
+def shown(page, text: str, timeout: float = 30_000) -> None:
+    """Text anywhere in the accessibility DOM, also inside a merged label (a tile's title and
+    subtitle, a row's words): what a screen reader reads."""
+    page.wait_for_function("t => document.body.innerHTML.includes(t)", arg=text, timeout=timeout)
+
+
 def attach(page, photo: Path, count: str) -> None:
     with page.expect_file_chooser() as chooser:
         by_id(page, "add-photo").click()
@@ -82,7 +88,7 @@ def test_logout_keeps_the_half_filled_check_for_its_author(stack, artifacts, sam
         page.get_by_role("tab", name="Ausgang").click()
         by_id(page, "sync-now").click()
         page.get_by_text("2/2 Fotos bestätigt").first.wait_for(timeout=30_000)
-        page.get_by_text("Foto 2 von 2").first.wait_for()
+        shown(page, "Foto 2 von 2")  # in a tile's label, not a text node
         page.mouse.move(195, 120)
         page.wait_for_timeout(1500)
         page.screenshot(path=artifacts / "42-outbox-thumbnails.png")
@@ -120,7 +126,7 @@ def test_the_picture_counts_an_answer_waiting_to_be_read(stack, artifacts, tmp_p
         log_in(page, stack.app_url, "lagebild")
         page.get_by_role("tab", name="Lagebild").click()
         by_id(page, "pic-answers-waiting").wait_for(timeout=60_000)
-        page.get_by_text("1 neue Antwort auf Rückfragen, noch ungelesen.").first.wait_for()
+        shown(page, "1 neue Antwort auf Rückfragen, noch ungelesen.")
         page.mouse.move(195, 120)  # off the tab bar: no hover tooltip in the picture
         page.wait_for_timeout(2500)
         page.screenshot(path=artifacts / "43-picture-answers-waiting.png")
