@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, fill, log_in, open_menu_item, phone_context, replace
+from tests.e2e.browser import (by_id, choose, fill, log_in, open_menu_item, open_section,
+                               phone_context, replace)
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +36,7 @@ def shown(page, text: str, timeout: float = 30_000) -> None:
 
 def attach(page, photo: Path, count: str) -> None:
     with page.expect_file_chooser() as chooser:
-        by_id(page, "add-photo").click()
+        choose(page, "add-photo")  # opens the photos section the first time
     chooser.value.set_files(str(photo))
     page.get_by_text(count).wait_for(timeout=30_000)
 
@@ -56,6 +57,7 @@ def test_logout_keeps_the_half_filled_check_for_its_author(stack, artifacts, sam
         page.get_by_text("vor Ort").wait_for(timeout=20_000)
         attach(page, sample_photo, "1 Foto angehängt")
         attach(page, second_photo, "2 Fotos angehängt")
+        open_section(page, "severity")  # "Dringlichkeit und Bemerkung"
         fill(page, "Bemerkung", "Zwei Personen am Brunnen")
         page.wait_for_timeout(500)  # the note reaches the app with the field's change event
 
