@@ -79,7 +79,7 @@ def test_a_photo_picked_and_saved_at_once_arrives_with_the_report(stack, artifac
         page.get_by_text("Gespeichert").first.wait_for(timeout=60_000)
         page.get_by_role("tab", name="Ausgang").click()
         by_id(page, "sync-now").click()
-        page.get_by_text("1/1 Fotos bestätigt").wait_for(timeout=60_000)
+        page.get_by_text("1/1 Foto bestätigt").wait_for(timeout=60_000)
 
     (item,) = wait_for(lambda: reports_made_here(stack.server_url, "polizei"), timeout=60)
     report = item["report"]
