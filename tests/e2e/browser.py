@@ -152,11 +152,31 @@ def choose(page, identifier: str) -> None:
     target = by_id(page, identifier)
     if not target.count() or not target.first.is_visible():
         by_id(page, "section-" + SECTION_OF[identifier.split("-")[0]]).click()
-        target.first.wait_for(timeout=10_000)
+        settle(target.first)
     target.first.click()
 
 
+def settle(locator, timeout: float = 10.0) -> None:
+    """Wait until ``locator`` is visible and has stopped moving: a section's opening animation
+    grows its content for ~200 ms, and a tap or a measurement during it hits the wrong place
+    (an "add photo" button 15 px high, a tap that opens no file chooser)."""
+    locator.wait_for(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    last = locator.bounding_box()
+    while True:
+        time.sleep(0.12)
+        box = locator.bounding_box()
+        if box == last and box is not None:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{locator} kept moving for {timeout} s")
+        last = box
+
+
 def open_section(page, key: str) -> None:
-    """Open a closed section of the check form (``photos``, ``measures`` ...)."""
-    by_id(page, f"section-{key}").click()
-    page.wait_for_timeout(400)  # the opening animation, before a screenshot or a tap inside
+    """Open a closed section of the check form (``photos``, ``measures`` ...) and wait until
+    it has opened, before a screenshot or a tap inside."""
+    header = by_id(page, f"section-{key}")
+    header.click()
+    settle(header)
+    page.wait_for_timeout(400)  # the content below the header grows with the animation
