@@ -406,6 +406,8 @@ class PatrolApp:
         # Redraw only when something visible changed: a rebuild under the officer's thumb
         # swallows the tap they were making.
         changed = result.pulled or result.reports_sent or result.photos_sent or result.rejected
+        if self._on_tab(places.PlacesView) and not result.pulled:
+            return result  # the list shows reference data only: a sent report changes nothing
         if changed or self._on_tab(outbox.OutboxView):
             self._refresh_current()
         return result
