@@ -1,7 +1,7 @@
 """The app shell: login gate, navigation, offline banner, background sync.
 
-Screens live in ``views/``; each gets this shell to reach the device, the translator and
-navigation. Blocking work (photo processing, sync over the network) runs in worker threads so
+Screens live in ``views/``; each gets this shell as its ``ViewContext`` (``context.py``), the
+few members a screen may use: words, the device core, shared field state, the page, navigation. Blocking work (photo processing, sync over the network) runs in worker threads so
 the UI stays responsive.
 """
 
@@ -25,7 +25,7 @@ from patrol_wire import Role
 
 from . import clock_words
 from .i18n import Translator
-from .theme import apply_theme
+from .theme import apply_theme, colour
 from .views import (admin, check_form, history, lead, lock, login, map_view, outbox, picture,
                     places, queries, review, today)
 
@@ -276,6 +276,37 @@ class PatrolApp:
         self.page.navigation_bar = None
         self._set_body(view.build())
         self.sub_view = view
+
+    def show_tab(self, view_cls: type) -> None:
+        self.show_main(next(i for i, tab in enumerate(self.tabs) if tab.view is view_cls))
+
+    # ------------------------------------------------------------ the page, for the views
+
+    @property
+    def store(self):
+        """The device's local store: the queries a screen reads (history, places, reports)."""
+        return self.device.store
+
+    def update(self) -> None:
+        self.page.update()
+
+    def show_dialog(self, dialog: ft.DialogControl) -> None:
+        self.page.show_dialog(dialog)
+
+    def pop_dialog(self) -> None:
+        self.page.pop_dialog()
+
+    def run_task(self, handler, *args):
+        return self.page.run_task(handler, *args)
+
+    def colour(self, value: str) -> str:
+        return colour(self.page, value)
+
+    def is_shown(self, control: ft.Control) -> bool:
+        return bool(self.body.controls) and self.body.controls[0] is control
+
+    def page_size(self) -> tuple[float, float]:
+        return (self.page.width or 390, self.page.height or 844)
 
     def _set_body(self, control: ft.Control) -> None:
         self.body.controls = [control]

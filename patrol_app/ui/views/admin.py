@@ -27,7 +27,7 @@ class UsersView(OnlineView):
         return office.users()
 
     def render(self, users: list[wire.UserRecord]) -> list[ft.Control]:
-        t = self.app.t
+        t = self.ctx.t
         out: list[ft.Control] = [big_button(t("new_user"), lambda e: self._new(), icon=ft.Icons.PERSON_ADD,
                                             identifier="new-user")]
         for u in users:
@@ -50,18 +50,18 @@ class UsersView(OnlineView):
         async def go() -> None:
             if await self.call(lambda o: o.update_user(username, req), done_key="saved_ok"):
                 await self.reload()
-        self.app.page.run_task(go)
+        self.ctx.run_task(go)
 
     def _dialog(self, title: str, fields: list[ft.Control], on_ok) -> None:
-        t = self.app.t
-        self.app.page.show_dialog(ft.AlertDialog(
+        t = self.ctx.t
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(title),
             content=ft.Column(fields, tight=True, spacing=8, scroll=ft.ScrollMode.AUTO),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.FilledButton(t("save"), on_click=on_ok)]))
 
     def _new(self) -> None:
-        t = self.app.t
+        t = self.ctx.t
         username = ft.TextField(label=t("username"))
         name = ft.TextField(label=t("display_name"))
         role = ft.Dropdown(label=t("role"), value="officer", options=_roles(t))
@@ -76,22 +76,22 @@ class UsersView(OnlineView):
                     "role": role.value, "agency": agency.value, "password": password.value or ""})
             except wire.WireError as err:
                 error.value = t("field_invalid", field=t(err.path) if err.path else "?")
-                self.app.page.update()
+                self.ctx.update()
                 return
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             if await self.call(lambda o: o.create_user(req), done_key="saved_ok"):
                 await self.reload()
 
         self._dialog(t("new_user"), [username, name, role, agency, password, error], ok)
 
     def _edit(self, u: wire.UserRecord) -> None:
-        t = self.app.t
+        t = self.ctx.t
         name = ft.TextField(label=t("display_name"), value=u.display_name)
         role = ft.Dropdown(label=t("role"), value=u.role.value, options=_roles(t))
         agency = ft.Dropdown(label=t("agency"), value=u.agency.value, options=_agencies(t))
 
         def ok(_):
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             self._update(u.username, wire.UserUpdate(display_name=(name.value or "").strip() or None,
                                                      role=wire.Role(role.value),
                                                      agency=wire.Agency(agency.value)))
@@ -99,15 +99,15 @@ class UsersView(OnlineView):
         self._dialog(u.username, [name, role, agency, ft.Text(t("role_change_note"), size=12)], ok)
 
     def _password(self, u: wire.UserRecord) -> None:
-        t = self.app.t
+        t = self.ctx.t
         password = ft.TextField(label=t("password_min"), password=True, can_reveal_password=True)
 
         async def ok(_):
             if len(password.value or "") < 10:
                 password.error = t("password_min")
-                self.app.page.update()
+                self.ctx.update()
                 return
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             await self.call(lambda o: o.reset_password(u.username, password.value), done_key="saved_ok")
 
         self._dialog(t("new_password") + f": {u.username}", [password], ok)
@@ -123,8 +123,8 @@ class PlacesAdminView(OnlineView):
         return office.agencies()
 
     def render(self, agencies: list[dict]) -> list[ft.Control]:
-        t = self.app.t
-        store = self.app.device.store
+        t = self.ctx.t
+        store = self.ctx.store
         self.result = ft.Column(spacing=4)
         places = store.places(active_only=False)
         per_district: dict[str | None, int] = {}
@@ -148,7 +148,7 @@ class PlacesAdminView(OnlineView):
         return out
 
     def _district(self, d: wire.District | None) -> None:
-        t = self.app.t
+        t = self.ctx.t
         ident = ft.TextField(label="ID", value=d.id if d else "", disabled=d is not None)
         name = ft.TextField(label=t("district"), value=d.name if d else "")
         lat = ft.TextField(label=t("lat"), value=str(d.lat) if d else "")
@@ -165,22 +165,22 @@ class PlacesAdminView(OnlineView):
                     "area_km2": float((area.value or "").replace(",", "."))})
             except (ValueError, wire.WireError):
                 error.value = t("district_invalid")
-                self.app.page.update()
+                self.ctx.update()
                 return
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             if await self.call(lambda o: o.save_district(district), done_key="saved_ok"):
-                await self.app.sync_now()
+                await self.ctx.sync_now()
                 await self.reload()
 
-        self.app.page.show_dialog(ft.AlertDialog(
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(d.name if d else t("new_district")),
             content=ft.Column([ident, name, lat, lon, area, error], tight=True, spacing=8),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.FilledButton(t("save"), on_click=ok)]))
 
     async def _pick(self, _=None) -> None:
-        t = self.app.t
-        files = await self.app.picker.pick_any(["csv", "geojson", "json"])
+        t = self.ctx.t
+        files = await self.ctx.picker.pick_any(["csv", "geojson", "json"])
         if not files:
             return
         name, data = files[0]
@@ -193,8 +193,8 @@ class PlacesAdminView(OnlineView):
         lines += [ft.Text(f"{r['row']}: {r['reason']}", color=ft.Colors.ERROR, size=13)
                   for r in report["rejected"]]
         self.result.controls = lines
-        self.app.page.update()
-        await self.app.sync_now()  # the new places into this device's list too
+        self.ctx.update()
+        await self.ctx.sync_now()  # the new places into this device's list too
 
 
 class ChecklistsView(OnlineView):
@@ -207,7 +207,7 @@ class ChecklistsView(OnlineView):
         return office.checklists()
 
     def render(self, lists: list[wire.Checklist]) -> list[ft.Control]:
-        t = self.app.t
+        t = self.ctx.t
         out: list[ft.Control] = []
         for c in lists:
             label = (lambda f: f.label_de) if t.lang == "de" else (lambda f: f.label_en)
@@ -221,16 +221,16 @@ class ChecklistsView(OnlineView):
         return out or [ft.Text(t("no_history"))]
 
     def _add(self, c: wire.Checklist) -> None:
-        t = self.app.t
+        t = self.ctx.t
         de = ft.TextField(label=t("question_de"))
         en = ft.TextField(label=t("question_en"))
 
         async def ok(_):
             if not (de.value or "").strip():
                 de.error = t("text_required")
-                self.app.page.update()
+                self.ctx.update()
                 return
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             key = f"q{c.version + 1}_{len(c.fields) + 1}"
             field = wire.ChecklistField(key, wire.FieldKind.YES_NO, de.value.strip()[:200],
                                         ((en.value or "").strip() or de.value.strip())[:200])
@@ -238,9 +238,9 @@ class ChecklistsView(OnlineView):
             if await self.call(lambda o: o.new_checklist_version(new), done_key="saved_ok"):
                 await self.reload()
 
-        self.app.page.show_dialog(ft.AlertDialog(
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("add_question")), content=ft.Column([de, en], tight=True),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.FilledButton(t("save"), on_click=ok)]))
 
 
@@ -251,7 +251,7 @@ class AuditView(OnlineView):
         return office.audit(limit=200)
 
     def render(self, entries: list[dict]) -> list[ft.Control]:
-        t = self.app.t
+        t = self.ctx.t
         return [ft.ListTile(
             title=ft.Text(f"{t('audit_' + e['action'].replace('.', '_'))} · {e['object_type']} {e['object_id'][:24]}",
                           size=14),

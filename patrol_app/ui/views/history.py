@@ -20,7 +20,7 @@ from .online import problem_text, with_office
 from .photo_viewer import thumbnails
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
     from ..i18n import Translator
 
 
@@ -41,10 +41,10 @@ def answer_label(t: "Translator", report: wire.Report | dict, queries: list[wire
 
 
 class HistoryView:
-    def __init__(self, app: "PatrolApp") -> None:
-        self.app = app
-        t = app.t
-        store = app.device.store
+    def __init__(self, ctx: "ViewContext") -> None:
+        self.ctx = ctx
+        t = ctx.t
+        store = ctx.store
         self.day = ft.Dropdown(label=t("filter_day"), value="", expand=True, options=[
             ft.DropdownOption(key="", text=t("all")),
             *[ft.DropdownOption(key=d.isoformat(), text=t.day(d)) for d in store.report_days()]],
@@ -60,14 +60,14 @@ class HistoryView:
     def build(self) -> ft.Control:
         self._fill()
         return ft.Container(ft.Column([
-            ft.Text(self.app.t("history_title"), size=20, weight=ft.FontWeight.BOLD),
+            ft.Text(self.ctx.t("history_title"), size=20, weight=ft.FontWeight.BOLD),
             ft.Row([self.day, self.state]), self.place, self.list,
         ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
             padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
     def _fill(self) -> None:
-        t = self.app.t
-        store = self.app.device.store
+        t = self.ctx.t
+        store = self.ctx.store
         since = until = None
         if self.day.value:  # the officer's local day, as a UTC range
             start = datetime.combine(date.fromisoformat(self.day.value), time()).astimezone()
@@ -98,38 +98,38 @@ class HistoryView:
                 title=ft.Text(title, max_lines=2), subtitle=ft.Text("\n".join(lines)),
                 leading=ft.Icon(ft.Icons.REPLY if label else ft.Icons.DESCRIPTION_OUTLINED),
                 trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT), min_height=56,
-                on_click=lambda e, rid=body["id"]: self.app.show_sub(ReportView(self.app, rid)))))
+                on_click=lambda e, rid=body["id"]: self.ctx.show_sub(ReportView(self.ctx, rid)))))
         self.list.controls = out
 
     def _changed(self, _=None) -> None:
         self._fill()
-        self.app.page.update()
+        self.ctx.update()
 
 
 class ReportView:
     """One of my reports, read-only. What the device knows shows at once (offline too); the
     server's verdict and review state are asked for when the server has the report."""
 
-    def __init__(self, app: "PatrolApp", report_id: str) -> None:
-        self.app = app
+    def __init__(self, ctx: "ViewContext", report_id: str) -> None:
+        self.ctx = ctx
         self.report_id = report_id
         self.server = ft.Column(spacing=4)
 
     def build(self) -> ft.Control:
-        t = self.app.t
-        facts = report_facts(self.app.device.store, self.report_id)
-        rows: list[ft.Control] = [sub_header(t("my_report_title"), lambda e: self.app.show_main(),
+        t = self.ctx.t
+        facts = report_facts(self.ctx.store, self.report_id)
+        rows: list[ft.Control] = [sub_header(t("my_report_title"), lambda e: self.ctx.show_main(),
                                              t("back"), back_id="report-back")]
         rows += self._body(facts) if facts else [ft.Text(t("no_history"))]
         if facts is not None:
-            self.app.page.run_task(self._ask_server, facts)
+            self.ctx.run_task(self._ask_server, facts)
         return ft.Container(ft.Column(rows, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
     def _body(self, f: ReportFacts) -> list[ft.Control]:
-        t = self.app.t
-        store = self.app.device.store
+        t = self.ctx.t
+        store = self.ctx.store
         r = f.report
         place = store.place(r.place_id) if r.place_id else None
         out: list[ft.Control] = [
@@ -173,7 +173,7 @@ class ReportView:
                                     padding=10, border_radius=8))
         if r.photos:
             out.append(section(t("photos")))
-            out.append(thumbnails(self.app, [_photo(store, s) for s in r.photos], size=104,
+            out.append(thumbnails(self.ctx, [_photo(store, s) for s in r.photos], size=104,
                                   missing_key="photo_gone"))
         if f.questions:
             out.append(section(t("queries_section")))
@@ -182,7 +182,7 @@ class ReportView:
 
     def _delivery(self, f: ReportFacts) -> list[ft.Control]:
         """Sent / confirmed / refused, photos x of y: the receipts the device holds."""
-        t = self.app.t
+        t = self.ctx.t
         state = f.state or OutboxState.PENDING
         tint = {OutboxState.SENT: OK, OutboxState.REJECTED: ft.Colors.ERROR,
                 OutboxState.FAILED: WARN}.get(state, ft.Colors.ON_SURFACE_VARIANT)
@@ -191,7 +191,7 @@ class ReportView:
             text += " · " + t("photos_confirmed", done=f.photos_confirmed, total=f.photos_total)
         out: list[ft.Control] = [ft.Semantics(identifier="report-delivery", content=ft.Row([
             ft.Icon(ft.Icons.CLOUD_DONE if state is OutboxState.SENT else ft.Icons.CLOUD_UPLOAD,
-                    color=colour(self.app.page, tint), size=20),
+                    color=self.ctx.colour(tint), size=20),
             ft.Text(text, expand=True, weight=ft.FontWeight.W_600)]))]
         if f.outbox and f.outbox.error and state in (OutboxState.REJECTED, OutboxState.FAILED):
             reason = t.error(f.outbox.error_code, f.outbox.error)
@@ -200,21 +200,21 @@ class ReportView:
         return out
 
     def _question(self, q: wire.Query) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         lines: list[ft.Control] = [
             ft.Text(t("query_from", who=q.asked_by, at=t.datetime(wire.parse_timestamp(q.asked_at))),
                     size=12),
             ft.Text(q.question, size=15)]
         if q.answered_at:
             lines.append(ft.Text(t("answered_at", at=t.datetime(wire.parse_timestamp(q.answered_at))),
-                                 color=colour(self.app.page, OK)))
-            answer = self.app.device.store.get_report(q.answer_report_id) if q.answer_report_id else None
+                                 color=self.ctx.colour(OK)))
+            answer = self.ctx.store.get_report(q.answer_report_id) if q.answer_report_id else None
             if answer is not None and answer.note:  # given on this device
                 lines.append(ft.Text(answer.note, italic=True))
-        elif q in self.app.device.open_queries():
+        elif q in self.ctx.device.open_queries():
             lines.append(ft.Semantics(identifier="report-answer", content=ft.FilledButton(
                 t("answer"), icon=ft.Icons.REPLY, height=48,
-                on_click=lambda e: self.app.show_answer(q))))
+                on_click=lambda e: self.ctx.show_answer(q))))
         else:
             lines.append(ft.Text(t("answer_waiting_to_send"), color=ft.Colors.ON_SURFACE_VARIANT))
         return ft.Container(ft.Column(lines, spacing=4), bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
@@ -223,23 +223,23 @@ class ReportView:
     async def _ask_server(self, f: ReportFacts) -> None:
         """The server's verdict and review state, if it has the report and can be reached (for
         an answer: the review state of the report it answers)."""
-        t = self.app.t
+        t = self.ctx.t
         answer = f.report.amends is not None
         if not f.server_has_it:
             self.server.controls = [ft.Text(t("server_not_received") if answer
                                             else t("server_not_judged"))]
-            self.app.page.update()
+            self.ctx.update()
             return
         self.server.controls = [ft.Text(t("server_asking"), color=ft.Colors.ON_SURFACE_VARIANT)]
-        self.app.page.update()
+        self.ctx.update()
         asked = f.report.amends or self.report_id
         try:
-            d = await asyncio.to_thread(with_office, self.app, lambda o: o.report(asked))
+            d = await asyncio.to_thread(with_office, self.ctx, lambda o: o.report(asked))
         except ClientError as exc:
             self.server.controls = [
                 ft.Text(t("server_unknown_offline") if answer else t("server_not_judged_offline")),
-                ft.Text(problem_text(self.app, exc), size=12, color=ft.Colors.ON_SURFACE_VARIANT)]
-            self.app.page.update()
+                ft.Text(problem_text(self.ctx, exc), size=12, color=ft.Colors.ON_SURFACE_VARIANT)]
+            self.ctx.update()
             return
         sp = d["server_presence"]
         state = t("review_state_line", state=t("rs_" + d["review_state"]))
@@ -247,7 +247,7 @@ class ReportView:
             ft.Text(t("presence_server", v=_verdict(t, sp["verdict"], sp.get("distance_m"))))]) + [
             ft.Text(t("original_review_line", state=t("rs_" + d["review_state"])) if answer
                     else state, weight=ft.FontWeight.W_600)]
-        self.app.page.update()
+        self.ctx.update()
 
 
 def _verdict(t: "Translator", verdict: str, distance: float | None) -> str:

@@ -26,7 +26,7 @@ from patrol_rules import geo
 from ..theme import big_button
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 MAX_PLACES = 150  # nearest places drawn; hundreds of markers make a phone sluggish
 STOP_COLOURS = {wire.StopStatus.OPEN: ft.Colors.BLUE_700, wire.StopStatus.DONE: ft.Colors.GREEN_700,
@@ -101,16 +101,16 @@ class MapPanel:
     ``on_locate``: an async callable returning (lat, lon) or None; shows "centre on me".
     """
 
-    def __init__(self, app: "PatrolApp", layers: list, *, identifier: str,
+    def __init__(self, ctx: "ViewContext", layers: list, *, identifier: str,
                  centre: tuple[float, float] | None = None, zoom: float = 13,
                  fit: Sequence[tuple[float, float]] | None = None, places: Sequence = (),
                  locked: bool = False, legend_entries: Sequence[tuple[ft.Control, str]] = (),
                  on_locate: Callable | None = None, height: float | None = None) -> None:
-        self.app = app
+        self.ctx = ctx
         self.identifier = identifier
         self.locked = locked
         self.on_locate = on_locate
-        self.basemap = basemap.current(app.device, places)
+        self.basemap = basemap.current(ctx.device, places)
         self.tiles = None if self.basemap is None else _tiles(self.basemap)
         bm = self.basemap
         lat, lon = centre or DEFAULT_CENTRE
@@ -139,14 +139,14 @@ class MapPanel:
             on_click=self._toggle)
         self.legend_entries = list(legend_entries)
         self._height = height
-        if bm is not None and basemap.due(app.device):
-            app.page.run_task(self._learn_basemap)
+        if bm is not None and basemap.due(ctx.device):
+            ctx.run_task(self._learn_basemap)
 
     # ------------------------------------------------------------ the control
 
     @property
     def control(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         buttons: list[ft.Control] = []
         if self.on_locate is not None:
             buttons.append(self._round(ft.Icons.MY_LOCATION, t("map_centre_on_me"), self._locate,
@@ -182,7 +182,7 @@ class MapPanel:
             keyboard_configuration=_NO_KEYS)
 
     def _unlock_text(self) -> str:
-        return self.app.t("map_use") if self.locked else self.app.t("map_done")
+        return self.ctx.t("map_use") if self.locked else self.ctx.t("map_done")
 
     def _unlock_icon(self) -> str:
         return ft.Icons.PAN_TOOL_OUTLINED if self.locked else ft.Icons.CHECK
@@ -196,7 +196,7 @@ class MapPanel:
         self.map.interaction_configuration = self._interaction()
         self.unlock_button.content = self._unlock_text()
         self.unlock_button.icon = self._unlock_icon()
-        self.app.page.update()
+        self.ctx.update()
 
     async def _zoom_in(self, _=None) -> None:
         await self.map.zoom_in(cancel_ongoing_animations=True)
@@ -225,9 +225,9 @@ class MapPanel:
         """Ask the server what its basemap covers (once a day); apply it to this map at once."""
         import asyncio
 
-        if not await asyncio.to_thread(basemap.refresh, self.app.device):
+        if not await asyncio.to_thread(basemap.refresh, self.ctx.device):
             return
-        bm = basemap.current(self.app.device)
+        bm = basemap.current(self.ctx.device)
         if bm is None or self.tiles is None:
             return
         self.basemap = bm
@@ -249,16 +249,16 @@ class MapView:
     """My route (numbered stops, line in order), places, my reports and my position. A tap
     on a place or a stop opens it with "check here"."""
 
-    def __init__(self, app: "PatrolApp") -> None:
-        self.app = app
+    def __init__(self, ctx: "ViewContext") -> None:
+        self.ctx = ctx
         self.me = fm.Marker(coordinates=fm.MapLatitudeLongitude(*DEFAULT_CENTRE), width=28, height=28,
                             content=ft.Icon(ft.Icons.MY_LOCATION, color=ME_COLOUR), visible=False)
 
     def build(self) -> ft.Control:
-        t = self.app.t
-        store = self.app.device.store
-        places = self.app.device.current_places()
-        fix = self.app.fix
+        t = self.ctx.t
+        store = self.ctx.store
+        places = self.ctx.device.current_places()
+        fix = self.ctx.fix
         if fix is not None:
             centre = (fix.lat, fix.lon)
             near = [p for p, _ in geo.nearest_places(fix.lat, fix.lon, places, limit=MAX_PLACES)]
@@ -273,7 +273,7 @@ class MapView:
             tap_marker(p.lat, p.lon, dot(ft.Colors.with_opacity(0.85, PLACE_COLOUR), 12),
                        lambda e, p=p: self.open_place(p), size=32, tooltip=p.name)
             for p in near]
-        today = self.app.device.route_today()
+        today = self.ctx.device.route_today()
         if today is not None:
             states = [s for s in today[1] if s.place]
             layers.append(fm.PolylineLayer(polylines=[fm.PolylineMarker(
@@ -300,32 +300,32 @@ class MapView:
         entries += [(dot(PLACE_COLOUR, 12), t("map_place")),
                     (ft.Icon(ft.Icons.FACT_CHECK, color=REPORT_COLOUR, size=16), t("map_my_report")),
                     (ft.Icon(ft.Icons.MY_LOCATION, color=ME_COLOUR, size=16), t("map_me"))]
-        panel = MapPanel(self.app, layers, identifier="map", centre=centre,
+        panel = MapPanel(self.ctx, layers, identifier="map", centre=centre,
                          zoom=15 if fix else 13, places=places, legend_entries=entries,
                          on_locate=self.locate)
         return ft.Container(panel.control, expand=True, padding=ft.Padding.only(left=8, right=8, bottom=6))
 
     async def locate(self) -> tuple[float, float] | None:
         """A fresh GPS fix: the "me" marker moves there and the map follows."""
-        problem = await self.app.update_fix()
+        problem = await self.ctx.update_fix()
         if problem:
-            self.app.toast(problem, error=True)
+            self.ctx.toast(problem, error=True)
             return None
-        fix = self.app.fix
+        fix = self.ctx.fix
         self.me.coordinates = fm.MapLatitudeLongitude(fix.lat, fix.lon)
         self.me.visible = True
-        self.app.page.update()
+        self.ctx.update()
         return fix.lat, fix.lon
 
     def open_place(self, place: wire.Place, stop=None) -> None:
         """The place in a sheet: what it is, how far, the stop's window, and "check here"."""
         from .today import stop_label
 
-        t = self.app.t
+        t = self.ctx.t
         lines = [t("t_" + place.type.value) + (f" {place.category}" if place.category else "")]
         if place.address:
             lines.append(place.address)
-        fix = self.app.fix
+        fix = self.ctx.fix
         if fix is not None:
             lines.append(t.distance(geo.distance_m(fix.lat, fix.lon, place.lat, place.lon)))
         if stop is not None:
@@ -333,10 +333,10 @@ class MapView:
                            state=stop_label(t, stop.status, stop.checked_at)))
 
         def start(_=None) -> None:
-            self.app.page.pop_dialog()
-            self.app.show_check(place)
+            self.ctx.pop_dialog()
+            self.ctx.show_check(place)
 
-        self.app.page.show_dialog(ft.BottomSheet(ft.Container(ft.Column([
+        self.ctx.show_dialog(ft.BottomSheet(ft.Container(ft.Column([
             ft.Text(place.name, size=18, weight=ft.FontWeight.BOLD),
             *[ft.Text(line, size=14) for line in lines],
             big_button(t("check_here"), start, icon=ft.Icons.FACT_CHECK, identifier="map-check-here"),

@@ -25,7 +25,7 @@ from .online import OnlineView, filter_dropdown
 from .photo_viewer import thumbnails
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 STATE_COLOURS = {
     "submitted": ft.Colors.PRIMARY, "in_review": ft.Colors.TERTIARY,
@@ -91,9 +91,9 @@ def verdict_words(t: Translator, presence: dict, times: dict | None) -> str:
 ANSWERS_FIRST_IN = ("", "submitted", "in_review")  # state filters that list waiting answers on top
 
 
-def new_answer_badge(app: "PatrolApp") -> ft.Control:
+def new_answer_badge(ctx: "ViewContext") -> ft.Control:
     return ft.Container(ft.Row([ft.Icon(ft.Icons.MARK_CHAT_UNREAD, size=14, color=ft.Colors.WHITE),
-                                ft.Text(app.t("answer_new"), color=ft.Colors.WHITE, size=12,
+                                ft.Text(ctx.t("answer_new"), color=ft.Colors.WHITE, size=12,
                                         weight=ft.FontWeight.W_600)], spacing=4, tight=True),
                         bgcolor=ft.Colors.DEEP_PURPLE_700, border_radius=12,
                         padding=ft.Padding.symmetric(horizontal=8, vertical=3))
@@ -105,8 +105,8 @@ def person(name: str | None, username: str) -> str:
     return f"{name} ({username})" if name and name != username else username
 
 
-def state_chip(app: "PatrolApp", state: str) -> ft.Control:
-    return ft.Container(ft.Text(app.t("rs_" + state), color=ft.Colors.WHITE, size=12,
+def state_chip(ctx: "ViewContext", state: str) -> ft.Control:
+    return ft.Container(ft.Text(ctx.t("rs_" + state), color=ft.Colors.WHITE, size=12,
                                 weight=ft.FontWeight.W_600),
                         bgcolor=STATE_COLOURS[state], border_radius=12,
                         padding=ft.Padding.symmetric(horizontal=8, vertical=3))
@@ -114,15 +114,15 @@ def state_chip(app: "PatrolApp", state: str) -> ft.Control:
 
 class ReviewView(OnlineView):
     title_key = "review_title"
-    def __init__(self, app: "PatrolApp") -> None:
-        super().__init__(app)
-        # kept on the app while the supervisor opens reports and switches tabs
-        self.filters: dict[str, str] = app.view_state.setdefault("review", {"state": "submitted"})
-        t = app.t
-        store = app.device.store
+    def __init__(self, ctx: "ViewContext") -> None:
+        super().__init__(ctx)
+        # kept on the ctx while the supervisor opens reports and switches tabs
+        self.filters: dict[str, str] = ctx.view_state.setdefault("review", {"state": "submitted"})
+        t = ctx.t
+        store = ctx.store
 
         def dd(key: str, label: str, options: list[tuple[str, str]]) -> ft.Control:
-            return filter_dropdown(app, f"filter-{key}", label, self.filters.get(key, ""), options,
+            return filter_dropdown(ctx, f"filter-{key}", label, self.filters.get(key, ""), options,
                                    lambda v, key=key: self._set(key, v))
 
         districts = sorted(store.ref_items("district"), key=lambda d: d.name)
@@ -145,7 +145,7 @@ class ReviewView(OnlineView):
 
     def _set(self, key: str, value: str) -> None:
         self.filters[key] = value or ""
-        self.app.page.run_task(self.reload)
+        self.ctx.run_task(self.reload)
 
     def _title(self) -> ft.Control:
         return ft.Column([super()._title(), *self.filter_rows], spacing=6)
@@ -167,12 +167,12 @@ class ReviewView(OnlineView):
         return page, waiting
 
     def render(self, data: tuple[dict, list[dict]]) -> list[ft.Control]:
-        t = self.app.t
+        t = self.ctx.t
         page, waiting = data
         items = page["items"]
         out: list[ft.Control] = []
         if not any(v for k, v in self.filters.items() if k != "state"):
-            self.app.set_answers_waiting(page["unread_answers"])  # unfiltered: the tab's badge
+            self.ctx.set_answers_waiting(page["unread_answers"])  # unfiltered: the tab's badge
         if page["unread_answers"]:
             out.append(ft.Semantics(identifier="answers-waiting", content=ft.Container(ft.Row([
                 ft.Icon(ft.Icons.MARK_CHAT_UNREAD, color=ft.Colors.ON_TERTIARY_CONTAINER),
@@ -193,36 +193,36 @@ class ReviewView(OnlineView):
         return out + [self._card(it) for it in rest]
 
     def _card(self, it: dict) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         r = it["report"]
         when = t.datetime(wire.parse_timestamp(counted_at(it)))
         findings = ", ".join(t("f_" + f) for f in r["findings"][:3]) or t("no_findings")
         sev = r["severity"]
         badge = [ft.Semantics(identifier=f"new-answer-{r['id']}", content=ft.Row(
-            [new_answer_badge(self.app)]))] if it.get("unread_answers") else []
+            [new_answer_badge(self.ctx)]))] if it.get("unread_answers") else []
         return ft.Semantics(identifier=f"review-{r['id']}", content=ft.Card(ft.Container(
             ft.Column([
                 ft.Row([ft.Text(it.get("place_name") or t("report"), weight=ft.FontWeight.BOLD,
-                                expand=True, max_lines=2), state_chip(self.app, it["review_state"])]),
+                                expand=True, max_lines=2), state_chip(self.ctx, it["review_state"])]),
                 *badge,
                 ft.Text(f"{when} · {it['author_name']} ({t('agency_' + it['agency'])})", size=13),
                 ft.Text(f"{t('sev_' + sev)} · {findings}", size=13, color=SEV_COLOURS.get(sev)),
             ], spacing=4), padding=12,
-            on_click=lambda e, rid=r["id"]: self.app.show_sub(ReportDetailView(self.app, rid)))))
+            on_click=lambda e, rid=r["id"]: self.ctx.show_sub(ReportDetailView(self.ctx, rid)))))
 
 
 class ReportDetailView(OnlineView):
     title_key = "report_detail_title"
 
-    def __init__(self, app: "PatrolApp", report_id: str) -> None:
-        super().__init__(app)
+    def __init__(self, ctx: "ViewContext", report_id: str) -> None:
+        super().__init__(ctx)
         self.report_id = report_id
 
     def _title(self) -> ft.Control:
-        return sub_header(self.app.t(self.title_key), lambda e: self.app.show_main(),
-                          self.app.t("back"), back_id="detail-back", trailing=[
+        return sub_header(self.ctx.t(self.title_key), lambda e: self.ctx.show_main(),
+                          self.ctx.t("back"), back_id="detail-back", trailing=[
                               ft.Semantics(identifier="detail-reload", content=ft.IconButton(
-                                  ft.Icons.REFRESH, tooltip=self.app.t("reload"),
+                                  ft.Icons.REFRESH, tooltip=self.ctx.t("reload"),
                                   on_click=self.reload))])
 
     def fetch(self, office: Office) -> tuple[dict, dict[str, bytes]]:
@@ -237,13 +237,13 @@ class ReportDetailView(OnlineView):
 
     def render(self, data) -> list[ft.Control]:
         d, photos = data
-        t = self.app.t
+        t = self.ctx.t
         r = d["report"]
         place = d.get("place") or {}
         out: list[ft.Control] = [
             ft.Row([ft.Text(place.get("name") or t("report"), size=18, weight=ft.FontWeight.BOLD,
                             expand=True), ft.Semantics(identifier="detail-state",
-                                                       content=state_chip(self.app, d["review_state"]))]),
+                                                       content=state_chip(self.ctx, d["review_state"]))]),
             ft.Text(f"{t.datetime(wire.parse_timestamp(counted_at(d)))} · {d['author_name']} "
                     f"({t('agency_' + d['agency'])})"),
             ft.Semantics(identifier="detail-presence", content=ft.Text(t(
@@ -252,7 +252,7 @@ class ReportDetailView(OnlineView):
         ]
         lines, notable = time_lines(t, d)
         if lines:
-            tint = colour(self.app.page, WARN) if notable else ft.Colors.ON_SURFACE_VARIANT
+            tint = self.ctx.colour(WARN) if notable else ft.Colors.ON_SURFACE_VARIANT
             out.append(ft.Semantics(identifier="detail-times", content=ft.Container(ft.Column(
                 [ft.Row([ft.Icon(ft.Icons.SCHEDULE, size=18, color=tint),
                          ft.Text(t("times_section"), weight=ft.FontWeight.W_600, color=tint)])]
@@ -276,7 +276,7 @@ class ReportDetailView(OnlineView):
                                     padding=10, border_radius=8))
         if r["photos"]:
             out.append(section(t("photos")))
-            out.append(thumbnails(self.app, [photos.get(s) for s in r["photos"]]))
+            out.append(thumbnails(self.ctx, [photos.get(s) for s in r["photos"]]))
         if r.get("fix") or place:
             out.append(self._map(r, place))
         if d["queries"]:
@@ -288,7 +288,7 @@ class ReportDetailView(OnlineView):
             out.append(section(t("amendments_section")))
             if d.get("unread_answers"):
                 out.append(ft.Semantics(identifier="detail-new-answer", content=ft.Row([
-                    new_answer_badge(self.app),
+                    new_answer_badge(self.ctx),
                     ft.Text(t("answer_new_read"), size=13, expand=True)])))
             for a in d["amendments"]:
                 out.append(ft.Semantics(identifier="amendment", content=ft.Container(ft.Text(
@@ -308,13 +308,13 @@ class ReportDetailView(OnlineView):
 
     def _labels(self, r: dict) -> dict[str, str]:
         """Checklist questions in words, from the version the report was filled with."""
-        return checklist_labels(self.app.device.store, r.get("checklist_id"),
-                                r.get("checklist_version"), self.app.t.lang)
+        return checklist_labels(self.ctx.store, r.get("checklist_id"),
+                                r.get("checklist_version"), self.ctx.t.lang)
 
     def _map(self, r: dict, place: dict) -> ft.Control:
         """The place's geofence (its polygon, else its radius) and where the report was made,
         both in view; locked in the scrolling detail until "Karte bedienen"."""
-        t = self.app.t
+        t = self.ctx.t
         layers: list = []
         markers = []
         fit: list[tuple[float, float]] = []
@@ -347,11 +347,11 @@ class ReportDetailView(OnlineView):
             entries.append((ft.Icon(ft.Icons.MY_LOCATION, color=ME_COLOUR, size=16), t("map_report_fix")))
         layers.append(fm.MarkerLayer(markers=markers))
         centre = place or r["fix"]
-        return MapPanel(self.app, layers, identifier="report-map", centre=(centre["lat"], centre["lon"]),
+        return MapPanel(self.ctx, layers, identifier="report-map", centre=(centre["lat"], centre["lon"]),
                         zoom=16, fit=fit, locked=True, legend_entries=entries, height=240).control
 
     def _actions(self, state: str) -> list[ft.Control]:
-        t = self.app.t
+        t = self.ctx.t
         A = wire.ReviewAction
         if state == "submitted":
             return [big_button(t("start_review"), lambda e: self._step(A.START),
@@ -374,25 +374,25 @@ class ReportDetailView(OnlineView):
             if await self.call(lambda o: o.review(self.report_id, action, text),
                                done_key=f"review_done_{action.value}"):
                 await self.reload()
-        self.app.page.run_task(go)
+        self.ctx.run_task(go)
 
     def _ask(self, action: wire.ReviewAction) -> None:
-        t = self.app.t
+        t = self.ctx.t
         field = ft.TextField(label=t("question") if action is wire.ReviewAction.ASK else t("reason"),
                              multiline=True, min_lines=2, max_length=2000, autofocus=True)
 
         def confirm(_):
             if not (field.value or "").strip():
                 field.error = t("text_required")  # shown under the field
-                self.app.page.update()
+                self.ctx.update()
                 return
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             self._step(action, field.value.strip())
 
-        self.app.page.show_dialog(ft.AlertDialog(
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("ask_question") if action is wire.ReviewAction.ASK else t("reject")),
             content=ft.Semantics(identifier="review-text", content=field),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.Semantics(identifier="review-send", content=ft.FilledButton(
                          t("send"), on_click=confirm))]))
 
