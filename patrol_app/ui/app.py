@@ -26,8 +26,9 @@ from patrol_wire import Role
 from . import clock_words
 from .i18n import Translator
 from .theme import apply_theme, colour
-from .views import (admin, check_form, history, lead, lock, login, map_view, outbox, picture,
-                    places, queries, review, today)
+from .views import (audit, check_form, checklists, history, lock, login, map_view, outbox,
+                    picture, places, places_admin, progress, queries, review, routes, teams, today,
+                    users)
 
 AUTO_SYNC_SECONDS = 180
 log = logging.getLogger("patrol_app")
@@ -49,19 +50,19 @@ FIELD_TABS = (
     Tab(map_view.MapView, I.MAP_OUTLINED, I.MAP, "nav_map"),
     Tab(history.HistoryView, I.HISTORY, I.HISTORY, "nav_history"),
 )
-PROGRESS_TAB = Tab(lead.ProgressView, I.TIMELINE_OUTLINED, I.TIMELINE, "nav_progress")
+PROGRESS_TAB = Tab(progress.ProgressView, I.TIMELINE_OUTLINED, I.TIMELINE, "nav_progress")
 TABS_BY_ROLE = {
     Role.OFFICER: FIELD_TABS,
     Role.SHIFT_LEAD: (PROGRESS_TAB,
-                      Tab(lead.TeamsView, I.GROUPS_OUTLINED, I.GROUPS, "nav_teams"),
-                      Tab(lead.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes")),
+                      Tab(teams.TeamsView, I.GROUPS_OUTLINED, I.GROUPS, "nav_teams"),
+                      Tab(routes.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes")),
     Role.SUPERVISOR: (Tab(review.ReviewView, I.RATE_REVIEW_OUTLINED, I.RATE_REVIEW, "nav_review"),
                       Tab(picture.SituationView, I.INSIGHTS_OUTLINED, I.INSIGHTS, "nav_picture"),
                       PROGRESS_TAB),
-    Role.ADMIN: (Tab(admin.UsersView, I.PEOPLE_OUTLINE, I.PEOPLE, "nav_users"),
-                 Tab(admin.PlacesAdminView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),
-                 Tab(admin.ChecklistsView, I.CHECKLIST, I.CHECKLIST, "nav_checklists"),
-                 Tab(admin.AuditView, I.RECEIPT_LONG_OUTLINED, I.RECEIPT_LONG, "nav_audit")),
+    Role.ADMIN: (Tab(users.UsersView, I.PEOPLE_OUTLINE, I.PEOPLE, "nav_users"),
+                 Tab(places_admin.PlacesAdminView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),
+                 Tab(checklists.ChecklistsView, I.CHECKLIST, I.CHECKLIST, "nav_checklists"),
+                 Tab(audit.AuditView, I.RECEIPT_LONG_OUTLINED, I.RECEIPT_LONG, "nav_audit")),
 }
 
 

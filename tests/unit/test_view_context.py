@@ -17,7 +17,7 @@ from patrol_app.core.checks import CheckDraft
 from patrol_app.core.device import Device
 from patrol_app.ui import context
 from patrol_app.ui.i18n import Translator
-from patrol_app.ui.views import history, outbox
+from patrol_app.ui.views import history, my_report, outbox
 
 VIEWS = Path(context.__file__).parent / "views"
 PLACE = wire.Place("pg-1", "Spielplatz Am Teich", wire.PlaceType.PLAYGROUND, 51.68, 7.82, 40.0)
@@ -167,7 +167,7 @@ def test_history_lists_a_saved_report_and_opens_it_on_a_context_of_its_own(tmp_p
     entry = next(c for c in view.list.controls if getattr(c, "content", None) is not None)
     tile = entry.content
     tile.on_click(None)
-    assert isinstance(ctx.shown[-1], history.ReportView)
+    assert isinstance(ctx.shown[-1], my_report.ReportView)
     detail = ctx.shown[-1].build()
     assert any("Müll am Tor" in s for s in texts(detail))
 

@@ -20,7 +20,7 @@ from patrol_rules.presence import PresenceRules
 from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
 from .. import clock_words
-from ..theme import OK, TOUCH, WARN, colour, sub_header
+from ..theme import OK, TOUCH, WARN, sub_header
 from .check_photos import PhotoStrip
 
 if TYPE_CHECKING:

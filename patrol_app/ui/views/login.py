@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from patrol_app.core.client import AuthRequired, ClientError, InsecureServer, Offline, Rejected
+from patrol_app.core.client import (
+    AuthRequired,
+    ClientError,
+    InsecureServer,
+    Offline,
+    Rejected,
+)
 
 from ..theme import big_button
 

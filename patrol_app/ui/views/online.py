@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import flet as ft
 
-from patrol_app.core.client import AuthRequired, ClientError, InsecureServer, Offline, Rejected
+from patrol_app.core.client import (
+    AuthRequired,
+    ClientError,
+    InsecureServer,
+    Offline,
+    Rejected,
+)
 from patrol_app.core.office import Office
 
 from ..theme import big_button

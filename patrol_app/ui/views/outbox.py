@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 import patrol_wire as wire
-
 from patrol_app.core.device import CLOCK_NOTABLE_S, QueueState
 from patrol_app.core.photos import make_thumbnail
 from patrol_app.core.store import ItemKind, OutboxState
@@ -23,7 +22,7 @@ from patrol_app.core.sync import Outcome, SyncResult
 
 from .. import clock_words
 from ..i18n import CATALOGUES, Translator
-from ..theme import OK, TOUCH, WARN, big_button, colour
+from ..theme import OK, TOUCH, WARN, big_button
 
 if TYPE_CHECKING:
     from ..context import ViewContext

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
-import flet_map as fm
 import flet_charts as fc
+import flet_map as fm
 
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
-from ..theme import WARN, colour
-from .map_view import PLACE_COLOUR, MapPanel, dot, tap_marker
+from ..theme import WARN
+from .map_panel import PLACE_COLOUR, MapPanel, dot, tap_marker
 from .online import OnlineView, filter_dropdown
 from .steering_report import steering_report
 from .today import stop_label

@@ -14,7 +14,7 @@ from patrol_rules import geo
 from patrol_rules.stops import StopState
 
 from ..i18n import Translator
-from ..theme import OK, WARN, big_button, colour, section
+from ..theme import OK, WARN, big_button, section
 from . import queries
 
 if TYPE_CHECKING:

@@ -1,12 +1,10 @@
-"""Shift lead: live progress (with missed checkpoints and hand-over), teams, route templates.
-
-Progress is also the supervisor's view of missed checkpoints (read-only there).
-"""
+"""Route templates: stops with clock-time windows on the map, and their assignment to a team for
+a shift (the windows count from the shift start chosen there)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 import flet_map as fm
@@ -15,210 +13,14 @@ import patrol_wire as wire
 from patrol_app.core import planning
 from patrol_app.core.office import Office
 
-from ..theme import OK, WARN, big_button, colour, section, sub_header
-from .map_view import MapPanel, tap_marker
+from ..theme import big_button, section, sub_header
+from .map_panel import MapPanel, tap_marker
 from .online import OnlineView, call
-from .today import STOP_LOOK, status_text, stop_label
 from .pickers import DateField, TimeField
+from .teams import free_id
 
 if TYPE_CHECKING:
     from ..context import ViewContext
-
-def _hhmm(ctx: "ViewContext", ts: str) -> str:
-    return ctx.t.time(wire.parse_timestamp(ts))
-
-
-def members_line(ctx: "ViewContext", members: list[Any]) -> str:
-    def one(m: Any) -> str:
-        name, agency = (m["display_name"], m["agency"]) if isinstance(m, dict) else (m.display_name, m.agency.value)
-        return f"{name} ({ctx.t('agency_' + agency)})"
-    return ", ".join(one(m) for m in members) or "—"
-
-
-# ---------------------------------------------------------------- progress
-
-
-class ProgressView(OnlineView):
-    title_key = "progress_title"
-
-    def fetch(self, office: Office) -> tuple[list[wire.TeamProgress], list[dict]]:
-        can_plan = self.ctx.device.user.role is wire.Role.SHIFT_LEAD
-        return office.progress(), (office.teams() if can_plan else [])
-
-    def render(self, data) -> list[ft.Control]:
-        progress, teams = data
-        t = self.ctx.t
-        if not progress:
-            return [ft.Text(t("no_shift_now"))]
-        missed, late = sum(p.missed for p in progress), sum(p.late for p in progress)
-        out: list[ft.Control] = [ft.Semantics(identifier="missed-total", content=ft.Text(
-            t("missed_total", n=missed), color=ft.Colors.ERROR if missed else None,
-            weight=ft.FontWeight.W_600))]
-        if late:
-            out.append(ft.Semantics(identifier="late-total", content=ft.Text(
-                t("late_total", n=late), color=self.ctx.colour(WARN), weight=ft.FontWeight.W_600)))
-        for p in progress:
-            out.append(self._card(p, teams))
-        return out
-
-    def _card(self, p: wire.TeamProgress, teams: list[dict]) -> ft.Control:
-        t = self.ctx.t
-        head = [ft.Text(p.team_name, size=17, weight=ft.FontWeight.BOLD, expand=True)]
-        if not p.mixed:
-            head.append(ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR, tooltip=t("team_not_mixed")))
-        rows: list[ft.Control] = [
-            ft.Row(head),
-            ft.Text(members_line(self.ctx, p.members), size=13),
-            ft.Text(f"{p.route_name} · {_hhmm(self.ctx, p.shift_start)}–{_hhmm(self.ctx, p.shift_end)}"),
-            ft.Semantics(identifier=f"counts-{p.team_id}", content=ft.Text(
-                t("progress_counts_late", done=p.done, late=p.late, open=p.open, missed=p.missed),
-                weight=ft.FontWeight.W_600, color=ft.Colors.ERROR if p.missed else
-                self.ctx.colour(WARN) if p.late else None)),
-            ft.Text(t("last_report", at=_hhmm(self.ctx, p.last_report_at), place=p.last_report_place or "—")
-                    if p.last_report_at else t("no_report_yet"), size=13,
-                    color=ft.Colors.ON_SURFACE_VARIANT),
-            ft.Divider(height=8),
-        ]
-        for s in p.stops:
-            icon, tint = STOP_LOOK[s.status]
-            window = f"{_hhmm(self.ctx, s.window_start)}–{_hhmm(self.ctx, s.window_end)}"
-            checked = wire.parse_timestamp(s.checked_at) if s.checked_at else None
-            rows.append(ft.Semantics(identifier=f"pstop-{p.team_id}-{s.seq}", content=ft.Row([
-                ft.Icon(icon, color=self.ctx.colour(tint), size=22),
-                ft.Column([ft.Text(f"{s.seq}. {s.place_name}", size=14, weight=ft.FontWeight.W_500),
-                           ft.Text(f"{window} · {stop_label(t, s.status, checked)}", size=13,
-                                   **status_text(self.ctx, s.status))],
-                          spacing=0, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START)))
-        others = [tm for tm in teams if tm["id"] != p.team_id]
-        if others and p.open:
-            rows.append(big_button(t("hand_over"), lambda e, p=p: self._hand_over(p, others),
-                                   icon=ft.Icons.SWAP_HORIZ, filled=False,
-                                   identifier=f"handover-{p.team_id}"))
-        return ft.Card(ft.Container(ft.Column(rows, spacing=4), padding=12))
-
-    def _hand_over(self, p: wire.TeamProgress, others: list[dict]) -> None:
-        t = self.ctx.t
-        choice = ft.Dropdown(label=t("to_team"), value=others[0]["id"], options=[
-            ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in others])
-
-        async def confirm(_):
-            self.ctx.pop_dialog()
-            if await self.call(lambda o: o.reassign(p.assignment_id, choice.value),
-                               done_key="handed_over"):
-                await self.reload()
-
-        self.ctx.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("hand_over_title", team=p.team_name)),
-            content=ft.Column([ft.Text(t("hand_over_text", n=p.open)), choice], tight=True),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
-                     ft.FilledButton(t("hand_over"), on_click=confirm)]))
-
-
-# ---------------------------------------------------------------- teams
-
-
-class TeamsView(OnlineView):
-    title_key = "teams_title"
-
-    def fetch(self, office: Office):
-        return office.teams(), office.directory()
-
-    def render(self, data) -> list[ft.Control]:
-        teams, people = data
-        t = self.ctx.t
-        out: list[ft.Control] = [big_button(
-            t("new_team"), lambda e: self.ctx.show_sub(TeamEditor(self.ctx, None, teams, people)),
-            icon=ft.Icons.GROUP_ADD, identifier="new-team")]
-        for tm in teams:
-            flag = [] if tm["mixed"] else [ft.Text(t("team_not_mixed"), color=ft.Colors.ERROR, size=13)]
-            out.append(ft.Card(ft.Container(ft.Column([
-                ft.Row([ft.Text(tm["name"], size=17, weight=ft.FontWeight.BOLD, expand=True),
-                        ft.IconButton(ft.Icons.EDIT, tooltip=t("edit"),
-                                      on_click=lambda e, tm=tm: self.ctx.show_sub(
-                                          TeamEditor(self.ctx, tm, teams, people)))]),
-                ft.Text(members_line(self.ctx, tm["members"]), size=13),
-                *([ft.Text(t("shift_day", day=t.day(date.fromisoformat(tm["shift_date"]))), size=13)]
-                  if tm.get("shift_date") else []),
-                *flag], spacing=4), padding=12)))
-        return out
-
-
-class TeamEditor:
-    """Name, day and members of a team; shows live whether police and KOD are both in it."""
-
-    def __init__(self, ctx: "ViewContext", team: dict | None, teams: list[dict],
-                 people: list[wire.UserRecord]) -> None:
-        self.ctx = ctx
-        self.team = team
-        self.taken = {tm["id"] for tm in teams}
-        self.people = [p for p in people if p.role in (wire.Role.OFFICER, wire.Role.SHIFT_LEAD)]
-        self.chosen = {m["username"] for m in team["members"]} if team else set()
-        t = ctx.t
-        self.name = ft.TextField(label=t("team_name"), value=team["name"] if team else "")
-        shift_date = (team or {}).get("shift_date")
-        self.day = DateField(ctx, t("team_day"), date.fromisoformat(shift_date) if shift_date
-                             else date.today(), identifier="team-day")
-        self.mixed = ft.Text("")
-        self.error = ft.Text("", color=ft.Colors.ERROR)
-
-    def build(self) -> ft.Control:
-        t = self.ctx.t
-        boxes = []
-        for agency in sorted({p.agency for p in self.people}, key=lambda a: a.value):
-            boxes.append(section(t("agency_" + agency.value)))
-            for p in (x for x in self.people if x.agency is agency):
-                boxes.append(ft.Semantics(identifier=f"member-{p.username}", content=ft.Checkbox(
-                    label=p.display_name, value=p.username in self.chosen,
-                    on_change=lambda e, u=p.username: self._toggle(u, e.control.value))))
-        self._update_mixed()
-        return ft.Container(ft.Column([
-            sub_header(t("edit_team") if self.team else t("new_team"),
-                       lambda e: self.ctx.show_main(), t("cancel")),
-            ft.Semantics(identifier="team-name", content=self.name), self.day.control,
-            ft.Text(t("team_day_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT), self.mixed,
-            *boxes, self.error,
-            big_button(t("save"), self._save, icon=ft.Icons.SAVE, identifier="save-team"),
-        ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=6,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
-
-    def _toggle(self, username: str, on: bool) -> None:
-        (self.chosen.add if on else self.chosen.discard)(username)
-        self._update_mixed()
-        self.ctx.update()
-
-    def _update_mixed(self) -> None:
-        ok = planning.is_mixed(sorted(self.chosen), self.people)
-        self.mixed.value = self.ctx.t("team_mixed") if ok else self.ctx.t("team_not_mixed")
-        self.mixed.color = self.ctx.colour(OK) if ok else ft.Colors.ERROR
-
-    async def _save(self, _=None) -> None:
-        t = self.ctx.t
-        name = (self.name.value or "").strip()
-        day = None
-        if (self.day.field.value or "").strip():  # empty: a team for any day
-            day = self.day.read()
-            if day is None:
-                self.error.value = t("check_marked_fields")
-                self.ctx.update()
-                return
-        if not name or not self.chosen:
-            self.error.value = t("team_needs_name_members")
-            self.ctx.update()
-            return
-        team_id = self.team["id"] if self.team else _free_id(planning.slug("team-" + name), self.taken)
-        req = wire.TeamRequest(name, sorted(self.chosen), day.isoformat() if day else None)
-        if await call(self.ctx, lambda o: o.save_team(team_id, req), done_key="team_saved"):
-            self.ctx.show_main()
-
-
-def _free_id(base: str, taken: set[str]) -> str:
-    n, candidate = 2, base
-    while candidate in taken:
-        candidate, n = f"{base[:60]}-{n}", n + 1
-    return candidate
-
-
-# ---------------------------------------------------------------- routes
 
 
 def route_start(ctx: "ViewContext", route_id: str | None) -> time:
@@ -527,10 +329,8 @@ class RouteEditor:
             return
         self.draft.shift_start = start
         if self.draft.route_id is None:
-            self.draft.route_id = _free_id(planning.slug("route-" + self.draft.name), self.taken)
+            self.draft.route_id = free_id(planning.slug("route-" + self.draft.name), self.taken)
         template = self.draft.template()
         if await call(self.ctx, lambda o: o.save_route(template), done_key="route_saved"):
             self.ctx.store.set_meta(f"route_start.{template.id}", f"{start:%H:%M}")
             self.ctx.show_main()
-
-
