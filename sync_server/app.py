@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 from contextlib import asynccontextmanager
 
 import patrol_wire as wire
+from patrol_wire import ErrorCode
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .api import (admin, auth, fear_spaces, photos, report, reports, shifts, situation, sync,
                   tiles)
+from .api import docs
 from .api.docs import install_openapi
-from .api.errors import BodyLimit, install_error_handlers
+from .api.errors import ApiError, BodyLimit, install_error_handlers
 from .config import Settings
 from .ingest import Ingestor
 from .places import PlaceBook
@@ -26,6 +29,8 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
 ]
+
+log = logging.getLogger("sync_server")
 
 
 class SecurityHeaders:
@@ -61,9 +66,24 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.ingestor = Ingestor(storage, settings, app.state.places)
     app.state.photo_files = open_photos(settings, storage)
 
-    @app.get("/healthz", tags=["health"], openapi_extra={"security": []})  # public: load balancers
-    def healthz() -> dict:
-        return {"status": "ok", "reports": storage.report_count()}
+    # Public, for load balancers and the phones' "is the network back?" probe. Liveness answers
+    # from the event loop with no query and no thread hop, so it stays fast while batches are
+    # ingested (it counted all reports before: 25-32 ms at 1M rows, behind the thread pool);
+    # readiness asks the database one trivial question and says 503 when it cannot answer.
+    @app.get("/healthz", tags=["health"], openapi_extra={"security": []})
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], openapi_extra={"security": []},
+             responses=docs.answers({200: {"type": "object"}}, 503))
+    def readyz() -> dict:
+        try:
+            storage.ping()
+        except Exception as exc:  # noqa: BLE001 -- any database failure means "not ready"
+            log.warning("not ready: %s", exc)
+            raise ApiError(503, ErrorCode.UNAVAILABLE, "the database does not answer",
+                           headers={"Retry-After": "5"}) from None
+        return {"status": "ready"}
 
     for module in (auth, reports, photos, sync, shifts, admin, situation, fear_spaces, report,
                    tiles):

@@ -157,6 +157,12 @@ class PostgresEngine:
         if pool is not None:
             pool.close()
 
+    def ping(self, timeout: float = 2.0) -> None:
+        """SELECT 1 on a pooled connection, waiting at most ``timeout`` for one (the pool's
+        own 30 s would hold a load balancer's readiness probe far too long)."""
+        with self.pool.connection(timeout=timeout) as conn:
+            conn.execute("SELECT 1")
+
     @contextmanager
     def tx(self) -> Iterator[PgConn]:
         with self.pool.connection() as conn, conn.transaction():

@@ -164,6 +164,10 @@ class Storage(UserStore, ReferenceStore, PlanningStore, ReportStore, ReviewStore
         WAL checkpoints); ``close`` stops it."""
         ...
 
+    def ping(self) -> None:
+        """One trivial question to the database (readiness); raises when it cannot answer."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -39,6 +39,9 @@ class SqlStorage(UsersMixin, ReferenceMixin, PlanningMixin, ReportsMixin, Review
     def start_serving(self) -> None:
         pass
 
+    def ping(self) -> None:
+        self.db.ping()
+
     def close(self) -> None:
         self.db.close()
 

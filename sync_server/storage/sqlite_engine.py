@@ -201,6 +201,9 @@ class SqliteEngine:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self.read().execute(sql, params).fetchall()
 
+    def ping(self, timeout: float = 2.0) -> None:
+        self.query_one("SELECT 1")
+
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
         return self.read().execute(sql, params).fetchone()
 

@@ -75,7 +75,7 @@ def start_server(data: Path, port: int, log: Path, workers: int = 1, db: str | N
     proc = Proc([sys.executable, "-m", "sync_server", "--data", str(data), *_db(db), "serve",
                  "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                  "--workers", str(workers)], log)
-    proc.wait_http(f"http://127.0.0.1:{port}/healthz")
+    proc.wait_http(f"http://127.0.0.1:{port}/readyz")  # serving, and its database answers
     return proc
 
 

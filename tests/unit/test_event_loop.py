@@ -12,7 +12,8 @@ from fastapi.routing import APIRoute
 from sync_server.app import create_app
 
 # Handlers that must await the request: each of their blocking steps is a thread hop.
-ASYNC_HANDLERS = {"put_photo"}  # streams the body to disk chunk by chunk
+ASYNC_HANDLERS = {"put_photo",  # streams the body to disk chunk by chunk
+                  "healthz"}  # liveness: a constant answer, no query, no thread hop
 # Dependencies on the loop: they read app.state, a header or await the body -- no query, no parse.
 ASYNC_DEPENDENCIES = {"get_storage", "get_settings", "get_ingestor", "get_places",
                       "get_photo_files", "raw_body", "json_body", "check", "readers",
@@ -48,8 +49,12 @@ def test_no_route_runs_blocking_work_on_the_event_loop(settings):
     assert "current_user" not in deps  # the token lookup queries the database
 
 
-def test_healthz_is_a_thread_pool_handler_with_one_query(settings):
+def test_liveness_answers_from_the_loop_and_readiness_asks_the_database(settings):
+    """/healthz must not wait behind the thread pool that batches fill; /readyz does ask the
+    database, so it runs in the pool like every query."""
     app = create_app(settings)
-    (route,) = [r for r in api_routes(app.routes) if r.path == "/healthz"]
-    assert not inspect.iscoroutinefunction(route.endpoint)
-    assert route.dependant.dependencies == []  # no token, nothing but the count
+    by_path = {r.path: r for r in api_routes(app.routes)}
+    live, ready = by_path["/healthz"], by_path["/readyz"]
+    assert inspect.iscoroutinefunction(live.endpoint) and live.dependant.dependencies == []
+    assert "storage" not in inspect.getsource(live.endpoint)
+    assert not inspect.iscoroutinefunction(ready.endpoint)

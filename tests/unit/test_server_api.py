@@ -23,7 +23,8 @@ def put(c, body, token=None, **kw):
 
 
 def test_healthz_and_openapi(client):
-    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
     spec = client.get("/openapi.json").json()
     assert "/api/v1/reports/{report_id}" in spec["paths"]
     assert spec["components"]["schemas"]["Report"]["additionalProperties"] is False
@@ -288,6 +289,44 @@ def test_oversized_photo_is_refused(client):
     assert_error(client.put(f"/api/v1/photos/{'a' * 64}", content=b"x" * (wire.MAX_PHOTO_BYTES + 1),
                             headers={**auth(client.token), "Content-Type": "image/jpeg"}),
                  413, "body_too_large")
+
+
+def take_the_database_away(storage, settings, request) -> None:
+    """SQLite: the connection is closed under the server. PostgreSQL: the database refuses
+    new connections and every open one is terminated, as when its server goes down."""
+    if settings.database_url is None:
+        storage.db.close()
+        return
+    import psycopg
+
+    cluster = request.getfixturevalue("pg_cluster")
+    name = settings.database_url.rsplit("/", 1)[1]
+    with psycopg.connect(cluster.url, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                      [name])
+
+
+def test_readiness_fails_with_the_database_and_liveness_does_not(settings, request):
+    """A database that no longer answers: /readyz says 503 in the error shape within seconds
+    (a load balancer takes the instance out), /healthz still says the process lives."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from sync_server.app import create_app
+    from sync_server.storage import open_storage
+
+    storage = open_storage(settings)
+    with TestClient(create_app(settings, storage)) as c:
+        assert c.get("/readyz").status_code == 200
+        take_the_database_away(storage, settings, request)
+        start = time.monotonic()
+        r = c.get("/readyz")
+        assert time.monotonic() - start < 10
+        assert_error(r, 503, "unavailable")
+        assert r.headers["retry-after"] == "5"
+        assert c.get("/healthz").json() == {"status": "ok"}
 
 
 def test_unknown_route_and_wrong_method_use_the_error_shape(client):
