@@ -180,3 +180,34 @@ def open_section(page, key: str) -> None:
     header.click()
     settle(header)
     page.wait_for_timeout(400)  # the content below the header grows with the animation
+
+
+def page_shift(before: bytes, after: bytes, *, top: int = 110, bottom: int = 120,
+               band: int = 90) -> int:
+    """How many CSS pixels the page content moved up between two screenshots (``scale="css"``
+    PNGs of the same viewport), read from the pixels themselves.
+
+    Flutter web's semantics boxes (what locators measure) can lag behind the picture after a
+    scroll, so a scroll is measured where the user sees it: bands of the first screenshot are
+    looked for in the second; the shift with the smallest difference wins. ``top``/``bottom``:
+    the app bar and navigation bar, which never scroll."""
+    from io import BytesIO
+
+    from PIL import Image, ImageChops, ImageStat
+
+    a = Image.open(BytesIO(before)).convert("L")
+    b = Image.open(BytesIO(after)).convert("L")
+    width, height = a.size
+    best = (float("inf"), 0)
+    for y0 in range(top, height - bottom - band, band * 2):
+        ref = a.crop((0, y0, width, y0 + band))
+        if ImageStat.Stat(ref).stddev[0] < 4:  # a blank band matches anywhere
+            continue
+        for shift in range(-(height - bottom - band - top), height - bottom - band - top + 1):
+            y1 = y0 - shift
+            if y1 < top or y1 + band > height - bottom:
+                continue
+            diff = ImageStat.Stat(ImageChops.difference(ref, b.crop((0, y1, width, y1 + band)))).mean[0]
+            if diff < best[0]:
+                best = (diff, shift)
+    return best[1]
