@@ -173,13 +173,30 @@ def settle(locator, timeout: float = 10.0) -> None:
         last = box
 
 
+def reveal(page, identifier: str, *, x: float = 195, y: float = 500, turns: int = 30):
+    """Scroll the page (the wheel at x, y) until the control ``identifier`` is on screen, as a
+    user does: Flutter drops a control scrolled out of view from the semantics tree, so a
+    locator cannot find what lies below the fold."""
+    target = by_id(page, identifier)
+    for _ in range(turns):
+        if target.count() and (box := target.bounding_box()) and box["height"] > 10 \
+                and box["y"] + box["height"] < page.viewport_size["height"] - 100:
+            settle(target)
+            return target
+        page.mouse.move(x, y)
+        page.mouse.wheel(0, 200)
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{identifier} did not come on screen after {turns} wheel turns")
+
+
 def open_section(page, key: str) -> None:
     """Open a closed section of the check form (``photos``, ``measures`` ...) and wait until
-    it has opened, before a screenshot or a tap inside."""
-    header = by_id(page, f"section-{key}")
+    it has opened, before a screenshot or a tap inside; scrolls to it first."""
+    header = reveal(page, f"section-{key}")
     header.click()
-    settle(header)
-    page.wait_for_timeout(400)  # the content below the header grows with the animation
+    page.wait_for_timeout(600)  # the content below the header grows with the animation
+    if header.count():  # an open section near the bottom may take its header's place in the
+        settle(header)  # semantics tree (its text field's label then names the group)
 
 
 def page_shift(before: bytes, after: bytes, *, top: int = 110, bottom: int = 120,
