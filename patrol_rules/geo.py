@@ -4,6 +4,11 @@ Distances are geodesic on WGS84. geopy's geodesic costs ~130 us a call here, whi
 cannot afford at ingest rates of tens of thousands of reports per second; for points within a few
 kilometres of each other a tangent plane with the ellipsoid's radii of curvature agrees with it
 to under a millimetre (pinned by a test), so that is used there and geopy beyond.
+
+Ranking places by distance ("nearest places", on every Places and Today screen) needs no
+millimetres: ``near_distance_m`` keeps the tangent plane out to half a degree (~55 km), where it
+stays within 1 m of the geodesic (pinned by a test), so a city's 262 playgrounds are ranked in
+under a millisecond instead of ~60 ms of geopy calls for the ones beyond 5 km.
 """
 
 from __future__ import annotations
@@ -19,13 +24,23 @@ _A = 6378137.0  # WGS84 semi-major axis (m)
 _F = 1 / 298.257223563
 _E2 = _F * (2 - _F)
 _PLANE_LIMIT_DEG = 0.05  # ~5 km: beyond this, geopy's geodesic
+_NEAR_LIMIT_DEG = 0.5  # ~55 km: within 1 m of the geodesic, enough to rank and to show "12,3 km"
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Geodesic distance in metres between two WGS84 points."""
+    """Geodesic distance in metres between two WGS84 points (to a millimetre: presence)."""
+    return _distance(lat1, lon1, lat2, lon2, _PLANE_LIMIT_DEG)
+
+
+def near_distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Distance in metres to within 1 m (up to ~55 km; exact beyond): for ranking and showing."""
+    return _distance(lat1, lon1, lat2, lon2, _NEAR_LIMIT_DEG)
+
+
+def _distance(lat1: float, lon1: float, lat2: float, lon2: float, plane_limit: float) -> float:
     dlat = lat2 - lat1
     dlon = lon2 - lon1
-    if abs(dlat) < _PLANE_LIMIT_DEG and abs(dlon) < _PLANE_LIMIT_DEG:
+    if abs(dlat) < plane_limit and abs(dlon) < plane_limit:
         phi = math.radians((lat1 + lat2) / 2)
         s = math.sin(phi)
         w = 1 - _E2 * s * s
@@ -86,8 +101,8 @@ def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def nearest_places(
     lat: float, lon: float, places: Iterable[Place], *, limit: int | None = None
 ) -> list[tuple[Place, float]]:
-    """Places sorted by distance from (lat, lon), each with that distance in metres."""
+    """Places sorted by distance from (lat, lon), each with that distance in metres (to 1 m)."""
     ranked = sorted(
-        ((p, distance_m(lat, lon, p.lat, p.lon)) for p in places), key=lambda pair: pair[1]
+        ((p, near_distance_m(lat, lon, p.lat, p.lon)) for p in places), key=lambda pair: pair[1]
     )
     return ranked if limit is None else ranked[:limit]

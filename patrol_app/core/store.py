@@ -390,9 +390,11 @@ class LocalStore:
                 " FROM reports WHERE place_id IS NOT NULL AND observed_at >= ?", [since]).fetchall()
 
     def history(self, *, since: str | None = None, until: str | None = None, place_query: str = "",
-                state: OutboxState | None = None, limit: int = 200) -> list[tuple[dict, OutboxState]]:
+                state: OutboxState | None = None, limit: int = 200,
+                offset: int = 0) -> list[tuple[dict, OutboxState]]:
         """My reports newest first with their outbox state, observed in [since, until) (UTC
-        wire timestamps: a local day is a UTC range); ``place_query`` matches place id or name."""
+        wire timestamps: a local day is a UTC range); ``place_query`` matches place id or name.
+        ``limit``/``offset``: one page of them."""
         sql = ("SELECT r.body, o.state FROM reports r JOIN outbox o ON o.kind = 'report'"
                " AND o.ref = r.id LEFT JOIN ref_data p ON p.kind = 'place' AND p.id = r.place_id"
                " WHERE 1 = 1")
@@ -411,7 +413,8 @@ class LocalStore:
             sql += " AND o.state = ?"
             params.append(state.value)
         with self._lock:
-            rows = self.db.execute(sql + " ORDER BY r.id DESC LIMIT ?", [*params, limit]).fetchall()
+            rows = self.db.execute(sql + " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+                                   [*params, limit, offset]).fetchall()
         return [(json.loads(body), OutboxState(st)) for body, st in rows]
 
     def amended_at(self) -> dict[str, str]:

@@ -35,6 +35,26 @@ def test_fast_distance_agrees_with_geopy_geodesic_to_a_millimetre():
         assert abs(geo.distance_m(lat, lon, lat2, lon2) - geodesic((lat, lon), (lat2, lon2)).meters) < 1e-3
 
 
+def test_distances_for_ranking_stay_within_a_metre_out_to_half_a_degree():
+    rng = random.Random(11)
+    for _ in range(500):
+        lat, lon = rng.uniform(-70, 70), rng.uniform(-179, 179)
+        lat2, lon2 = lat + rng.uniform(-0.49, 0.49), lon + rng.uniform(-0.49, 0.49)
+        assert abs(geo.near_distance_m(lat, lon, lat2, lon2) - geodesic((lat, lon), (lat2, lon2)).meters) < 1.0
+    assert geo.near_distance_m(51.68, 7.82, 48.14, 11.58) == geo.distance_m(51.68, 7.82, 48.14, 11.58)
+
+
+def test_nearest_places_rank_the_demo_city_as_the_geodesic_does():
+    from sync_server.demo import load_demo, playground_features
+
+    places = [wire.Place(f["properties"]["id"], "p", wire.PlaceType.PLAYGROUND,
+                         f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0], 30.0)
+              for f in playground_features(load_demo())]
+    for lat, lon in ((51.68, 7.82), (51.62, 7.70), (51.75, 7.95)):
+        exact = sorted(places, key=lambda p: geodesic((lat, lon), (p.lat, p.lon)).meters)
+        assert [p.id for p, _ in geo.nearest_places(lat, lon, places)] == [p.id for p in exact]
+
+
 def test_long_distances_use_geodesic():
     assert geo.distance_m(51.68, 7.82, 48.14, 11.58) == pytest.approx(
         geodesic((51.68, 7.82), (48.14, 11.58)).meters, abs=1e-6)

@@ -178,3 +178,25 @@ def test_outbox_shows_the_waiting_report_on_a_context_of_its_own(tmp_path):
     words = " ".join(texts(page))
     assert "Spielplatz Am Teich" in words
     assert ctx.t("state_pending") in words
+
+
+def test_history_shows_every_report_page_by_page(tmp_path):
+    """An officer with months of reports reaches the oldest: pages of 40, a button for more
+    (the list stopped at 200 before, silently)."""
+    device = saved_report(tmp_path)
+    for i in range(94):
+        device.save_check(CheckDraft(place=PLACE, fix=FIX, note=f"n{i}"))
+    ctx = ScreenContext(device)
+    view = history.HistoryView(ctx)
+    view.build()
+
+    def entries():
+        return [c.identifier for c in view.list.controls if c.identifier != "history-more"]
+
+    assert len(entries()) == history.PAGE and view.list.controls[-1].identifier == "history-more"
+    while view.list.controls[-1].identifier == "history-more":
+        view.list.controls[-1].content.on_click(None)
+    shown = entries()
+    assert len(shown) == 95 == len(set(shown))
+    newest_first = [body["id"] for body, _ in device.store.history(limit=1000)]
+    assert shown == [f"history-{rid}" for rid in newest_first]
