@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import re
 import unicodedata
@@ -437,3 +438,17 @@ def parse_file(raw: bytes, fmt: str) -> tuple[Parsed, str | None]:
     if fmt == "geojson":
         return parse_geojson(wire.parse_json(text.encode("utf-8"))), note
     return parse_csv(text), note
+
+
+def import_file(storage: Storage, raw: bytes, fmt: str, *, zone: ZoneInfo, actor: str,
+                places: dict[str, Place] | None = None, now: datetime | None = None
+                ) -> ComplaintImport:
+    """Read a complaints file and import it: the one path of the API, the CLI and the demo.
+    ValueError for a file that is unusable as a whole."""
+    parsed, note = parse_file(raw, fmt)
+    if places is None:
+        places = {p.id: p for p in (wire.decode(Place, json.loads(b))
+                                    for b in storage.picture_places())}
+    districts = [wire.decode(wire.District, json.loads(b)) for b in storage.district_bodies()]
+    return import_complaints(storage, parsed, places=places, districts=districts, zone=zone,
+                             actor=actor, now=now, note=note)

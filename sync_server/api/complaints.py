@@ -14,7 +14,7 @@ import patrol_wire as wire
 from patrol_wire import ErrorCode
 
 from .. import complaints
-from ..complaints_import import import_complaints, parse_file
+from ..complaints_import import import_file
 from ..storage import PictureFilter
 from . import docs
 from .deps import Admin, ComplaintReader, GapReader, PlacesDep, RawBody, SettingsDep, StorageDep
@@ -36,15 +36,12 @@ def import_complaints_file(
     """Import complaints from the city's complaint system (CSV or GeoJSON): time, position,
     category and the source's id; every other column is ignored and named. Rows already
     imported are duplicates, bad rows are listed with their reason; the good ones are stored."""
-    try:
-        parsed, note = parse_file(raw, format)
-    except ValueError as exc:
-        raise ApiError(422, ErrorCode.INVALID_VALUE, str(exc), {"field": "file"}) from None
     places.refresh()
-    districts = [wire.decode(wire.District, wire.parse_json(b.encode()))
-                 for b in storage.district_bodies()]
-    report = import_complaints(storage, parsed, places=places.all(), districts=districts,
-                               zone=ZoneInfo(settings.timezone), actor=admin.username, note=note)
+    try:
+        report = import_file(storage, raw, format, zone=ZoneInfo(settings.timezone),
+                             actor=admin.username, places=places.all())
+    except ValueError as exc:  # also a WireError: GeoJSON that is no JSON
+        raise ApiError(422, ErrorCode.INVALID_VALUE, str(exc), {"field": "file"}) from None
     return report.as_json()
 
 

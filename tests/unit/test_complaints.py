@@ -357,3 +357,26 @@ def test_a_file_without_the_needed_columns_is_refused_whole(city):
     assert r.json()["error"]["message"].startswith(
         "the header names no column for: time, lat, lon, category")
     assert stored(city) == []
+
+
+def test_the_command_line_imports_through_the_same_path(tmp_path, capsys):
+    from sync_server.cli import main
+    from sync_server.storage import SqliteStorage
+
+    data = str(tmp_path / "srv")
+    assert main(["--data", data, "init"]) == 0
+    f = tmp_path / "beschwerden.csv"
+    f.write_text("Nr;Eingang;Breite;Länge;Kategorie;Freitext\n1;02.11.2026 22:15;51,68;7,81;Lärm;laut\n"
+                 "2;02.11.2026 22:15;51,68;7,81;Parken;x\n", encoding="utf-8")
+    assert main(["--data", data, "import-complaints", str(f)]) == 3
+    out = capsys.readouterr().out
+    assert "accepted: 1 (0 near a place), duplicates: 0, rejected: 1" in out
+    assert "column 'Freitext' ignored" in out and "rejected line 3: category" in out
+    assert main(["--data", data, "import-complaints", str(f)]) == 3
+    assert "accepted: 0 (0 near a place), duplicates: 1" in capsys.readouterr().out
+    assert main(["--data", data, "import-complaints", str(tmp_path / "nope.csv")]) == 1
+    g = tmp_path / "bad.geojson"
+    g.write_text("{}")
+    assert main(["--data", data, "import-complaints", str(g)]) == 1
+    with SqliteStorage(tmp_path / "srv" / "server.db") as storage:
+        assert storage.complaint_total() == 1
