@@ -1,7 +1,7 @@
 """The app shell: login gate, navigation, offline banner, background sync.
 
-Screens live in ``views/``; each gets this shell to reach the device, the translator and
-navigation. Blocking work (photo processing, sync over the network) runs in worker threads so
+Screens live in ``views/``; each gets this shell as its ``ViewContext`` (``context.py``), the
+few members a screen may use: words, the device core, shared field state, the page, navigation. Blocking work (photo processing, sync over the network) runs in worker threads so
 the UI stays responsive.
 """
 
@@ -25,9 +25,10 @@ from patrol_wire import Role
 
 from . import clock_words
 from .i18n import Translator
-from .theme import apply_theme
-from .views import (admin, check_form, history, lead, lock, login, map_view, outbox, picture,
-                    places, queries, review, today)
+from .theme import apply_theme, colour
+from .views import (audit, check_form, checklists, history, lock, login, map_view, outbox,
+                    picture, places, places_admin, progress, queries, review, routes, teams, today,
+                    users)
 
 AUTO_SYNC_SECONDS = 180
 log = logging.getLogger("patrol_app")
@@ -49,19 +50,19 @@ FIELD_TABS = (
     Tab(map_view.MapView, I.MAP_OUTLINED, I.MAP, "nav_map"),
     Tab(history.HistoryView, I.HISTORY, I.HISTORY, "nav_history"),
 )
-PROGRESS_TAB = Tab(lead.ProgressView, I.TIMELINE_OUTLINED, I.TIMELINE, "nav_progress")
+PROGRESS_TAB = Tab(progress.ProgressView, I.TIMELINE_OUTLINED, I.TIMELINE, "nav_progress")
 TABS_BY_ROLE = {
     Role.OFFICER: FIELD_TABS,
     Role.SHIFT_LEAD: (PROGRESS_TAB,
-                      Tab(lead.TeamsView, I.GROUPS_OUTLINED, I.GROUPS, "nav_teams"),
-                      Tab(lead.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes")),
+                      Tab(teams.TeamsView, I.GROUPS_OUTLINED, I.GROUPS, "nav_teams"),
+                      Tab(routes.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes")),
     Role.SUPERVISOR: (Tab(review.ReviewView, I.RATE_REVIEW_OUTLINED, I.RATE_REVIEW, "nav_review"),
                       Tab(picture.SituationView, I.INSIGHTS_OUTLINED, I.INSIGHTS, "nav_picture"),
                       PROGRESS_TAB),
-    Role.ADMIN: (Tab(admin.UsersView, I.PEOPLE_OUTLINE, I.PEOPLE, "nav_users"),
-                 Tab(admin.PlacesAdminView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),
-                 Tab(admin.ChecklistsView, I.CHECKLIST, I.CHECKLIST, "nav_checklists"),
-                 Tab(admin.AuditView, I.RECEIPT_LONG_OUTLINED, I.RECEIPT_LONG, "nav_audit")),
+    Role.ADMIN: (Tab(users.UsersView, I.PEOPLE_OUTLINE, I.PEOPLE, "nav_users"),
+                 Tab(places_admin.PlacesAdminView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),
+                 Tab(checklists.ChecklistsView, I.CHECKLIST, I.CHECKLIST, "nav_checklists"),
+                 Tab(audit.AuditView, I.RECEIPT_LONG_OUTLINED, I.RECEIPT_LONG, "nav_audit")),
 }
 
 
@@ -276,6 +277,37 @@ class PatrolApp:
         self.page.navigation_bar = None
         self._set_body(view.build())
         self.sub_view = view
+
+    def show_tab(self, view_cls: type) -> None:
+        self.show_main(next(i for i, tab in enumerate(self.tabs) if tab.view is view_cls))
+
+    # ------------------------------------------------------------ the page, for the views
+
+    @property
+    def store(self):
+        """The device's local store: the queries a screen reads (history, places, reports)."""
+        return self.device.store
+
+    def update(self) -> None:
+        self.page.update()
+
+    def show_dialog(self, dialog: ft.DialogControl) -> None:
+        self.page.show_dialog(dialog)
+
+    def pop_dialog(self) -> None:
+        self.page.pop_dialog()
+
+    def run_task(self, handler, *args):
+        return self.page.run_task(handler, *args)
+
+    def colour(self, value: str) -> str:
+        return colour(self.page, value)
+
+    def is_shown(self, control: ft.Control) -> bool:
+        return bool(self.body.controls) and self.body.controls[0] is control
+
+    def page_size(self) -> tuple[float, float]:
+        return (self.page.width or 390, self.page.height or 844)
 
     def _set_body(self, control: ft.Control) -> None:
         self.body.controls = [control]

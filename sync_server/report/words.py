@@ -1,7 +1,7 @@
 """German words and number formats for the steering group's report.
 
 The report is a German document whatever the reader's app language; the server does not import
-the app's i18n, so the few labels it prints live here (kept in step with patrol_app/ui/i18n.py).
+the app's i18n, so the few labels it prints live here (kept in step with patrol_app/ui/i18n/).
 """
 
 from __future__ import annotations

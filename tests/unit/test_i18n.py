@@ -88,3 +88,13 @@ def test_code_words_come_from_the_table_the_server_exports_with():
         for key, word in CODE_LABELS[lang].items():
             assert catalogue[key] == word, key
     assert DE["f_litter"] == "Müll" and EN["rs_approved"] == "approved"
+
+
+def test_every_catalogue_module_is_complete_in_both_languages():
+    import importlib
+
+    from patrol_app.ui import i18n
+
+    for name in i18n._MODULES:
+        module = importlib.import_module(f"patrol_app.ui.i18n.{name}")
+        assert module.DE.keys() == module.EN.keys(), name

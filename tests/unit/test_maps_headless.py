@@ -13,7 +13,7 @@ import pytest
 from patrol_app.core import basemap
 from patrol_app.core.device import Device
 from patrol_app.ui.app import PatrolApp
-from patrol_app.ui.views import map_view
+from patrol_app.ui.views import map_panel
 from tests.support.flet_session import Harness
 from tests.unit.test_views_headless import PW, anyio_backend, demo_server, loaded  # noqa: F401
 
@@ -87,7 +87,7 @@ async def test_officer_map_is_bounded_to_the_basemap_and_a_place_starts_a_check(
             == {(n, w), (s, e)}
         assert (the_map.min_zoom, the_map.max_zoom) == (doc["minzoom"], doc["maxzoom"] + basemap.OVERZOOM)
         assert (tiles(the_map).min_native_zoom, tiles(the_map).max_native_zoom) == (doc["minzoom"], doc["maxzoom"])
-        assert the_map.interaction_configuration.flags == map_view.ACTIVE  # a full-screen map: gestures on
+        assert the_map.interaction_configuration.flags == map_panel.ACTIVE  # a full-screen map: gestures on
         assert not the_map.interaction_configuration.flags & fm.InteractionFlag.ROTATE
         for ident in ("map-zoom-in", "map-zoom-out", "map-me", "map-legend"):
             assert h.has_id(ident), ident
@@ -141,7 +141,7 @@ async def test_picture_map_is_locked_in_its_page_until_the_user_means_it(demo_se
         unlock = h.by_id("pic-map-unlock")
         assert unlock.content == "Karte bedienen"
         await h.click(unlock)
-        assert the_map.interaction_configuration.flags == map_view.ACTIVE
+        assert the_map.interaction_configuration.flags == map_panel.ACTIVE
         assert unlock.content == "Fertig"
         await h.click(unlock)
         assert the_map.interaction_configuration.flags == fm.InteractionFlag.NONE
@@ -163,7 +163,7 @@ async def test_picture_map_is_locked_in_its_page_until_the_user_means_it(demo_se
 
 @pytest.mark.anyio
 async def test_report_map_shows_the_geofence_and_where_the_report_was_made(demo_server, tmp_path):
-    from patrol_app.ui.views.review import ReportDetailView
+    from patrol_app.ui.views.report_detail import ReportDetailView
 
     phone = Phone()
     h, app = await start(demo_server, tmp_path, "lagebild", phone)

@@ -13,7 +13,8 @@ from patrol_app.core.device import Device
 from patrol_app.ui.app import PatrolApp
 from patrol_app.ui.clock_words import duration, phone_clock_notice
 from patrol_app.ui.i18n import Translator
-from patrol_app.ui.views.review import ReportDetailView, time_lines
+from patrol_app.ui.views.report_detail import ReportDetailView
+from patrol_app.ui.views.review_parts import time_lines
 from tests.support.flet_session import Harness
 from tests.unit.test_views_headless import PW, demo_server  # noqa: F401  (the fixture)
 
@@ -102,7 +103,7 @@ async def test_the_supervisor_sees_a_phone_two_hours_behind(demo_server, tmp_pat
 
 
 def test_a_stale_verdict_says_how_old_the_fix_was_when_saved():
-    from patrol_app.ui.views.review import verdict_words
+    from patrol_app.ui.views.review_parts import verdict_words
 
     times = facts(fix_age_s=312.0)["times"]
     assert verdict_words(T, {"verdict": "stale", "distance_m": 4.0}, times) == \

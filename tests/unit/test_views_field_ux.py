@@ -127,7 +127,7 @@ async def test_an_answer_waiting_is_counted_and_badged_in_the_picture_until_read
 
 @pytest.mark.anyio
 async def test_review_steps_say_what_was_done(demo_server, tmp_path):
-    from patrol_app.ui.views.review import ReportDetailView
+    from patrol_app.ui.views.report_detail import ReportDetailView
 
     officer = Device(tmp_path / "pol", "http://testserver", transport=demo_server._transport)
     officer.login("polizei", PW)

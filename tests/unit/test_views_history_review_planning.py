@@ -15,7 +15,7 @@ import patrol_wire as wire
 from patrol_app.core.checks import CheckDraft
 from patrol_app.core.device import Device
 from patrol_app.core.photos import process_photo
-from patrol_app.ui.views import history, lead, review
+from patrol_app.ui.views import my_report, review_parts, routes
 from tests.conftest import jpeg_bytes
 from tests.unit.test_views_headless import PW, demo_server, loaded, open_app  # noqa: F401
 
@@ -130,15 +130,15 @@ def test_an_answer_is_labelled_with_its_question_before_and_after_sync():
                    "Wie viele?", "Thomas Becker", asked)
     answer = {"id": "0190f0c0-0000-7000-8000-00000000000b", "amends": q.report_id,
               "observed_at": "2026-12-01T13:20:00.000Z"}
-    label = history.answer_label(t, answer, [q])
+    label = my_report.answer_label(t, answer, [q])
     local = datetime(2026, 12, 1, 13, 5, tzinfo=timezone.utc).astimezone().strftime("%d.%m.%Y %H:%M")
     assert label == f"Antwort auf Rückfrage vom {local}"
     linked = wire.replace(q, answer_report_id=answer["id"], answered_at=asked)
     later = wire.replace(q, id="0190f0c0-0000-7000-8000-000000000002",
                                 asked_at="2026-12-02T09:00:00.000Z")  # asked after the answer
-    assert history.answer_label(t, answer, [linked, later]) == label
-    assert history.answer_label(t, {**answer, "amends": None}, [q]) is None
-    assert history.answer_label(t, answer, []) == "Nachtrag zu einem Bericht"
+    assert my_report.answer_label(t, answer, [linked, later]) == label
+    assert my_report.answer_label(t, {**answer, "amends": None}, [q]) is None
+    assert my_report.answer_label(t, answer, []) == "Nachtrag zu einem Bericht"
 
 
 # ------------------------------------------------------------------ items 13-15: review
@@ -200,8 +200,8 @@ def test_viewer_buttons_are_big_enough_for_gloves():
     from patrol_app.ui.views.photo_viewer import TOUCH
 
     assert TOUCH >= 48
-    assert review.person("PK Anna Müller", "polizei") == "PK Anna Müller (polizei)"
-    assert review.person(None, "cli") == "cli" and review.person("demo", "demo") == "demo"
+    assert review_parts.person("PK Anna Müller", "polizei") == "PK Anna Müller (polizei)"
+    assert review_parts.person(None, "cli") == "cli" and review_parts.person("demo", "demo") == "demo"
 
 
 # ------------------------------------------------------------------ items 11-12: planning
@@ -311,7 +311,7 @@ async def test_route_windows_are_clock_times_across_midnight(demo_server, tmp_pa
         assert [(s.place_id, s.start_min, s.end_min) for s in saved.stops] == [
             ("westentor", 0, 45), ("suedstrasse", 90, 135)]
         await h.until(lambda: h.text_shown("Halte: 2 · 22:00–00:15"))  # the list shows clock times
-        assert lead.route_start(app, saved.id) == time(22)
+        assert routes.route_start(app, saved.id) == time(22)
     finally:
         h.close()
 

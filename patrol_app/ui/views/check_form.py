@@ -20,11 +20,11 @@ from patrol_rules.presence import PresenceRules
 from patrol_wire import FieldKind, Finding, Measure, PlaceType, Severity, Verdict
 
 from .. import clock_words
-from ..theme import OK, TOUCH, WARN, colour, sub_header
+from ..theme import OK, TOUCH, WARN, sub_header
 from .check_photos import PhotoStrip
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,13 @@ def chip(label: str, selected: bool, on_toggle, identifier: str) -> ft.Control:
 
 
 class CheckFormView:
-    def __init__(self, app: "PatrolApp", place, draft: CheckDraft | None = None) -> None:
+    def __init__(self, ctx: "ViewContext", place, draft: CheckDraft | None = None) -> None:
         """``draft``: a prefilled one (a correction of a refused report), shown as it is."""
-        self.app = app
-        store = app.device.store
+        self.ctx = ctx
+        store = ctx.store
         self.draft = draft or CheckDraft(
-            place=place, checklist=store.checklist_for(place.type) if place else None, fix=app.fix)
-        t = app.t
+            place=place, checklist=store.checklist_for(place.type) if place else None, fix=ctx.fix)
+        t = ctx.t
         self.verdict = ft.Text("", size=17, weight=ft.FontWeight.W_600)
         self.fix_age = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self.relocate = ft.Semantics(identifier="check-locate", content=ft.FilledTonalButton(
@@ -86,12 +86,12 @@ class CheckFormView:
         self.tiles: dict[str, ft.ExpansionTile] = {}
         self.tile_notes: dict[str, ft.Text] = {}
         self.count_fields: dict[str, ft.TextField] = {}
-        self.photos = PhotoStrip(app, self.draft, self._photos_changed, self._alive, key=PHOTO_ROW)
+        self.photos = PhotoStrip(ctx, self.draft, self._photos_changed, self._alive, key=PHOTO_ROW)
 
     # ------------------------------------------------------------ layout
 
     def build(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         d = self.draft
         title = d.place.name if d.place else "—"
         first: list[ft.Control] = [self.position]
@@ -145,7 +145,7 @@ class CheckFormView:
             bgcolor=ft.Colors.SURFACE_CONTAINER,
             border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))
         self.root = ft.Column([
-            ft.Container(sub_header(t("check_title", place=title), lambda e: self.app.show_main(),
+            ft.Container(sub_header(t("check_title", place=title), lambda e: self.ctx.show_main(),
                                     t("cancel"), back_id="check-back"),
                          padding=ft.Padding.only(left=12, right=12, top=6)),
             ft.Container(scrolling, padding=ft.Padding.symmetric(horizontal=12), expand=True),
@@ -153,7 +153,7 @@ class CheckFormView:
         ], expand=True, spacing=0)
         self._show_position()
         self._photos_changed()
-        self.app.page.run_task(self._tick)
+        self.ctx.run_task(self._tick)
         return self.root
 
     def _button(self, text, on_click, icon, identifier) -> ft.Control:
@@ -184,30 +184,30 @@ class CheckFormView:
             words.value = words.data()
 
     def _chosen_words(self, chosen: set) -> str:
-        t = self.app.t
+        t = self.ctx.t
         return t("n_chosen", n=len(chosen)) if chosen else t("nothing_chosen")
 
     def _answered_words(self) -> str:
         fields = self.draft.checklist.fields if self.draft.checklist else []
         done = sum(1 for f in fields if f.key in self.draft.answers)
-        return self.app.t("n_answered", n=done, total=len(fields))
+        return self.ctx.t("n_answered", n=done, total=len(fields))
 
     def _recent_findings(self) -> list[list[str]]:
         try:
-            return [r.get("findings") or [] for r, _ in self.app.device.store.history(limit=100)]
+            return [r.get("findings") or [] for r, _ in self.ctx.store.history(limit=100)]
         except Exception:  # noqa: BLE001 -- the usual findings then; never a form that fails to open
             log.exception("recent findings unreadable")
             return []
 
     def _counter(self, key: str) -> ft.Control:
         """A big counter for event mode: one large tap target each way, gloves included."""
-        t = self.app.t
+        t = self.ctx.t
         value = ft.Text(str(self.draft.counts.get(key, 0)), size=32, weight=ft.FontWeight.BOLD,
                         width=64, text_align=ft.TextAlign.CENTER)
 
         def bump(delta: int) -> None:
             value.value = str(self.draft.bump(key, delta))
-            self.app.page.update()
+            self.ctx.update()
 
         def button(icon, delta, ident):
             return ft.Semantics(identifier=ident, content=ft.IconButton(
@@ -220,7 +220,7 @@ class CheckFormView:
                       vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
     def _field(self, f) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         label = f.label_de if t.lang == "de" else f.label_en
         answers = self.draft.answers
 
@@ -247,19 +247,19 @@ class CheckFormView:
 
     def _count_changed(self, key: str, field: ft.TextField) -> None:
         problem = self.draft.set_count(key, field.value)
-        field.error = self.app.t(problem) if problem else None
+        field.error = self.ctx.t(problem) if problem else None
         self._refresh_note("checklist")
         if not self.draft.bad_counts and self.message.visible:
             self.message.visible = False  # the reason Save was refused is gone
-        self.app.page.update()
+        self.ctx.update()
 
     def _chips(self, enum_cls, items, chosen: set, prefix: str, ident: str) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
 
         def toggle(item, on: bool) -> None:
             (chosen.add if on else chosen.discard)(item)
             self._refresh_note("findings" if ident == "finding" else "measures")
-            self.app.page.update()
+            self.ctx.update()
 
         return ft.Row(wrap=True, spacing=8, run_spacing=4, controls=[
             chip(t(f"{prefix}_{item.value}"), item in chosen,
@@ -277,19 +277,18 @@ class CheckFormView:
     def _agency_changed(self, e) -> None:
         self.draft.agency_only = bool(e.control.value)
         self._refresh_note("visibility")
-        self.app.page.update()
+        self.ctx.update()
 
     # ------------------------------------------------------------ GPS and the live verdict
 
     def _alive(self) -> bool:
         """Still the screen shown (the officer has not saved, gone back or switched)."""
-        body = self.app.body.controls
-        return self.root is not None and bool(body) and body[0] is self.root
+        return self.root is not None and self.ctx.is_shown(self.root)
 
     def _show_position(self) -> bool:
         """The verdict Save would store now (the device's clock, the draft's own rule) and the
         fix's age; True when anything on screen changed."""
-        t = self.app.t
+        t = self.ctx.t
         before = (self.verdict.value, self.fix_age.value, self.verdict.color)
         self.relocate.content.content = t("locate") if self.draft.fix is None else t("relocate")
         if self.draft.fix is None:
@@ -299,11 +298,11 @@ class CheckFormView:
             self.fix_age.visible = False
             self.no_fix.visible = True
         else:
-            result = self.draft.presence(self.app.device.clock(), RULES)
+            result = self.draft.presence(self.ctx.device.clock(), RULES)
             stale = result.verdict is Verdict.STALE  # its age is on the line below, ticking
             self.verdict.value = t("saves_as", verdict=t("v_stale_now") if stale else verdict_text(t, result))
             tint = _VERDICT_COLOURS.get(result.verdict)
-            self.verdict.color = colour(self.app.page, tint) if tint else None
+            self.verdict.color = self.ctx.colour(tint) if tint else None
             limit = clock_words.duration(t, RULES.max_fix_age.total_seconds())
             age = clock_words.duration(t, max(0.0, result.age_s or 0.0))
             self.fix_age.value = t("fix_age_live_stale" if stale else "fix_age_live", d=age, limit=limit)
@@ -324,16 +323,16 @@ class CheckFormView:
 
     async def locate(self, _=None) -> bool:
         """A fresh fix for the draft; False (and the problem on screen) when there is none."""
-        t = self.app.t
+        t = self.ctx.t
         self.verdict.value = t("locating")
-        self.app.page.update()
-        problem = await self.app.update_fix()
+        self.ctx.update()
+        problem = await self.ctx.update_fix()
         if not problem:
-            self.draft.fix = self.app.fix
+            self.draft.fix = self.ctx.fix
         self._show_position()
         if problem:
             self.verdict.value = problem
-        self.app.page.update()
+        self.ctx.update()
         return not problem
 
     def _no_fix_changed(self, e) -> None:
@@ -354,7 +353,7 @@ class CheckFormView:
     def _photos_changed(self) -> None:
         """A photo was picked, attached, refused or removed: the section's words and the
         Save bar's line follow."""
-        t = self.app.t
+        t = self.ctx.t
         self._refresh_note("photos")
         waiting = len(self.draft.pending)
         status = self.save_status
@@ -372,7 +371,7 @@ class CheckFormView:
         self.message.visible = bool(text)
 
     def _problem_words(self, problems: list[str]) -> str:
-        t = self.app.t
+        t = self.ctx.t
         words = []
         for p in problems:
             if p == "counts_invalid":
@@ -391,19 +390,19 @@ class CheckFormView:
         fix asks before it is stored as "zu alt"."""
         if self.saving:
             return  # a double tap must not save twice
-        t = self.app.t
+        t = self.ctx.t
         self.saving = True
         try:
             failures = self.photos.failures
             while True:
-                now = self.app.device.clock()
+                now = self.ctx.device.clock()
                 step = self.draft.save_step(now, stale_ok=stale_ok, rules=RULES)
                 if step is SaveStep.FIX_PROBLEMS:
                     problems = self.draft.problems()
                     self._say(self._problem_words(problems))
                     if "counts_invalid" in problems and "checklist" in self.tiles:
                         self.tiles["checklist"].expanded = True
-                    self.app.page.update()
+                    self.ctx.update()
                     return
                 if step is SaveStep.WAIT_FOR_PHOTOS:
                     self._say(None)
@@ -414,7 +413,7 @@ class CheckFormView:
                     self._waiting_for_photos(False)
                     if self.photos.failures != failures:
                         self._say(t("photo_failed_not_saved"))
-                        self.app.page.update()
+                        self.ctx.update()
                         return
                     continue
                 if step is SaveStep.ASK_STALE:
@@ -422,45 +421,45 @@ class CheckFormView:
                     return
                 break
             try:
-                await asyncio.to_thread(self.app.device.save_check, self.draft, now=now)
+                await asyncio.to_thread(self.ctx.device.save_check, self.draft, now=now)
             except StoreError as exc:
                 self._say(str(exc))
-                self.app.page.update()
+                self.ctx.update()
                 return
         finally:
             self.saving = False
-        self.app.toast(t("saved"))
-        self.app.show_main()
-        if self.app.connectivity.online:
-            self.app.page.run_task(self.app.sync_now)
+        self.ctx.toast(t("saved"))
+        self.ctx.show_main()
+        if self.ctx.connectivity.online:
+            self.ctx.run_task(self.ctx.sync_now)
 
     def _waiting_for_photos(self, waiting: bool) -> None:
-        t = self.app.t
+        t = self.ctx.t
         self.save_button.disabled = waiting
         self.save_button.content = t("photos_processing", n=len(self.draft.pending)) if waiting else t("save")
         self._photos_changed()
         if not waiting:
             self.save_status.visible = False
         if self._alive():
-            self.app.page.update()
+            self.ctx.update()
 
     def _ask_stale(self, result) -> None:
         """"Position ist 3 min alt": a fresh position with one tap (then saved), or saved as
         "zu alt" knowingly."""
-        t = self.app.t
+        t = self.ctx.t
         age = clock_words.duration(t, result.age_s or 0)
         limit = clock_words.duration(t, RULES.max_fix_age.total_seconds())
 
         async def relocate(_):
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             if await self.locate():
                 await self.save()
 
         async def anyway(_):
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             await self.save(stale_ok=True)
 
-        self.app.page.show_dialog(ft.AlertDialog(
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("stale_title", d=age)),
             content=ft.Text(t("stale_body", limit=limit)),
             actions_overflow_button_spacing=8,
@@ -469,6 +468,6 @@ class CheckFormView:
                     t("stale_relocate"), icon=ft.Icons.MY_LOCATION, on_click=relocate, height=TOUCH)),
                 ft.Semantics(identifier="stale-save-anyway", content=ft.OutlinedButton(
                     t("stale_save_anyway"), on_click=anyway, height=TOUCH)),
-                ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog(), height=TOUCH),
+                ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog(), height=TOUCH),
             ]))
 

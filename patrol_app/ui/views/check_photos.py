@@ -19,18 +19,18 @@ from patrol_app.platform.camera import Camera, CameraUnavailable
 from patrol_app.platform.picker import PickError
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 log = logging.getLogger(__name__)
 THUMB = 96
 
 
 class PhotoStrip:
-    def __init__(self, app: "PatrolApp", draft: CheckDraft, on_change: Callable[[], None],
+    def __init__(self, ctx: "ViewContext", draft: CheckDraft, on_change: Callable[[], None],
                  alive: Callable[[], bool], key: str | None = None) -> None:
         """``on_change``: the count or the waiting photos changed (the form redraws its words);
         ``alive``: the form is still shown (no redraws of a screen that is gone)."""
-        self.app = app
+        self.ctx = ctx
         self.draft = draft
         self.on_change = on_change
         self.alive = alive
@@ -44,7 +44,7 @@ class PhotoStrip:
 
     def words(self) -> str:
         """"2 Fotos angehängt · Fotos werden verarbeitet … (1)"."""
-        t = self.app.t
+        t = self.ctx.t
         n, waiting = len(self.draft.photos), len(self.draft.pending)
         text = t("photos_attached", n=n)
         if waiting:
@@ -55,22 +55,22 @@ class PhotoStrip:
         """Each picked file shows a tile at once; its bytes arrive and are processed in the
         background."""
         try:
-            picked = await self.app.picker.pick_photos()
+            picked = await self.ctx.picker.pick_photos()
         except Exception as exc:  # noqa: BLE001 -- the picker failed in the browser: say so
             log.exception("picking failed")
-            self.app.toast(f"{self.app.t('photo_upload_failed')} ({exc})", error=True)
+            self.ctx.toast(f"{self.ctx.t('photo_upload_failed')} ({exc})", error=True)
             return
         for p in picked:
             pending = self._pending(p.name, p.size)
-            self.app.page.run_task(self._receive, pending, p.read)
-        self.app.page.update()
+            self.ctx.run_task(self._receive, pending, p.read)
+        self.ctx.update()
 
     def _pending(self, name: str, size: int | None) -> PendingPhoto:
         pending = self.draft.photo_picked(name, size)
         self.idle.clear()
         ring = ft.ProgressRing(width=32, height=32, stroke_width=3)
         tile = ft.Semantics(identifier="photo-pending", content=ft.Container(
-            ft.Column([ring, ft.Text(self.app.t("photo_processing"), size=11,
+            ft.Column([ring, ft.Text(self.ctx.t("photo_processing"), size=11,
                                      text_align=ft.TextAlign.CENTER)],
                       alignment=ft.MainAxisAlignment.CENTER,
                       horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=6),
@@ -93,7 +93,7 @@ class PhotoStrip:
             data = await read(progress)
         except PickError as exc:
             log.warning("photo never arrived: %s", exc)
-            self._finish(pending, None, None, f"{pending.name}: {self.app.t('photo_upload_failed')}")
+            self._finish(pending, None, None, f"{pending.name}: {self.ctx.t('photo_upload_failed')}")
             return
         await self.process(pending, data)
 
@@ -102,7 +102,7 @@ class PhotoStrip:
             photo = await asyncio.to_thread(process_photo, data)
             thumb = await asyncio.to_thread(make_thumbnail, photo.data)
         except PhotoError:
-            self._finish(pending, None, None, f"{pending.name}: {self.app.t('photo_unreadable')}")
+            self._finish(pending, None, None, f"{pending.name}: {self.ctx.t('photo_unreadable')}")
             return
         self._finish(pending, photo, thumb, None)
 
@@ -118,17 +118,17 @@ class PhotoStrip:
             controls.insert(index, self._thumb(photo.sha256, thumb))
         if problem:
             self.failures += 1
-            self.app.toast(problem, error=True)
+            self.ctx.toast(problem, error=True)
         if not self.draft.pending:
             self.idle.set()
         self.on_change()
         if self.alive():
-            self.app.page.update()
+            self.ctx.update()
 
     async def take_photo(self, _=None) -> None:
         """Live camera in a dialog; when there is none (or no permission) say why in words and
         leave the picker, which works everywhere."""
-        t = self.app.t
+        t = self.ctx.t
         cam = Camera()
         status = ft.Text(t("camera_starting"))
 
@@ -137,18 +137,18 @@ class PhotoStrip:
                 data = await cam.shoot()
             except CameraUnavailable as exc:
                 status.value = t(exc.key)
-                self.app.page.update()
+                self.ctx.update()
                 return
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             pending = self._pending("camera.jpg", len(data))
-            self.app.page.update()
+            self.ctx.update()
             await self.process(pending, data)
 
-        self.app.page.show_dialog(ft.AlertDialog(
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("take_photo")),
             content=ft.Container(ft.Column([ft.Container(cam.control, height=320, width=320), status],
                                            tight=True), width=340),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.Semantics(identifier="shutter", content=ft.FilledButton(
                          t("shutter"), icon=ft.Icons.CAMERA, on_click=shoot))]))
         try:
@@ -156,7 +156,7 @@ class PhotoStrip:
             status.value = ""
         except CameraUnavailable as exc:
             status.value = t(exc.key) + (f" ({exc.reason})" if exc.reason and exc.key == "camera_failed" else "")
-        self.app.page.update()
+        self.ctx.update()
 
     def _thumb(self, sha: str, thumb: bytes) -> ft.Control:
         holder = ft.Stack(width=THUMB, height=THUMB)
@@ -166,11 +166,11 @@ class PhotoStrip:
             self.draft.remove_photo(sha)
             self.row.controls.remove(wrapped)
             self.on_change()
-            self.app.page.update()
+            self.ctx.update()
 
         holder.controls = [
             ft.Image(src=thumb, width=THUMB, height=THUMB, fit=ft.BoxFit.COVER, border_radius=8),
-            ft.Container(ft.IconButton(ft.Icons.CLOSE, on_click=remove, tooltip=self.app.t("remove"),
+            ft.Container(ft.IconButton(ft.Icons.CLOSE, on_click=remove, tooltip=self.ctx.t("remove"),
                                        icon_color=ft.Colors.WHITE,
                                        bgcolor=ft.Colors.with_opacity(0.55, ft.Colors.BLACK)),
                          right=0, top=0),

@@ -7,30 +7,36 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from patrol_app.core.client import AuthRequired, ClientError, InsecureServer, Offline, Rejected
+from patrol_app.core.client import (
+    AuthRequired,
+    ClientError,
+    InsecureServer,
+    Offline,
+    Rejected,
+)
 
 from ..theme import big_button
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 
 class LoginView:
-    def __init__(self, app: "PatrolApp") -> None:
-        self.app = app
-        t = app.t
-        last = app.device.user  # after a lock that gave up, the same person logs in again
+    def __init__(self, ctx: "ViewContext") -> None:
+        self.ctx = ctx
+        t = ctx.t
+        last = ctx.device.user  # after a lock that gave up, the same person logs in again
         self.username = ft.TextField(label=t("username"), autofocus=True, autocorrect=False,
                                      enable_suggestions=False, value=last.username if last else None)
         self.password = ft.TextField(label=t("password"), password=True, can_reveal_password=True,
                                      on_submit=self.submit)
-        self.server = ft.TextField(label=t("server_url"), value=app.device.server_url,
+        self.server = ft.TextField(label=t("server_url"), value=ctx.device.server_url,
                                    keyboard_type=ft.KeyboardType.URL)
         self.error = ft.Text("", color=ft.Colors.ERROR, visible=False)
         self.busy = ft.ProgressRing(visible=False, width=24, height=24)
 
     def build(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         return ft.Container(
             ft.Column([
                 ft.Icon(ft.Icons.SHIELD_OUTLINED, size=56, color=ft.Colors.PRIMARY),
@@ -43,11 +49,11 @@ class LoginView:
             padding=24, expand=True)
 
     def _toggle_language(self, _=None) -> None:
-        self.app.set_language("en" if self.app.t.lang == "de" else "de")
-        self.app.show_login()
+        self.ctx.set_language("en" if self.ctx.t.lang == "de" else "de")
+        self.ctx.show_login()
 
     async def submit(self, _=None) -> None:
-        t = self.app.t
+        t = self.ctx.t
         if not (self.username.value or "").strip() or not self.password.value:
             self._fail(t("login_missing"))  # said here, not sent for the server to refuse
             return
@@ -55,9 +61,9 @@ class LoginView:
             return  # a second tap while the first login is on its way
         self.error.visible = False
         self.busy.visible = True
-        self.app.page.update()
+        self.ctx.update()
         try:
-            await asyncio.to_thread(self.app.device.login, (self.username.value or "").strip(),
+            await asyncio.to_thread(self.ctx.device.login, (self.username.value or "").strip(),
                                     self.password.value or "", (self.server.value or "").strip())
         except Offline:
             self._fail(t("login_offline"))
@@ -75,11 +81,11 @@ class LoginView:
             self._fail(t("login_problem"))
             raise
         self.busy.visible = False
-        await self.app.after_login()
+        await self.ctx.after_login()
 
     def _fail(self, message: str) -> None:
         """The error in words, and the spinner gone: it stopped turning when the answer came."""
         self.busy.visible = False
         self.error.value = message
         self.error.visible = True
-        self.app.page.update()
+        self.ctx.update()

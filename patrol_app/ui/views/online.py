@@ -12,19 +12,25 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import flet as ft
 
-from patrol_app.core.client import AuthRequired, ClientError, InsecureServer, Offline, Rejected
+from patrol_app.core.client import (
+    AuthRequired,
+    ClientError,
+    InsecureServer,
+    Offline,
+    Rejected,
+)
 from patrol_app.core.office import Office
 
 from ..theme import big_button
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 log = logging.getLogger("patrol_app")
 
 
-def problem_text(app: "PatrolApp", exc: ClientError) -> str:
-    t = app.t
+def problem_text(ctx: "ViewContext", exc: ClientError) -> str:
+    t = ctx.t
     if isinstance(exc, Offline):
         return t("online_needed")
     if isinstance(exc, InsecureServer):
@@ -36,14 +42,14 @@ def problem_text(app: "PatrolApp", exc: ClientError) -> str:
     return t("sync_server_error")
 
 
-def filter_dropdown(app: "PatrolApp", identifier: str, label: str, value: str,
+def filter_dropdown(ctx: "ViewContext", identifier: str, label: str, value: str,
                     options: list[tuple[str, str]], on_select: Callable[[str], None], *,
                     with_all: bool = True) -> ft.Control:
     """A filter for an online list: "all" first (unless ``with_all`` is False), expands in a
     Row, tagged for tests."""
     return ft.Semantics(identifier=identifier, expand=True, content=ft.Dropdown(
         label=label, value=value, dense=True, expand=True,
-        options=[*([ft.DropdownOption(key="", text=app.t("all"))] if with_all else []),
+        options=[*([ft.DropdownOption(key="", text=ctx.t("all"))] if with_all else []),
                  *[ft.DropdownOption(key=k, text=v) for k, v in options]],
         on_select=lambda e: on_select(e.control.value or "")))
 
@@ -51,8 +57,8 @@ def filter_dropdown(app: "PatrolApp", identifier: str, label: str, value: str,
 class OnlineView:
     title_key = ""
 
-    def __init__(self, app: "PatrolApp") -> None:
-        self.app = app
+    def __init__(self, ctx: "ViewContext") -> None:
+        self.ctx = ctx
         self.body = ft.Column(expand=True, scroll=ft.ScrollMode.AUTO, spacing=8,
                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
@@ -65,57 +71,57 @@ class OnlineView:
 
     def build(self) -> ft.Control:
         self.body.controls = [self._title(), ft.ProgressRing()]
-        self.app.page.run_task(self.reload)
+        self.ctx.run_task(self.reload)
         return ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=6),
                             expand=True)
 
     def _title(self) -> ft.Control:
-        return ft.Row([ft.Text(self.app.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
+        return ft.Row([ft.Text(self.ctx.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
                                expand=True),
-                       ft.IconButton(ft.Icons.REFRESH, tooltip=self.app.t("reload"),
+                       ft.IconButton(ft.Icons.REFRESH, tooltip=self.ctx.t("reload"),
                                      on_click=self.reload)])
 
     async def reload(self, _=None) -> None:
         try:
             data = await asyncio.to_thread(self._with_office, self.fetch)
         except ClientError as exc:
-            self.body.controls = [self._title(), ft.Text(problem_text(self.app, exc),
+            self.body.controls = [self._title(), ft.Text(problem_text(self.ctx, exc),
                                                          color=ft.Colors.ERROR),
-                                  big_button(self.app.t("retry"), self.reload, filled=False)]
-            self.app.page.update()
+                                  big_button(self.ctx.t("retry"), self.reload, filled=False)]
+            self.ctx.update()
             return
         try:
             shown = self.render(data)
         except Exception:  # a bug in drawing must not leave the spinner turning forever
             log.exception("rendering %s failed", type(self).__name__)
-            shown = [ft.Text(self.app.t("render_failed"), color=ft.Colors.ERROR)]
+            shown = [ft.Text(self.ctx.t("render_failed"), color=ft.Colors.ERROR)]
         self.body.controls = [self._title(), *shown]
-        self.app.page.update()
+        self.ctx.update()
 
     def _with_office(self, fn: Callable[[Office], Any]) -> Any:
-        return with_office(self.app, fn)
+        return with_office(self.ctx, fn)
 
     async def call(self, fn: Callable[[Office], Any], *, done_key: str | None = None) -> Any:
-        return await call(self.app, fn, done_key=done_key)
+        return await call(self.ctx, fn, done_key=done_key)
 
 
-def with_office(app: "PatrolApp", fn: Callable[[Office], Any]) -> Any:
+def with_office(ctx: "ViewContext", fn: Callable[[Office], Any]) -> Any:
     """Run ``fn`` with a fresh Office client (blocking: call from a worker thread)."""
-    office = app.device.office()
+    office = ctx.device.office()
     try:
         return fn(office)
     finally:
         office.close()
 
 
-async def call(app: "PatrolApp", fn: Callable[[Office], Any], *, done_key: str | None = None) -> Any:
+async def call(ctx: "ViewContext", fn: Callable[[Office], Any], *, done_key: str | None = None) -> Any:
     """One server call from any screen (lists and forms alike); a toast says how it went.
     None when it failed."""
     try:
-        result = await asyncio.to_thread(with_office, app, fn)
+        result = await asyncio.to_thread(with_office, ctx, fn)
     except ClientError as exc:
-        app.toast(problem_text(app, exc), error=True)
+        ctx.toast(problem_text(ctx, exc), error=True)
         return None
     if done_key:
-        app.toast(app.t(done_key))
+        ctx.toast(ctx.t(done_key))
     return result if result is not None else True

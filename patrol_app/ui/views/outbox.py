@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import flet as ft
 
 import patrol_wire as wire
-
 from patrol_app.core.device import CLOCK_NOTABLE_S, QueueState
 from patrol_app.core.photos import make_thumbnail
 from patrol_app.core.store import ItemKind, OutboxState
@@ -23,10 +22,10 @@ from patrol_app.core.sync import Outcome, SyncResult
 
 from .. import clock_words
 from ..i18n import CATALOGUES, Translator
-from ..theme import OK, TOUCH, WARN, big_button, colour
+from ..theme import OK, TOUCH, WARN, big_button
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 _STATE_ICONS = {
     OutboxState.PENDING: (ft.Icons.SCHEDULE, ft.Colors.ON_SURFACE_VARIANT),
@@ -129,24 +128,24 @@ def save_outcome_text(t: Translator, result: SyncResult, queue: QueueState) -> s
 
 
 class OutboxView:
-    def __init__(self, app: "PatrolApp") -> None:
-        self.app = app
+    def __init__(self, ctx: "ViewContext") -> None:
+        self.ctx = ctx
 
     def _photo_row(self, item, body: dict, picture: bool, receipts: dict) -> ft.Control:
         """A photo as the officer knows it: a small picture and "Foto 1 von 2" (its place in
         the report), never its hash."""
-        t = self.app.t
+        t = self.ctx.t
         listed = body.get("photos") or []
         n = listed.index(item.ref) + 1 if item.ref in listed else 1
         title = t("photo_n_of", n=n, total=max(len(listed), n))
-        thumb = thumbnail(self.app.device.store, item.ref) if picture else None
+        thumb = thumbnail(self.ctx.store, item.ref) if picture else None
         leading = (ft.Image(src=thumb, width=48, height=48, fit=ft.BoxFit.COVER, border_radius=6)
                    if thumb else ft.Icon(ft.Icons.PHOTO_OUTLINED, size=32))
         return self._row(item, title, None, receipts, leading=leading)
 
     def _row(self, item, title: str, body: dict | None, receipts: dict, *,
              leading: ft.Control | None = None) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         icon, tint = _STATE_ICONS[item.state]
         lines = [t("state_" + item.state.value)]
         if body is not None:
@@ -161,11 +160,11 @@ class OutboxView:
         elif item.state is OutboxState.SUPERSEDED:
             lines.append(self._superseded_line(item.superseded_by))
         is_report = item.kind is ItemKind.REPORT
-        state_icon = ft.Icon(icon, color=colour(self.app.page, tint))
+        state_icon = ft.Icon(icon, color=self.ctx.colour(tint))
         tile = ft.ListTile(
             leading=leading or state_icon, trailing=state_icon if leading else None,
             title=ft.Text(title, max_lines=1, weight=ft.FontWeight.W_600 if is_report else None),
-            subtitle=ft.Text("\n".join(lines), color=colour(self.app.page, tint)
+            subtitle=ft.Text("\n".join(lines), color=self.ctx.colour(tint)
                              if item.state is OutboxState.REJECTED else None),
             min_height=56, content_padding=ft.Padding.only(left=16 if is_report else 40, right=16))
         content: ft.Control = tile
@@ -174,27 +173,27 @@ class OutboxView:
         return ft.Semantics(identifier=f"outbox-{item.ref}", content=content)
 
     def _superseded_line(self, new_id: str | None) -> str:
-        t = self.app.t
-        saved = self.app.device.store.saved_at(new_id) if new_id else None
+        t = self.ctx.t
+        saved = self.ctx.store.saved_at(new_id) if new_id else None
         if saved is None:
             return t("superseded")
         return t("superseded_by", at=t.datetime(datetime.fromtimestamp(saved, timezone.utc)))
 
     def _refused_actions(self, report_id: str) -> ft.Control:
         """Correct it or send it again: a refused report is never a dead end."""
-        t = self.app.t
+        t = self.ctx.t
         correct = ft.Semantics(identifier=f"correct-{report_id}", content=ft.FilledButton(
             t("correct_report"), icon=ft.Icons.EDIT, height=TOUCH,
-            on_click=lambda e: self.app.show_correction(report_id)))
+            on_click=lambda e: self.ctx.show_correction(report_id)))
         again = ft.Semantics(identifier=f"resend-{report_id}", content=ft.OutlinedButton(
             t("resend_report"), icon=ft.Icons.REPLAY, height=TOUCH,
-            on_click=lambda e: self.app.resend(report_id)))
+            on_click=lambda e: self.ctx.resend(report_id)))
         return ft.Container(ft.Row([correct, again], wrap=True, spacing=8, run_spacing=8),
                             padding=ft.Padding.only(left=16, right=16, bottom=8))
 
     def build(self) -> ft.Control:
-        t = self.app.t
-        device = self.app.device
+        t = self.ctx.t
+        device = self.ctx.device
         store = device.store
         counts = store.outbox_counts()
         rows: list[ft.Control] = []
@@ -215,13 +214,13 @@ class OutboxView:
         offset = device.clock_offset()
         if offset is not None and abs(offset) > CLOCK_NOTABLE_S:
             head.append(ft.Semantics(identifier="clock-warning", content=ft.Row([
-                ft.Icon(ft.Icons.SCHEDULE, color=colour(self.app.page, WARN)),
+                ft.Icon(ft.Icons.SCHEDULE, color=self.ctx.colour(WARN)),
                 ft.Text(clock_words.phone_clock_line(t, offset), expand=True,
-                        color=colour(self.app.page, WARN))])))
+                        color=self.ctx.colour(WARN))])))
         return ft.Container(ft.Column([
             *head,
-            big_button(t("sync_now"), self.app.sync_now, icon=ft.Icons.CLOUD_UPLOAD, identifier="sync-now"),
-            self.app.progress,
-            ft.Semantics(identifier="sync-status", content=ft.Text(self.app.sync_status)),
+            big_button(t("sync_now"), self.ctx.sync_now, icon=ft.Icons.CLOUD_UPLOAD, identifier="sync-now"),
+            self.ctx.progress,
+            ft.Semantics(identifier="sync-status", content=ft.Text(self.ctx.sync_status)),
             ft.ListView(rows, expand=True),
         ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)

@@ -13,7 +13,7 @@ import flet as ft
 from patrol_app.core.photos import make_thumbnail
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 log = logging.getLogger("patrol_app")
 
@@ -21,11 +21,11 @@ TOUCH = 56  # the viewer's buttons: above the 48 dp minimum, on a dark picture
 THUMB = 150
 
 
-def thumbnails(app: "PatrolApp", photos: list[bytes | None], *, size: int = THUMB,
+def thumbnails(ctx: "ViewContext", photos: list[bytes | None], *, size: int = THUMB,
                missing_key: str = "photo_missing") -> ft.Control:
     """A wrapping row of square previews; a tap opens the viewer at that photo. ``None``
     stands for a photo that cannot be shown (not uploaded yet, no longer on the device)."""
-    t = app.t
+    t = ctx.t
     shown = [p for p in photos if p is not None]
     cells: list[ft.Control] = []
     n = 0  # index among the photos that can be shown
@@ -40,7 +40,7 @@ def thumbnails(app: "PatrolApp", photos: list[bytes | None], *, size: int = THUM
             ft.Image(src=make_thumbnail(p, side=2 * size), width=size, height=size,
                      fit=ft.BoxFit.COVER, border_radius=8),
             width=size, height=size, border_radius=8, tooltip=t("photo_open"),
-            on_click=lambda e, n=n: PhotoViewer(app, shown, n).open())))
+            on_click=lambda e, n=n: PhotoViewer(ctx, shown, n).open())))
         n += 1
     return ft.Row(cells, wrap=True, spacing=8, run_spacing=8)
 
@@ -49,11 +49,11 @@ class PhotoViewer:
     """Full screen, black, one photo at a time: pinch or wheel to zoom, drag to pan, swipe or
     the arrows to move on; the close button and the arrows stay clear of the photo's edge."""
 
-    def __init__(self, app: "PatrolApp", photos: list[bytes], index: int = 0) -> None:
-        self.app = app
+    def __init__(self, ctx: "ViewContext", photos: list[bytes], index: int = 0) -> None:
+        self.ctx = ctx
         self.photos = photos
         self.index = min(max(index, 0), len(photos) - 1)
-        t = app.t
+        t = ctx.t
         self.zoomers = [ft.InteractiveViewer(
             ft.Image(src=p, fit=ft.BoxFit.CONTAIN), min_scale=1, max_scale=8,
             boundary_margin=ft.Margin.all(0), expand=True) for p in photos]
@@ -69,20 +69,20 @@ class PhotoViewer:
             ft.Container(ft.Semantics(identifier="photo-caption", content=self.caption),
                          expand=True, alignment=ft.Alignment.CENTER),
             self._button(ft.Icons.ZOOM_OUT, t("zoom_out"), "photo-zoom-out",
-                         lambda e: self.app.page.run_task(self.zoom, 0.5)),
+                         lambda e: self.ctx.run_task(self.zoom, 0.5)),
             self._button(ft.Icons.ZOOM_IN, t("zoom_in"), "photo-zoom-in",
-                         lambda e: self.app.page.run_task(self.zoom, 2.0)),
+                         lambda e: self.ctx.run_task(self.zoom, 2.0)),
         ], spacing=4), padding=8, bgcolor=ft.Colors.with_opacity(0.6, ft.Colors.BLACK),
             left=0, right=0, top=0)
         arrows = ft.Container(ft.Row([self.prev, self.next],
                                      alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
                               left=8, right=8, bottom=24)
-        page = app.page
+        width, height = ctx.page_size()
         # A dialog without insets, as big as the page: a bottom sheet stops at 640 px wide
         self.sheet = ft.AlertDialog(
             content=ft.Semantics(identifier="photo-viewer", content=ft.Container(
                 ft.Stack([ft.Container(self.pages, left=0, right=0, top=0, bottom=0), bar, arrows]),
-                width=page.width or 390, height=page.height or 844, bgcolor=ft.Colors.BLACK)),
+                width=width, height=height, bgcolor=ft.Colors.BLACK)),
             inset_padding=0, content_padding=0, bgcolor=ft.Colors.BLACK,
             shape=ft.RoundedRectangleBorder(radius=0))
         self._label()
@@ -95,7 +95,7 @@ class PhotoViewer:
 
     def _label(self) -> None:
         many = len(self.photos) > 1
-        self.caption.value = self.app.t("photo_n_of", n=self.index + 1, total=len(self.photos))
+        self.caption.value = self.ctx.t("photo_n_of", n=self.index + 1, total=len(self.photos))
         for button, off in ((self.prev, self.index == 0),
                             (self.next, self.index == len(self.photos) - 1)):
             button.visible = many
@@ -103,16 +103,16 @@ class PhotoViewer:
             button.content.icon_color = ft.Colors.with_opacity(0.3 if off else 1, ft.Colors.WHITE)
 
     def open(self) -> None:
-        self.app.page.show_dialog(self.sheet)
+        self.ctx.show_dialog(self.sheet)
 
     def close(self) -> None:
-        self.app.page.pop_dialog()
+        self.ctx.pop_dialog()
 
     def _swiped(self, e) -> None:
         self.index = self.pages.selected_index = int(e.data if e.data is not None
                                                      else e.control.selected_index)
         self._label()
-        self.app.page.update()
+        self.ctx.update()
 
     def go(self, step: int) -> None:
         target = min(max(self.index + step, 0), len(self.photos) - 1)
@@ -120,7 +120,7 @@ class PhotoViewer:
             return
         self.index = self.pages.selected_index = target
         self._label()
-        self.app.page.update()
+        self.ctx.update()
 
     async def zoom(self, factor: float) -> None:
         try:

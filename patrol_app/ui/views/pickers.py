@@ -12,7 +12,7 @@ import flet as ft
 from patrol_app.core.planning import parse_clock, parse_day
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 LOCALES = {"de": ft.Locale("de", "DE"), "en": ft.Locale("en", "GB")}  # both with a 24-hour clock
 
@@ -31,9 +31,9 @@ def picked_day(value: date | datetime) -> date:
 class _PickerField:
     """A text field with a picker button inside it; ``read()`` parses or names the problem."""
 
-    def __init__(self, app: "PatrolApp", label: str, text: str, *, identifier: str, hint: str,
+    def __init__(self, ctx: "ViewContext", label: str, text: str, *, identifier: str, hint: str,
                  icon: str, tooltip: str, on_change: Callable[[], None] | None = None) -> None:
-        self.app = app
+        self.ctx = ctx
         self._on_change = on_change
         self.field = ft.TextField(
             label=label, value=text, hint_text=hint, keyboard_type=ft.KeyboardType.DATETIME,
@@ -48,7 +48,7 @@ class _PickerField:
     def _changed(self) -> None:
         if self.field.error:  # typing again: the old complaint no longer applies
             self.field.error = None
-            self.app.page.update()
+            self.ctx.update()
         if self._on_change:
             self._on_change()
 
@@ -60,7 +60,7 @@ class _PickerField:
             return
         if text != self.field.value:
             self.field.value = text
-            self.app.page.update()
+            self.ctx.update()
 
     def read_quietly(self):
         raise NotImplementedError
@@ -73,17 +73,17 @@ class _PickerField:
         self.field.error = None
         if self._on_change:
             self._on_change()
-        self.app.page.update()
+        self.ctx.update()
 
     def _complain(self, key: str) -> None:
-        self.field.error = self.app.t(key)
+        self.field.error = self.ctx.t(key)
 
 
 class DateField(_PickerField):
-    def __init__(self, app: "PatrolApp", label: str, value: date | None, *, identifier: str,
+    def __init__(self, ctx: "ViewContext", label: str, value: date | None, *, identifier: str,
                  on_change: Callable[[], None] | None = None) -> None:
-        t = app.t
-        super().__init__(app, label, t.day(value) if value else "", identifier=identifier,
+        t = ctx.t
+        super().__init__(ctx, label, t.day(value) if value else "", identifier=identifier,
                          hint=t("day_hint"), icon=ft.Icons.CALENDAR_MONTH, tooltip=t("pick_day"),
                          on_change=on_change)
         today = date.today()
@@ -99,13 +99,13 @@ class DateField(_PickerField):
             self.picker.value = datetime.combine(self.read_quietly(), time(12))
         except ValueError:
             self.picker.value = None
-        self.app.page.show_dialog(self.picker)
+        self.ctx.show_dialog(self.picker)
 
     def read_quietly(self) -> date:
         return parse_day(self.field.value or "")
 
     def format(self, value: date) -> str:
-        return self.app.t.day(value)
+        return self.ctx.t.day(value)
 
     def read(self) -> date | None:
         """The day in the field, or None with the field saying what is wrong."""
@@ -117,10 +117,10 @@ class DateField(_PickerField):
 
 
 class TimeField(_PickerField):
-    def __init__(self, app: "PatrolApp", label: str, value: time | None, *, identifier: str,
+    def __init__(self, ctx: "ViewContext", label: str, value: time | None, *, identifier: str,
                  on_change: Callable[[], None] | None = None) -> None:
-        t = app.t
-        super().__init__(app, label, value.strftime("%H:%M") if value else "",
+        t = ctx.t
+        super().__init__(ctx, label, value.strftime("%H:%M") if value else "",
                          identifier=identifier, hint=t("clock_hint"), icon=ft.Icons.SCHEDULE,
                          tooltip=t("pick_clock"), on_change=on_change)
         self.picker = ft.TimePicker(
@@ -135,7 +135,7 @@ class TimeField(_PickerField):
             self.picker.value = self.read_quietly()
         except ValueError:
             self.picker.value = None
-        self.app.page.show_dialog(self.picker)
+        self.ctx.show_dialog(self.picker)
 
     def read_quietly(self) -> time:
         return parse_clock(self.field.value or "")

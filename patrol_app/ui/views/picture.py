@@ -10,20 +10,20 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
-import flet_map as fm
 import flet_charts as fc
+import flet_map as fm
 
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
-from ..theme import WARN, colour
-from .map_view import PLACE_COLOUR, MapPanel, dot, tap_marker
+from ..theme import WARN
+from .map_panel import PLACE_COLOUR, MapPanel, dot, tap_marker
 from .online import OnlineView, filter_dropdown
 from .steering_report import steering_report
 from .today import stop_label
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 WINDOWS = (7, 30, 90)
 TREND_LOOK = {
@@ -61,14 +61,14 @@ def score_colour(score: float, city_rate: float) -> str:
 
 class SituationView(OnlineView):
     title_key = "picture_title"
-    def __init__(self, app: "PatrolApp") -> None:
-        super().__init__(app)
-        self.state: dict[str, Any] = app.view_state.setdefault("picture", {"days": 7})
-        t = app.t
-        store = app.device.store
+    def __init__(self, ctx: "ViewContext") -> None:
+        super().__init__(ctx)
+        self.state: dict[str, Any] = ctx.view_state.setdefault("picture", {"days": 7})
+        t = ctx.t
+        store = ctx.store
 
         def dd(key: str, label: str, options: list[tuple[str, str]]) -> ft.Control:
-            return filter_dropdown(app, f"pic-{key}", label, str(self.state.get(key, "")), options,
+            return filter_dropdown(ctx, f"pic-{key}", label, str(self.state.get(key, "")), options,
                                    lambda v, key=key: self._set(key, v), with_all=key != "days")
 
         districts = sorted(store.ref_items("district"), key=lambda d: d.name)
@@ -88,7 +88,7 @@ class SituationView(OnlineView):
 
     def _set(self, key: str, value: str) -> None:
         self.state[key] = int(value) if key == "days" else (value or "")
-        self.app.page.run_task(self.reload)
+        self.ctx.run_task(self.reload)
 
     def _title(self) -> ft.Control:
         return ft.Column([super()._title(), self.controls_row], spacing=6)
@@ -106,8 +106,8 @@ class SituationView(OnlineView):
     # ------------------------------------------------------------ drawing
 
     def render(self, pic: wire.Situation) -> list[ft.Control]:
-        t = self.app.t
-        self.app.set_answers_waiting(pic.answers_waiting)
+        t = self.ctx.t
+        self.ctx.set_answers_waiting(pic.answers_waiting)
         questions = self._box(t("questions_box_title", n=len(pic.open_questions)),
                               self._questions(pic), "questions")
         cards = [
@@ -133,7 +133,7 @@ class SituationView(OnlineView):
             col={"xs": 12, "md": 6, "xl": 4}, key=ident)
 
     def _figures(self, pic: wire.Situation) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
 
         def figure(ident: str, value: int | str, label: str) -> ft.Control:
             return ft.Container(ft.Column([
@@ -161,7 +161,7 @@ class SituationView(OnlineView):
     def _district_chart(self, pic: wire.Situation) -> ft.Control:
         areas = [a for a in pic.by_district if a.key]
         if not areas:
-            return ft.Text(self.app.t("no_data"))
+            return ft.Text(self.ctx.t("no_data"))
         top = max(max(a.findings for a in areas), 1)
         groups = [fc.BarChartGroup(x=i, rods=[
             fc.BarChartRod(from_y=0, to_y=a.findings, width=16, color=ft.Colors.RED_400,
@@ -178,14 +178,14 @@ class SituationView(OnlineView):
         return ft.Column([chart, self._legend()], spacing=4)
 
     def _legend(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         dot = lambda colour: ft.Container(width=10, height=10, bgcolor=colour, border_radius=5)  # noqa: E731
         return ft.Row([dot(ft.Colors.RED_400), ft.Text(t("fig_findings"), size=12),
                        dot(ft.Colors.BLUE_300), ft.Text(t("fig_checks"), size=12)], spacing=6)
 
     def _timeline_chart(self, pic: wire.Situation) -> ft.Control:
         if not pic.timeline:
-            return ft.Text(self.app.t("no_data"))
+            return ft.Text(self.ctx.t("no_data"))
         n = len(pic.timeline)
         step = max(1, n // 6)
 
@@ -205,7 +205,7 @@ class SituationView(OnlineView):
         return ft.Column([chart, self._legend()], spacing=4)
 
     def _grid(self, pic: wire.Situation) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         top = max((v for row in pic.grid for v in row), default=0)
         names = t("weekdays").split(",")
         rows = [ft.Row([ft.Container(width=26)] + [
@@ -225,7 +225,7 @@ class SituationView(OnlineView):
     def _map(self, pic: wire.Situation) -> ft.Control:
         """Places coloured by score and sized by checks; a tap shows the place's figures. Locked
         in the page (which scrolls past it) until "Karte bedienen"."""
-        t = self.app.t
+        t = self.ctx.t
         spots = pic.hotspots
         markers = []
         for s in sorted(spots, key=lambda s: s.score):  # the reddest on top
@@ -240,15 +240,15 @@ class SituationView(OnlineView):
             (ft.Colors.ORANGE_800, "map_score_high"), (ft.Colors.RED_700, "map_score_very_high"))]
         entries.append((ft.Row([dot(PLACE_COLOUR, 8), dot(PLACE_COLOUR, 16)], spacing=2, tight=True),
                         t("map_size_checks")))
-        return MapPanel(self.app, [fm.MarkerLayer(markers=markers)], identifier="pic-map",
+        return MapPanel(self.ctx, [fm.MarkerLayer(markers=markers)], identifier="pic-map",
                         centre=centre, zoom=11, places=spots, locked=True, legend_entries=entries,
                         height=300).control
 
     def _place_figures(self, s: wire.PlaceScore, pic: wire.Situation) -> None:
         """One place's figures, as the hotspot list has them, plus the previous window."""
-        t = self.app.t
+        t = self.ctx.t
         icon, tint = TREND_LOOK[s.trend]
-        self.app.page.show_dialog(ft.BottomSheet(ft.Container(ft.Semantics(
+        self.ctx.show_dialog(ft.BottomSheet(ft.Container(ft.Semantics(
             identifier="place-figures", content=ft.Column([
                 ft.Row([dot(score_colour(s.score, pic.city_rate)),
                         ft.Text(s.name, size=18, weight=ft.FontWeight.BOLD, expand=True)]),
@@ -259,11 +259,11 @@ class SituationView(OnlineView):
                 ft.Row([ft.Icon(icon, color=tint), ft.Text(t("trend_" + s.trend.value), size=13)]),
                 ft.Text(t("map_hotspot_rate", rate=t.number(pic.city_rate, 2)), size=12,
                         color=ft.Colors.ON_SURFACE_VARIANT),
-                ft.TextButton(t("close"), on_click=lambda e: self.app.page.pop_dialog()),
+                ft.TextButton(t("close"), on_click=lambda e: self.ctx.pop_dialog()),
             ], tight=True, spacing=6)), padding=16), show_drag_handle=True))
 
     def _hotspots(self, pic: wire.Situation) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         if not pic.hotspots:
             return ft.Text(t("no_data"))
         rows = []
@@ -282,7 +282,7 @@ class SituationView(OnlineView):
         return ft.Column(rows, spacing=6)
 
     def _categories(self, pic: wire.Situation) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         if not pic.findings_by_category:
             return ft.Text(t("no_data"))
         top = max(pic.findings_by_category.values())
@@ -297,7 +297,7 @@ class SituationView(OnlineView):
     def _questions(self, pic: wire.Situation) -> ft.Control:
         """Answers waiting for review to read them (badged, with the way to them), then the
         questions still waiting for the patrol's answer."""
-        t = self.app.t
+        t = self.ctx.t
         rows: list[ft.Control] = []
         if pic.answers_waiting:
             rows.append(ft.Semantics(identifier="pic-answers-waiting", content=ft.Container(
@@ -323,16 +323,15 @@ class SituationView(OnlineView):
         """The review queue, where waiting answers stand first (in the states that list them)."""
         from .review import ANSWERS_FIRST_IN, ReviewView
 
-        filters = self.app.view_state.setdefault("review", {"state": "submitted"})
+        filters = self.ctx.view_state.setdefault("review", {"state": "submitted"})
         if filters.get("state", "") not in ANSWERS_FIRST_IN:
             filters["state"] = "submitted"
-        index = next(i for i, tab in enumerate(self.app.tabs) if tab.view is ReviewView)
-        self.app.show_main(index)
+        self.ctx.show_tab(ReviewView)
 
     def _missed(self, pic: wire.Situation) -> ft.Control:
         """Missed stops in red; below them the late ones (checked on site after window + grace:
         not missed, but not in time either)."""
-        t = self.app.t
+        t = self.ctx.t
 
         def line(m: wire.MissedStop) -> str:
             return f"{t.datetime(wire.parse_timestamp(m.window_start))} · {m.team_name} · {m.place_name}"
@@ -342,7 +341,7 @@ class SituationView(OnlineView):
         rows: list[ft.Control] = [ft.Text(line(m), size=13, color=ft.Colors.ERROR)
                                   for m in missed[:15]] or [ft.Text(t("none_missed"))]
         if late:
-            warn = colour(self.app.page, WARN)
+            warn = self.ctx.colour(WARN)
             rows.append(ft.Text(t("late_total", n=len(late)), size=13, weight=ft.FontWeight.W_600,
                                 color=warn))
             rows += [ft.Text(f"{line(m)} · " + stop_label(
@@ -351,7 +350,7 @@ class SituationView(OnlineView):
         return ft.Column(rows, spacing=4)
 
     def _exports(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         return ft.Column([ft.Semantics(identifier=f"export-{i}", content=ft.OutlinedButton(
             t(label), icon=ft.Icons.DOWNLOAD, height=48,
             on_click=lambda e, name=name, extra=extra: self._export(name, extra)))
@@ -363,11 +362,11 @@ class SituationView(OnlineView):
             data = await self.call(lambda o: o.export(name, **self.params(), **extra))
             if not data or data is True:
                 return
-            saver = self.app.picker.saver()
+            saver = self.ctx.picker.saver()
             file_name = export_file_name(name, extra, datetime.now())
             await saver.save_file(file_name=file_name, src_bytes=data)
-            self.app.toast(self.app.t("exported", name=file_name))
-        self.app.page.run_task(go)
+            self.ctx.toast(self.ctx.t("exported", name=file_name))
+        self.ctx.run_task(go)
 
 
 def export_file_name(name: str, extra: dict, now: datetime) -> str:
@@ -380,7 +379,7 @@ def export_file_name(name: str, extra: dict, now: datetime) -> str:
 
 def trend_mark(t, trend: wire.Trend, icon: str | None, tint: str) -> ft.Control:
     """A hotspot's trend: an arrow, or for a place without checks before a small word chip
-    in the app's language."""
+    in the ctx's language."""
     if icon is not None:
         return ft.Icon(icon, color=tint, tooltip=t("trend_" + trend.value))
     return ft.Container(ft.Text(t("trend_new_badge"), size=11, color=ft.Colors.ON_PRIMARY,

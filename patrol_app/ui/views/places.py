@@ -11,7 +11,7 @@ from patrol_rules import geo
 from ..theme import big_button
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 MAX_ROWS = 60
 
@@ -29,16 +29,16 @@ def ranked_places(places, fix, query: str):
 
 
 class PlacesView:
-    def __init__(self, app: "PatrolApp") -> None:
-        self.app = app
-        self.search = ft.TextField(label=app.t("search_places"), prefix_icon=ft.Icons.SEARCH,
+    def __init__(self, ctx: "ViewContext") -> None:
+        self.ctx = ctx
+        self.search = ft.TextField(label=ctx.t("search_places"), prefix_icon=ft.Icons.SEARCH,
                                    on_change=self._changed, dense=True)
         self.status = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self.list = ft.ListView(expand=True, spacing=0)
-        self.places = app.device.current_places()
+        self.places = ctx.device.current_places()
 
     def build(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         self._fill()
         return ft.Container(ft.Column([
             ft.Text(t("places_title"), size=20, weight=ft.FontWeight.BOLD),
@@ -48,8 +48,8 @@ class PlacesView:
         ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
     def _fill(self) -> None:
-        t = self.app.t
-        fix = self.app.fix
+        t = self.ctx.t
+        fix = self.ctx.fix
         if fix is not None:
             self.status.value = f"GPS ±{t.number(fix.accuracy_m)} m"
         if not self.places:
@@ -66,19 +66,19 @@ class PlacesView:
                 leading=ft.Icon(_ICONS.get(place.type.value, ft.Icons.PLACE)),
                 title=ft.Text(place.name, max_lines=2), subtitle=ft.Text(sub),
                 trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT), min_height=56,
-                on_click=lambda e, p=place: self.app.show_check(p))))
+                on_click=lambda e, p=place: self.ctx.show_check(p))))
         self.list.controls = rows
 
     def _changed(self, _=None) -> None:
         self._fill()
-        self.app.page.update()
+        self.ctx.update()
 
     async def locate(self, _=None) -> None:
-        self.status.value = self.app.t("locating")
-        self.app.page.update()
-        problem = await self.app.update_fix()
+        self.status.value = self.ctx.t("locating")
+        self.ctx.update()
+        problem = await self.ctx.update_fix()
         if problem:
             self.status.value = problem
-            self.app.page.update()
+            self.ctx.update()
             return
-        self.app.show_main()  # redraw whatever view is current (a sync may have replaced this one)
+        self.ctx.show_main()  # redraw whatever view is current (a sync may have replaced this one)

@@ -16,18 +16,18 @@ from patrol_app.core.store import StoreError
 from ..theme import big_button, section, sub_header
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 
-def inbox(app: "PatrolApp") -> list[ft.Control]:
+def inbox(ctx: "ViewContext") -> list[ft.Control]:
     """The open questions as cards with an answer button; nothing when there are none."""
-    t = app.t
-    open_qs = app.device.open_queries()
+    t = ctx.t
+    open_qs = ctx.device.open_queries()
     if not open_qs:
         return []
     out: list[ft.Control] = [section(t("queries_title", n=len(open_qs)))]
     for q in open_qs:
-        place = app.device.store.place(q.place_id) if q.place_id else None
+        place = ctx.store.place(q.place_id) if q.place_id else None
         out.append(ft.Semantics(identifier=f"query-{q.id[:8]}", content=ft.Card(
             ft.Container(ft.Column([
                 ft.Text(t("query_from", who=q.asked_by,
@@ -35,7 +35,7 @@ def inbox(app: "PatrolApp") -> list[ft.Control]:
                         size=12, color=ft.Colors.ON_SURFACE_VARIANT),
                 ft.Text(place.name if place else t("report"), weight=ft.FontWeight.W_600),
                 ft.Text(q.question, size=16),
-                big_button(t("answer"), lambda e, q=q: app.show_answer(q), icon=ft.Icons.REPLY,
+                big_button(t("answer"), lambda e, q=q: ctx.show_answer(q), icon=ft.Icons.REPLY,
                            identifier="answer-query"),
             ], spacing=6), padding=12),
             bgcolor=ft.Colors.TERTIARY_CONTAINER)))
@@ -43,20 +43,20 @@ def inbox(app: "PatrolApp") -> list[ft.Control]:
 
 
 class AnswerView:
-    def __init__(self, app: "PatrolApp", query: wire.Query) -> None:
-        self.app = app
+    def __init__(self, ctx: "ViewContext", query: wire.Query) -> None:
+        self.ctx = ctx
         self.query = query
-        self.text = ft.TextField(label=app.t("your_answer"), multiline=True, min_lines=3,
+        self.text = ft.TextField(label=ctx.t("your_answer"), multiline=True, min_lines=3,
                                  max_lines=8, max_length=4000, autofocus=True)
         self.error = ft.Text("", color=ft.Colors.ERROR)
 
     def build(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         q = self.query
-        original = self.app.device.store.get_report(q.report_id)
-        place = self.app.device.store.place(q.place_id) if q.place_id else None
+        original = self.ctx.store.get_report(q.report_id)
+        place = self.ctx.store.place(q.place_id) if q.place_id else None
         rows: list[ft.Control] = [
-            sub_header(t("answer_title"), lambda e: self.app.show_main(), t("cancel")),
+            sub_header(t("answer_title"), lambda e: self.ctx.show_main(), t("cancel")),
             ft.Text(place.name if place else t("report"), weight=ft.FontWeight.W_600),
         ]
         if original is not None:
@@ -79,19 +79,19 @@ class AnswerView:
                             padding=12, expand=True)
 
     async def _save(self, _=None) -> None:
-        t = self.app.t
+        t = self.ctx.t
         text = (self.text.value or "").strip()
         if not text:
             self.error.value = t("answer_empty")
-            self.app.page.update()
+            self.ctx.update()
             return
         try:
-            self.app.device.answer_query(self.query, text, fix=self.app.fix)
+            self.ctx.device.answer_query(self.query, text, fix=self.ctx.fix)
         except StoreError as exc:  # disk full and friends: the store says it in words
             self.error.value = str(exc)
-            self.app.page.update()
+            self.ctx.update()
             return
-        self.app.toast(t("answer_saved"))
-        self.app.show_main()
-        await self.app.sync_now()
+        self.ctx.toast(t("answer_saved"))
+        self.ctx.show_main()
+        await self.ctx.sync_now()
 

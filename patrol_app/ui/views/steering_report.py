@@ -23,9 +23,9 @@ def period_label(t, p: ReportPeriod) -> str:
 
 
 def steering_report(view: "SituationView") -> ft.Control:
-    app, t = view.app, view.app.t
+    ctx, t = view.ctx, view.ctx.t
     periods = {p.key: p for p in report_periods(datetime.now().astimezone())}
-    state = app.view_state.setdefault("steering_report", {"period": "quarter_now"})
+    state = ctx.view_state.setdefault("steering_report", {"period": "quarter_now"})
 
     def choose(key: str) -> None:
         state["period"] = key or "quarter_now"
@@ -37,14 +37,14 @@ def steering_report(view: "SituationView") -> ft.Control:
         if not data or data is True:
             return
         name = f"lenkungsgruppe-{p.start:%Y%m%d}-{p.end:%Y%m%d}.pdf"
-        await app.picker.saver().save_file(file_name=name, src_bytes=data)
-        app.toast(t("exported", name=name))
+        await ctx.picker.saver().save_file(file_name=name, src_bytes=data)
+        ctx.toast(t("exported", name=name))
 
     return ft.Column([
-        filter_dropdown(app, "report-period", t("report_period"), state["period"],
+        filter_dropdown(ctx, "report-period", t("report_period"), state["period"],
                         [(k, period_label(t, p)) for k, p in periods.items()], choose,
                         with_all=False),
         ft.Semantics(identifier="report-pdf", content=ft.FilledButton(
             t("report_pdf"), icon=ft.Icons.PICTURE_AS_PDF, height=48,
-            on_click=lambda e: app.page.run_task(download))),
+            on_click=lambda e: ctx.run_task(download))),
         ft.Text(t("report_note"), size=11, color=ft.Colors.ON_SURFACE_VARIANT)], spacing=8)

@@ -14,11 +14,11 @@ from patrol_rules import geo
 from patrol_rules.stops import StopState
 
 from ..i18n import Translator
-from ..theme import OK, WARN, big_button, colour, section
+from ..theme import OK, WARN, big_button, section
 from . import queries
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
+    from ..context import ViewContext
 
 STOP_LOOK = {  # icon and signal colour of a stop's status, on Today and in the lead's progress
     wire.StopStatus.DONE: (ft.Icons.CHECK_CIRCLE, OK),
@@ -38,23 +38,23 @@ def stop_label(t: Translator, status: wire.StopStatus, checked_at: datetime | No
     return t("stop_" + status.value)
 
 
-def status_text(page: ft.Page, status: wire.StopStatus) -> dict:
+def status_text(ctx: "ViewContext", status: wire.StopStatus) -> dict:
     """Text style of a stop's status: late and missed stand out, in their signal colour."""
     tint = {wire.StopStatus.LATE: WARN, wire.StopStatus.MISSED: ft.Colors.ERROR}.get(status)
-    return {} if tint is None else {"color": colour(page, tint), "weight": ft.FontWeight.W_600}
+    return {} if tint is None else {"color": ctx.colour(tint), "weight": ft.FontWeight.W_600}
 
 
 class TodayView:
-    def __init__(self, app: "PatrolApp") -> None:
-        self.app = app
+    def __init__(self, ctx: "ViewContext") -> None:
+        self.ctx = ctx
 
     def build(self) -> ft.Control:
-        t = self.app.t
-        store = self.app.device.store
+        t = self.ctx.t
+        store = self.ctx.store
         now = datetime.now(timezone.utc)
-        team_ids = self.app.device.my_team_ids()
+        team_ids = self.ctx.device.my_team_ids()
         controls: list[ft.Control] = [ft.Text(t("today_title"), size=20, weight=ft.FontWeight.BOLD)]
-        controls += queries.inbox(self.app)
+        controls += queries.inbox(self.ctx)
 
         teams = [tm for tm in store.ref_items("team") if tm.id in team_ids]
         controls.append(section(t("my_team")))
@@ -70,37 +70,37 @@ class TodayView:
             if not team.is_mixed:
                 controls.append(ft.Text(t("team_not_mixed"), color=ft.Colors.ERROR))
 
-        today = self.app.device.route_today(now)
+        today = self.ctx.device.route_today(now)
         controls.append(section(t("my_route")))
         if today is None:
             controls.append(ft.Text(t("no_route")))
         else:
             controls += self._route(*today)
 
-        fix = self.app.fix
+        fix = self.ctx.fix
         if fix is not None:
-            nearest = geo.nearest_places(fix.lat, fix.lon, self.app.device.current_places(now), limit=1)
+            nearest = geo.nearest_places(fix.lat, fix.lon, self.ctx.device.current_places(now), limit=1)
             if nearest:
                 place, dist = nearest[0]
                 controls.append(big_button(t("check_here_place", place=place.name, d=t.distance(dist)),
-                                           lambda e, p=place: self.app.show_check(p),
+                                           lambda e, p=place: self.ctx.show_check(p),
                                            icon=ft.Icons.FACT_CHECK, identifier="check-here"))
         else:
             controls.append(ft.Text(t("locate_for_directions"), color=ft.Colors.ON_SURFACE_VARIANT))
-        controls.append(big_button(t("locate"), self.app.locate_and_redraw, icon=ft.Icons.MY_LOCATION,
+        controls.append(big_button(t("locate"), self.ctx.locate_and_redraw, icon=ft.Icons.MY_LOCATION,
                                    identifier="today-locate", filled=False))
         return ft.Container(ft.Column(controls, scroll=ft.ScrollMode.AUTO, expand=True, spacing=8,
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
     def _route(self, assignment: wire.Assignment, states: list[StopState]) -> list[ft.Control]:
-        t = self.app.t
+        t = self.ctx.t
         start = t.time(wire.parse_timestamp(assignment.shift_start))
         end = t.time(wire.parse_timestamp(assignment.shift_end))
         out: list[ft.Control] = [ft.Text(f"{assignment.route_name} · {start}–{end}")]
         nxt = route.next_stop(states)
-        if nxt is not None and nxt.place is not None and self.app.fix is not None:
-            dist, compass = route.direction(self.app.fix, nxt.place, t.lang)
+        if nxt is not None and nxt.place is not None and self.ctx.fix is not None:
+            dist, compass = route.direction(self.ctx.fix, nxt.place, t.lang)
             out.append(ft.Semantics(identifier="next-stop", content=ft.Text(
                 t("next_stop", place=nxt.place.name, d=t.distance(dist), dir=compass),
                 size=16, weight=ft.FontWeight.BOLD)))
@@ -110,9 +110,9 @@ class TodayView:
             window = (f"{t.time(wire.parse_timestamp(st.stop.window_start))}–"
                       f"{t.time(wire.parse_timestamp(st.stop.window_end))}")
             out.append(ft.Semantics(identifier=f"stop-{st.stop.seq}", content=ft.ListTile(
-                leading=ft.Icon(icon, color=colour(self.app.page, tint)), title=ft.Text(name, max_lines=2),
+                leading=ft.Icon(icon, color=self.ctx.colour(tint)), title=ft.Text(name, max_lines=2),
                 subtitle=ft.Text(f"{window} · {stop_label(t, st.status, st.checked_at)}",
-                                 **status_text(self.app.page, st.status)),
+                                 **status_text(self.ctx, st.status)),
                 min_height=56,
-                on_click=(lambda e, p=st.place: self.app.show_check(p)) if st.place else None)))
+                on_click=(lambda e, p=st.place: self.ctx.show_check(p)) if st.place else None)))
         return out

@@ -1,12 +1,10 @@
-"""Shift lead: live progress (with missed checkpoints and hand-over), teams, route templates.
-
-Progress is also the supervisor's view of missed checkpoints (read-only there).
-"""
+"""Route templates: stops with clock-time windows on the map, and their assignment to a team for
+a shift (the windows count from the shift start chosen there)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 import flet_map as fm
@@ -15,216 +13,20 @@ import patrol_wire as wire
 from patrol_app.core import planning
 from patrol_app.core.office import Office
 
-from ..theme import OK, WARN, big_button, colour, section, sub_header
-from .map_view import MapPanel, tap_marker
+from ..theme import big_button, section, sub_header
+from .map_panel import MapPanel, tap_marker
 from .online import OnlineView, call
-from .today import STOP_LOOK, status_text, stop_label
 from .pickers import DateField, TimeField
+from .teams import free_id
 
 if TYPE_CHECKING:
-    from ..app import PatrolApp
-
-def _hhmm(app: "PatrolApp", ts: str) -> str:
-    return app.t.time(wire.parse_timestamp(ts))
+    from ..context import ViewContext
 
 
-def members_line(app: "PatrolApp", members: list[Any]) -> str:
-    def one(m: Any) -> str:
-        name, agency = (m["display_name"], m["agency"]) if isinstance(m, dict) else (m.display_name, m.agency.value)
-        return f"{name} ({app.t('agency_' + agency)})"
-    return ", ".join(one(m) for m in members) or "—"
-
-
-# ---------------------------------------------------------------- progress
-
-
-class ProgressView(OnlineView):
-    title_key = "progress_title"
-
-    def fetch(self, office: Office) -> tuple[list[wire.TeamProgress], list[dict]]:
-        can_plan = self.app.device.user.role is wire.Role.SHIFT_LEAD
-        return office.progress(), (office.teams() if can_plan else [])
-
-    def render(self, data) -> list[ft.Control]:
-        progress, teams = data
-        t = self.app.t
-        if not progress:
-            return [ft.Text(t("no_shift_now"))]
-        missed, late = sum(p.missed for p in progress), sum(p.late for p in progress)
-        out: list[ft.Control] = [ft.Semantics(identifier="missed-total", content=ft.Text(
-            t("missed_total", n=missed), color=ft.Colors.ERROR if missed else None,
-            weight=ft.FontWeight.W_600))]
-        if late:
-            out.append(ft.Semantics(identifier="late-total", content=ft.Text(
-                t("late_total", n=late), color=colour(self.app.page, WARN), weight=ft.FontWeight.W_600)))
-        for p in progress:
-            out.append(self._card(p, teams))
-        return out
-
-    def _card(self, p: wire.TeamProgress, teams: list[dict]) -> ft.Control:
-        t = self.app.t
-        head = [ft.Text(p.team_name, size=17, weight=ft.FontWeight.BOLD, expand=True)]
-        if not p.mixed:
-            head.append(ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ERROR, tooltip=t("team_not_mixed")))
-        rows: list[ft.Control] = [
-            ft.Row(head),
-            ft.Text(members_line(self.app, p.members), size=13),
-            ft.Text(f"{p.route_name} · {_hhmm(self.app, p.shift_start)}–{_hhmm(self.app, p.shift_end)}"),
-            ft.Semantics(identifier=f"counts-{p.team_id}", content=ft.Text(
-                t("progress_counts_late", done=p.done, late=p.late, open=p.open, missed=p.missed),
-                weight=ft.FontWeight.W_600, color=ft.Colors.ERROR if p.missed else
-                colour(self.app.page, WARN) if p.late else None)),
-            ft.Text(t("last_report", at=_hhmm(self.app, p.last_report_at), place=p.last_report_place or "—")
-                    if p.last_report_at else t("no_report_yet"), size=13,
-                    color=ft.Colors.ON_SURFACE_VARIANT),
-            ft.Divider(height=8),
-        ]
-        for s in p.stops:
-            icon, tint = STOP_LOOK[s.status]
-            window = f"{_hhmm(self.app, s.window_start)}–{_hhmm(self.app, s.window_end)}"
-            checked = wire.parse_timestamp(s.checked_at) if s.checked_at else None
-            rows.append(ft.Semantics(identifier=f"pstop-{p.team_id}-{s.seq}", content=ft.Row([
-                ft.Icon(icon, color=colour(self.app.page, tint), size=22),
-                ft.Column([ft.Text(f"{s.seq}. {s.place_name}", size=14, weight=ft.FontWeight.W_500),
-                           ft.Text(f"{window} · {stop_label(t, s.status, checked)}", size=13,
-                                   **status_text(self.app.page, s.status))],
-                          spacing=0, expand=True)], vertical_alignment=ft.CrossAxisAlignment.START)))
-        others = [tm for tm in teams if tm["id"] != p.team_id]
-        if others and p.open:
-            rows.append(big_button(t("hand_over"), lambda e, p=p: self._hand_over(p, others),
-                                   icon=ft.Icons.SWAP_HORIZ, filled=False,
-                                   identifier=f"handover-{p.team_id}"))
-        return ft.Card(ft.Container(ft.Column(rows, spacing=4), padding=12))
-
-    def _hand_over(self, p: wire.TeamProgress, others: list[dict]) -> None:
-        t = self.app.t
-        choice = ft.Dropdown(label=t("to_team"), value=others[0]["id"], options=[
-            ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in others])
-
-        async def confirm(_):
-            self.app.page.pop_dialog()
-            if await self.call(lambda o: o.reassign(p.assignment_id, choice.value),
-                               done_key="handed_over"):
-                await self.reload()
-
-        self.app.page.show_dialog(ft.AlertDialog(
-            modal=True, title=ft.Text(t("hand_over_title", team=p.team_name)),
-            content=ft.Column([ft.Text(t("hand_over_text", n=p.open)), choice], tight=True),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
-                     ft.FilledButton(t("hand_over"), on_click=confirm)]))
-
-
-# ---------------------------------------------------------------- teams
-
-
-class TeamsView(OnlineView):
-    title_key = "teams_title"
-
-    def fetch(self, office: Office):
-        return office.teams(), office.directory()
-
-    def render(self, data) -> list[ft.Control]:
-        teams, people = data
-        t = self.app.t
-        out: list[ft.Control] = [big_button(
-            t("new_team"), lambda e: self.app.show_sub(TeamEditor(self.app, None, teams, people)),
-            icon=ft.Icons.GROUP_ADD, identifier="new-team")]
-        for tm in teams:
-            flag = [] if tm["mixed"] else [ft.Text(t("team_not_mixed"), color=ft.Colors.ERROR, size=13)]
-            out.append(ft.Card(ft.Container(ft.Column([
-                ft.Row([ft.Text(tm["name"], size=17, weight=ft.FontWeight.BOLD, expand=True),
-                        ft.IconButton(ft.Icons.EDIT, tooltip=t("edit"),
-                                      on_click=lambda e, tm=tm: self.app.show_sub(
-                                          TeamEditor(self.app, tm, teams, people)))]),
-                ft.Text(members_line(self.app, tm["members"]), size=13),
-                *([ft.Text(t("shift_day", day=t.day(date.fromisoformat(tm["shift_date"]))), size=13)]
-                  if tm.get("shift_date") else []),
-                *flag], spacing=4), padding=12)))
-        return out
-
-
-class TeamEditor:
-    """Name, day and members of a team; shows live whether police and KOD are both in it."""
-
-    def __init__(self, app: "PatrolApp", team: dict | None, teams: list[dict],
-                 people: list[wire.UserRecord]) -> None:
-        self.app = app
-        self.team = team
-        self.taken = {tm["id"] for tm in teams}
-        self.people = [p for p in people if p.role in (wire.Role.OFFICER, wire.Role.SHIFT_LEAD)]
-        self.chosen = {m["username"] for m in team["members"]} if team else set()
-        t = app.t
-        self.name = ft.TextField(label=t("team_name"), value=team["name"] if team else "")
-        shift_date = (team or {}).get("shift_date")
-        self.day = DateField(app, t("team_day"), date.fromisoformat(shift_date) if shift_date
-                             else date.today(), identifier="team-day")
-        self.mixed = ft.Text("")
-        self.error = ft.Text("", color=ft.Colors.ERROR)
-
-    def build(self) -> ft.Control:
-        t = self.app.t
-        boxes = []
-        for agency in sorted({p.agency for p in self.people}, key=lambda a: a.value):
-            boxes.append(section(t("agency_" + agency.value)))
-            for p in (x for x in self.people if x.agency is agency):
-                boxes.append(ft.Semantics(identifier=f"member-{p.username}", content=ft.Checkbox(
-                    label=p.display_name, value=p.username in self.chosen,
-                    on_change=lambda e, u=p.username: self._toggle(u, e.control.value))))
-        self._update_mixed()
-        return ft.Container(ft.Column([
-            sub_header(t("edit_team") if self.team else t("new_team"),
-                       lambda e: self.app.show_main(), t("cancel")),
-            ft.Semantics(identifier="team-name", content=self.name), self.day.control,
-            ft.Text(t("team_day_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT), self.mixed,
-            *boxes, self.error,
-            big_button(t("save"), self._save, icon=ft.Icons.SAVE, identifier="save-team"),
-        ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=6,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, expand=True)
-
-    def _toggle(self, username: str, on: bool) -> None:
-        (self.chosen.add if on else self.chosen.discard)(username)
-        self._update_mixed()
-        self.app.page.update()
-
-    def _update_mixed(self) -> None:
-        ok = planning.is_mixed(sorted(self.chosen), self.people)
-        self.mixed.value = self.app.t("team_mixed") if ok else self.app.t("team_not_mixed")
-        self.mixed.color = colour(self.app.page, OK) if ok else ft.Colors.ERROR
-
-    async def _save(self, _=None) -> None:
-        t = self.app.t
-        name = (self.name.value or "").strip()
-        day = None
-        if (self.day.field.value or "").strip():  # empty: a team for any day
-            day = self.day.read()
-            if day is None:
-                self.error.value = t("check_marked_fields")
-                self.app.page.update()
-                return
-        if not name or not self.chosen:
-            self.error.value = t("team_needs_name_members")
-            self.app.page.update()
-            return
-        team_id = self.team["id"] if self.team else _free_id(planning.slug("team-" + name), self.taken)
-        req = wire.TeamRequest(name, sorted(self.chosen), day.isoformat() if day else None)
-        if await call(self.app, lambda o: o.save_team(team_id, req), done_key="team_saved"):
-            self.app.show_main()
-
-
-def _free_id(base: str, taken: set[str]) -> str:
-    n, candidate = 2, base
-    while candidate in taken:
-        candidate, n = f"{base[:60]}-{n}", n + 1
-    return candidate
-
-
-# ---------------------------------------------------------------- routes
-
-
-def route_start(app: "PatrolApp", route_id: str | None) -> time:
+def route_start(ctx: "ViewContext", route_id: str | None) -> time:
     """The shift start a route's clock times refer to on this device (a template holds only
     minutes after shift start): as last set in the editor, else the default late shift."""
-    raw = app.device.store.get_meta(f"route_start.{route_id}") if route_id else None
+    raw = ctx.store.get_meta(f"route_start.{route_id}") if route_id else None
     try:
         return planning.parse_clock(raw) if raw else planning.DEFAULT_SHIFT_START
     except ValueError:
@@ -243,17 +45,17 @@ class RoutesView(OnlineView):
 
     def render(self, data) -> list[ft.Control]:
         routes, teams = data
-        t = self.app.t
-        places = {p.id: p for p in self.app.device.store.places(active_only=False)}
+        t = self.ctx.t
+        places = {p.id: p for p in self.ctx.store.places(active_only=False)}
         out: list[ft.Control] = [big_button(
-            t("new_route"), lambda e: self.app.show_sub(RouteEditor(self.app, planning.RouteDraft(), routes)),
+            t("new_route"), lambda e: self.ctx.show_sub(RouteEditor(self.ctx, planning.RouteDraft(), routes)),
             icon=ft.Icons.ADD_ROAD, identifier="new-route")]
         if not places:
             out.append(ft.Text(t("no_places")))
         for r in routes:
             names = ", ".join(places[s.place_id].name if s.place_id in places else s.place_id
                               for s in r.stops[:4]) + (" …" if len(r.stops) > 4 else "")
-            ref = route_start(self.app, r.id)
+            ref = route_start(self.ctx, r.id)
             span = window_text(planning.clock_at(ref, min(s.start_min for s in r.stops)),
                                planning.clock_at(ref, max(s.end_min for s in r.stops)))
             out.append(ft.Card(ft.Container(ft.Column([
@@ -264,9 +66,9 @@ class RoutesView(OnlineView):
                         t("assign"), icon=ft.Icons.ASSIGNMENT_IND, height=48,
                         on_click=lambda e, r=r: AssignDialog(self, r, teams).open())),
                     ft.OutlinedButton(t("edit"), icon=ft.Icons.EDIT, height=48,
-                                      on_click=lambda e, r=r: self.app.show_sub(RouteEditor(
-                                          self.app, planning.RouteDraft.from_template(
-                                              r, places, route_start(self.app, r.id)), routes))),
+                                      on_click=lambda e, r=r: self.ctx.show_sub(RouteEditor(
+                                          self.ctx, planning.RouteDraft.from_template(
+                                              r, places, route_start(self.ctx, r.id)), routes))),
                 ], wrap=True)], spacing=6), padding=12)))
         return out
 
@@ -278,30 +80,30 @@ class AssignDialog:
 
     def __init__(self, view: RoutesView, route: wire.RouteTemplate, teams: list[dict]) -> None:
         self.view = view
-        self.app = app = view.app
+        self.ctx = ctx = view.ctx
         self.route = route
         self.teams = teams
-        t = app.t
-        start = route_start(app, route.id)
+        t = ctx.t
+        start = route_start(ctx, route.id)
         self.team = ft.Dropdown(label=t("team"), value=teams[0]["id"] if teams else None,
                                 expand=True, options=[
                                     ft.DropdownOption(key=tm["id"], text=tm["name"]) for tm in teams])
-        self.day = DateField(app, t("shift_day_label"), date.today(), identifier="assign-day",
+        self.day = DateField(ctx, t("shift_day_label"), date.today(), identifier="assign-day",
                              on_change=self._preview)
-        self.start = TimeField(app, t("shift_begin"), start, identifier="assign-start",
+        self.start = TimeField(ctx, t("shift_begin"), start, identifier="assign-start",
                                on_change=self._preview)
-        self.end = TimeField(app, t("shift_end"), planning.clock_at(start, 8 * 60),
+        self.end = TimeField(ctx, t("shift_end"), planning.clock_at(start, 8 * 60),
                              identifier="assign-end", on_change=self._preview)
         self.preview = ft.Column(spacing=2)  # a line each: read out line by line
         self.error = ft.Text("", color=ft.Colors.ERROR)
 
     def open(self) -> None:
-        t = self.app.t
+        t = self.ctx.t
         if not self.teams:
-            self.app.toast(t("no_teams_yet"), error=True)
+            self.ctx.toast(t("no_teams_yet"), error=True)
             return
         self._preview()
-        self.app.page.show_dialog(ft.AlertDialog(
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("assign_title", route=self.route.name)),
             content=ft.Column([ft.Row([ft.Semantics(identifier="assign-team", expand=True,
                                                     content=self.team)]),
@@ -309,7 +111,7 @@ class AssignDialog:
                                ft.Semantics(identifier="assign-preview", content=self.preview),
                                self.error], tight=True, spacing=10, scroll=ft.ScrollMode.AUTO,
                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.Semantics(identifier="confirm-assign", content=ft.FilledButton(
                          t("assign"), on_click=self._confirm))]))
 
@@ -328,7 +130,7 @@ class AssignDialog:
 
     def _preview(self) -> None:
         """The stops as they will be on that day, and whether the route fits the shift."""
-        t = self.app.t
+        t = self.ctx.t
         shift = self._shift(quietly=True)
         if shift is None:
             self.preview.controls = []
@@ -336,7 +138,7 @@ class AssignDialog:
         self.error.value = ""  # everything reads now
         begin, end = shift
         lines = [t("shift_runs", start=t.datetime(begin), end=t.datetime(end))]
-        places = {p.id: p for p in self.app.device.store.places(active_only=False)}
+        places = {p.id: p for p in self.ctx.store.places(active_only=False)}
         for i, s in enumerate(self.route.stops[:6]):
             name = places[s.place_id].name if s.place_id in places else s.place_id
             lines.append(f"{i + 1}. {t.time(begin + timedelta(minutes=s.start_min))}–"
@@ -349,14 +151,14 @@ class AssignDialog:
                                                  color=ft.Colors.ERROR))
 
     async def _confirm(self, _=None) -> None:
-        t = self.app.t
+        t = self.ctx.t
         shift = self._shift(quietly=False)
         if shift is None:
             self.error.value = t("check_marked_fields")
-            self.app.page.update()
+            self.ctx.update()
             return
         begin, end = shift
-        self.app.page.pop_dialog()
+        self.ctx.pop_dialog()
         req = wire.AssignRequest(self.route.id, self.team.value, wire.format_timestamp(begin),
                                  wire.format_timestamp(end))
         await self.view.call(lambda o: o.assign(req), done_key="assigned")
@@ -367,17 +169,17 @@ class RouteEditor:
     each stop its window as clock times of a shift starting at the route's shift start, save
     as a template (which keeps minutes after shift start, so it serves any day)."""
 
-    def __init__(self, app: "PatrolApp", draft: planning.RouteDraft,
+    def __init__(self, ctx: "ViewContext", draft: planning.RouteDraft,
                  routes: list[wire.RouteTemplate]) -> None:
-        self.app = app
+        self.ctx = ctx
         self.draft = draft
         self.taken = {r.id for r in routes}
-        self.places = app.device.store.places()
-        t = app.t
-        districts = sorted(app.device.store.ref_items("district"), key=lambda d: d.name)
+        self.places = ctx.store.places()
+        t = ctx.t
+        districts = sorted(ctx.store.ref_items("district"), key=lambda d: d.name)
         self.name = ft.TextField(label=t("route_name"), value=draft.name,
                                  on_change=lambda e: setattr(self.draft, "name", e.control.value))
-        self.start = TimeField(app, t("route_shift_start"), draft.shift_start,
+        self.start = TimeField(ctx, t("route_shift_start"), draft.shift_start,
                                identifier="route-start", on_change=self._start_changed)
         self.query = ft.TextField(label=t("search_places"), prefix_icon=ft.Icons.SEARCH, dense=True,
                                   on_change=self._refilter)
@@ -394,12 +196,12 @@ class RouteEditor:
         self.error = ft.Text("", color=ft.Colors.ERROR)
 
     def build(self) -> ft.Control:
-        t = self.app.t
+        t = self.ctx.t
         self._draw_stops()
         self._draw_candidates()
         return ft.Container(ft.Column([
             sub_header(t("edit_route") if self.draft.route_id else t("new_route"),
-                       lambda e: self.app.show_main(), t("cancel")),
+                       lambda e: self.ctx.show_main(), t("cancel")),
             ft.Semantics(identifier="route-name", content=self.name),
             self.start.control,
             ft.Text(t("route_start_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
@@ -417,10 +219,10 @@ class RouteEditor:
         except ValueError:
             return
         self._draw_stops()
-        self.app.page.update()
+        self.ctx.update()
 
     def _draw_stops(self) -> None:
-        t = self.app.t
+        t = self.ctx.t
         if not self.draft.stops:
             self.stops_col.controls = [ft.Text(t("route_needs_stops"), color=ft.Colors.ON_SURFACE_VARIANT)]
             return
@@ -445,7 +247,7 @@ class RouteEditor:
         self.stops_col.controls = rows
 
     def _draw_candidates(self) -> None:
-        t = self.app.t
+        t = self.ctx.t
         found = planning.candidates(self.places, self.query.value or "", self.district.value or None,
                                     self.ptype.value or None)
         self.cands_col.controls = [
@@ -462,19 +264,19 @@ class RouteEditor:
             lat = sum(p.lat for p in found) / len(found)
             lon = sum(p.lon for p in found) / len(found)
             self.map_box.content = MapPanel(  # locked: the editor scrolls past it
-                self.app, [fm.MarkerLayer(markers=markers)], identifier="route-map",
+                self.ctx, [fm.MarkerLayer(markers=markers)], identifier="route-map",
                 centre=(lat, lon), zoom=12, places=self.places, locked=True, height=260).control
         else:
             self.map_box.content = None
 
     def _refilter(self, _=None) -> None:
         self._draw_candidates()
-        self.app.page.update()
+        self.ctx.update()
 
     def _redraw(self) -> None:
         self._draw_stops()
         self._draw_candidates()
-        self.app.page.update()
+        self.ctx.update()
 
     def _add(self, place: wire.Place) -> None:
         self.draft.add(place)
@@ -490,10 +292,10 @@ class RouteEditor:
 
     def _edit_window(self, i: int) -> None:
         """The window of one stop as two clock times; a window past midnight is fine."""
-        t = self.app.t
+        t = self.ctx.t
         start, end = self.draft.clock_window(i)
-        a = TimeField(self.app, t("window_from"), start, identifier="window-from")
-        b = TimeField(self.app, t("window_to"), end, identifier="window-to")
+        a = TimeField(self.ctx, t("window_from"), start, identifier="window-from")
+        b = TimeField(self.ctx, t("window_to"), end, identifier="window-to")
         error = ft.Text("", color=ft.Colors.ERROR)
 
         def confirm(_=None) -> None:
@@ -502,35 +304,33 @@ class RouteEditor:
                 else self.draft.set_clock_window(i, begin, finish)
             if problem:
                 error.value = t(problem, start=f"{self.draft.shift_start:%H:%M}")
-                self.app.page.update()
+                self.ctx.update()
                 return
-            self.app.page.pop_dialog()
+            self.ctx.pop_dialog()
             self.error.value = ""
             self._draw_stops()
-            self.app.page.update()
+            self.ctx.update()
 
-        self.app.page.show_dialog(ft.AlertDialog(
+        self.ctx.show_dialog(ft.AlertDialog(
             modal=True, title=ft.Text(t("window_title", n=i + 1, place=self.draft.stops[i].place.name)),
             content=ft.Column([a.control, b.control, error], tight=True, spacing=10),
-            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.app.page.pop_dialog()),
+            actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.Semantics(identifier="window-ok", content=ft.FilledButton(
                          t("ok"), on_click=confirm))]))
 
     async def _save(self, _=None) -> None:
-        t = self.app.t
+        t = self.ctx.t
         self.draft.name = self.name.value or ""
         start = self.start.read()
         problems = self.draft.problems() + ([] if start else ["check_marked_fields"])
         if problems:
             self.error.value = " ".join(t(p) for p in problems)
-            self.app.page.update()
+            self.ctx.update()
             return
         self.draft.shift_start = start
         if self.draft.route_id is None:
-            self.draft.route_id = _free_id(planning.slug("route-" + self.draft.name), self.taken)
+            self.draft.route_id = free_id(planning.slug("route-" + self.draft.name), self.taken)
         template = self.draft.template()
-        if await call(self.app, lambda o: o.save_route(template), done_key="route_saved"):
-            self.app.device.store.set_meta(f"route_start.{template.id}", f"{start:%H:%M}")
-            self.app.show_main()
-
-
+        if await call(self.ctx, lambda o: o.save_route(template), done_key="route_saved"):
+            self.ctx.store.set_meta(f"route_start.{template.id}", f"{start:%H:%M}")
+            self.ctx.show_main()
