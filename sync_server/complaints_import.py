@@ -14,7 +14,7 @@ names. The category must be one of ``ComplaintCategory`` (its code, its German o
 an alias); an unknown one rejects the row, never the file.
 
 Each complaint gets the nearest place (by distance to its geofence, at most ``PLACE_RADIUS_M``,
-active at the complaint's time) and a district: the file's when it names a known one, else the
+active at the complaint's time; not a dialogue event or innkeeper contact) and a district: the file's when it names a known one, else the
 place's, else the district whose centre is nearest relative to its size. A point far from every
 district is refused as outside the city (swapped coordinates are the usual cause).
 """
@@ -45,6 +45,9 @@ PLACE_RADIUS_M = 150.0  # complaint positions are geocoded addresses: tens of me
 OUTSIDE_FACTOR = 2.5  # farther than this many "district radii" from every centre: not the city
 MAX_ID = 128
 MAX_LISTED = 1000  # rows listed per kind in the report (the counts are always complete)
+# meeting formats, not places of trouble: a complaint next to the town hall is not about the
+# dialogue event held there
+NOT_COMPLAINT_PLACES = {wire.PlaceType.DIALOGUE_EVENT, wire.PlaceType.INNKEEPER_CONTACT}
 
 # column name (normalised: lower case, umlauts spelled out, separators as "_") -> field
 COLUMNS: dict[str, str] = {}
@@ -317,7 +320,7 @@ class PlaceIndex:
         self.cells: dict[tuple[int, int], list[Place]] = {}
         self.large: list[Place] = []
         for p in places:
-            if not p.active:
+            if not p.active or p.type in NOT_COMPLAINT_PLACES:
                 continue
             if p.radius_m > 500 or (p.polygon and len(p.polygon) > 0 and _extent_m(p) > 500):
                 self.large.append(p)

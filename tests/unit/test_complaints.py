@@ -380,3 +380,23 @@ def test_the_command_line_imports_through_the_same_path(tmp_path, capsys):
     assert main(["--data", data, "import-complaints", str(g)]) == 1
     with SqliteStorage(tmp_path / "srv" / "server.db") as storage:
         assert storage.complaint_total() == 1
+
+
+def test_the_demo_seeds_complaints_through_the_import_once(settings, storage):
+    from sync_server.complaints import compute
+    from sync_server.demo import seed_demo
+    from sync_server.storage import PictureFilter
+
+    now = datetime.now(timezone.utc)
+    first = seed_demo(storage, settings, now=now)
+    assert first["complaints"] == 320
+    assert seed_demo(storage, settings, now=now)["complaints"] == 0  # all duplicates
+    assert storage.complaint_total() == 320
+    assert "Mustermann" not in json.dumps(storage.db.query("SELECT * FROM complaints"))
+    pic = compute(storage, PictureFilter("police"), since=now - timedelta(days=91), until=now)
+    assert [g.place_id for g in pic.places[:2]] == ["suedstrasse", "westentor"]
+    assert pic.placed > pic.complaints / 2  # clustered, some elsewhere
+    assert not {g.type for g in pic.places} & {"dialogue_event", "innkeeper_contact"}
+    types = {t for (t,) in storage.db.query(
+        "SELECT p.type FROM reports r JOIN places p ON p.id = r.place_id")}
+    assert {"dialogue_event", "innkeeper_contact"} <= types
