@@ -44,6 +44,7 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("GET", "/api/v1/export/fear-spaces.csv", {S}),
     ("GET", "/api/v1/report.pdf", {S}),
     ("GET", "/api/v1/situation/complaints", {S}),
+    ("GET", "/api/v1/situation/fear-spaces", {S}),
     ("GET", "/api/v1/planning/complaint-gaps", {L, S}),
     ("GET", "/api/v1/admin/users", {A}),
     ("POST", "/api/v1/admin/users", {A}),
