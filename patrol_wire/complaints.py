@@ -108,6 +108,9 @@ class ComplaintPicture(Wire):
     points: list[ComplaintPoint]
     points_total: int  # points in the window; ``points`` holds at most the newest MAX_POINTS
     area_rate: float = 0.0  # complaints per check, all districts (unplaced complaints too)
+    # the reader's checks per place type in the window: dialogue events and innkeeper contacts
+    # are counted here (one report, one meeting), beside the effort complaints are set against
+    checks_by_type: dict[Str, int] = {}
 
 
 class ComplaintSuggestions(Wire):

@@ -96,10 +96,12 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
     gaps.sort(key=lambda g: (-g.lower, -g.complaints, g.place_id))
 
     district_checks: dict[str | None, int] = defaultdict(int)
+    by_type: dict[str, int] = defaultdict(int)
     for pid, c in checks_by_place.items():
         p = all_places.get(pid)
         if p is not None:
             district_checks[p.district_id] += c
+            by_type[p.type.value] += c
     names = {d.id: d.name for d in _districts(storage)}
     area_rate = total / checks_at_places if checks_at_places else 0.0
     areas = []
@@ -124,7 +126,8 @@ def compute(storage: Storage, f: PictureFilter, *, since: datetime, until: datet
         since=s, until=u, prior_checks=PRIOR_CHECKS, z=Z, city_rate=round(rate, 4),
         complaints=total, placed=placed, checks=checks_at_places,
         by_category=dict(sorted(categories.items())), places=gaps, districts=areas,
-        points=points, points_total=points_total, area_rate=round(area_rate, 4))
+        points=points, points_total=points_total, area_rate=round(area_rate, 4),
+        checks_by_type=dict(sorted(by_type.items())))
 
 
 def suggestions(storage: Storage, f: PictureFilter, *, since: datetime, until: datetime,

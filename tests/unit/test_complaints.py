@@ -280,6 +280,7 @@ def test_places_and_districts_are_ranked_by_the_lower_bound(city):
         assert got[pid]["score"] == pytest.approx(s, abs=1e-4)
         assert got[pid]["lower"] == pytest.approx(lo, abs=1e-4)
     assert [p["stands_out"] for p in pic["places"]] == [True, False, False]
+    assert pic["checks_by_type"] == {"hotspot": 2, "playground": 10}
     # the one complaint at an unchecked place scores above the city, but its bound does not
     assert got["pg-quiet"]["score"] > R > got["pg-quiet"]["lower"]
     assert got["westentor"]["by_category"] == {"drugs": 4, "noise": 8}
@@ -400,3 +401,4 @@ def test_the_demo_seeds_complaints_through_the_import_once(settings, storage):
     types = {t for (t,) in storage.db.query(
         "SELECT p.type FROM reports r JOIN places p ON p.id = r.place_id")}
     assert {"dialogue_event", "innkeeper_contact"} <= types
+    assert pic.checks_by_type["dialogue_event"] == 3 and pic.checks_by_type["innkeeper_contact"] == 2

@@ -4,11 +4,14 @@ open the place, the picture's map locked in its page, the report's geofence."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import flet as ft
 import flet_map as fm
 import pytest
+
+import patrol_wire as wire
 
 from patrol_app.core import basemap
 from patrol_app.core.device import Device
@@ -135,7 +138,7 @@ async def test_picture_map_is_locked_in_its_page_until_the_user_means_it(demo_se
     try:
         app.show_main(1)  # Lagebild
         await h.until(lambda: loaded(h) and h.has_id("pic-map"))
-        (the_map,) = maps(h)
+        the_map, _complaints = maps(h)  # the hotspot map, then complaints and fear spaces
         assert the_map.interaction_configuration.flags == fm.InteractionFlag.NONE  # the page scrolls
         assert not the_map.interaction_configuration.keyboard_configuration.autofocus
         unlock = h.by_id("pic-map-unlock")
@@ -157,6 +160,38 @@ async def test_picture_map_is_locked_in_its_page_until_the_user_means_it(demo_se
         await h.until(lambda: h.has_id("place-figures"))
         shown = " ".join(in_sheet(h))
         assert spot.content.tooltip in shown and "Kontrollen" in shown and "Vorheriger Zeitraum" in shown
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_picture_complaint_layer_is_the_apis_and_a_place_opens_its_figures(demo_server, tmp_path):
+    phone = Phone()
+    h, app = await start(demo_server, tmp_path, "lagebild", phone)
+    try:
+        app.show_main(1)  # Lagebild, 7 days
+        await h.until(lambda: loaded(h) and h.has_id("complaint-map"))
+        _hotspots, the_map = maps(h)
+        assert the_map.interaction_configuration.flags == fm.InteractionFlag.NONE  # locked too
+        until = datetime.now(timezone.utc)
+        office = app.device.office()
+        pic = office.complaints(since=wire.format_timestamp(until - timedelta(days=7)),
+                                until=wire.format_timestamp(until))
+        office.close()
+        points, places, _fear = (layer.markers for layer in the_map.layers
+                                 if isinstance(layer, fm.MarkerLayer))
+        assert pic.complaints > 0 and pic.points_total == pic.complaints
+        assert len(points) == min(pic.points_total, 400) and len(places) == min(len(pic.places), 60)
+        assert h.text_shown(f"{pic.complaints} Beschwerden, davon {pic.placed} an Orten")
+        legend = " ".join(h.texts())
+        for words in ("Beschwerde", "viele Beschwerden, wenige Kontrollen", "Angstraum"):
+            assert words in legend, words
+        top = places[-1]  # the strongest evidence is drawn last (on top)
+        await h.click(top.content)
+        await h.until(lambda: h.has_id("complaint-figures"))
+        shown = " ".join(in_sheet(h))
+        assert top.content.tooltip in shown and "Beschwerden je Kontrolle" in shown
+        assert any(x.startswith("Dialogveranstaltung: ") for x in h.texts())  # meetings counted
     finally:
         h.close()
 
