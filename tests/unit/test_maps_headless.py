@@ -226,3 +226,27 @@ async def test_report_map_shows_the_geofence_and_where_the_report_was_made(demo_
         assert h.text_shown("Bereich des Orts") and h.text_shown("Standort beim Bericht")
     finally:
         h.close()
+
+
+@pytest.mark.anyio
+async def test_picture_fear_spaces_arrive_after_the_rest_as_list_and_layer(demo_server, tmp_path):
+    phone = Phone()
+    h, app = await start(demo_server, tmp_path, "lagebild", phone)
+    try:
+        app.show_main(1)
+        await h.until(lambda: loaded(h) and h.has_id("fear-list"))
+        until = datetime.now(timezone.utc)
+        office = app.device.office()
+        fear = office.fear_spaces(since=wire.format_timestamp(until - timedelta(days=7)),
+                                  until=wire.format_timestamp(until))
+        office.close()
+        assert fear, "the demo's checks note poor lighting somewhere"
+        _hotspots, the_map = maps(h)
+        layer = [x for x in the_map.layers if isinstance(x, fm.MarkerLayer)][2]
+        assert [m.content.tooltip for m in layer.markers] == [f["name"] for f in fear[:60]]
+        assert h.text_shown(fear[0]["name"]) and h.has_id("fear-1")
+        await h.click(h.by_id("fear-1"))
+        await h.until(lambda: h.has_id("fear-figures"))
+        assert fear[0]["name"] in " ".join(in_sheet(h))
+    finally:
+        h.close()

@@ -102,9 +102,10 @@ class SituationView(OnlineView):
         return out
 
     def fetch(self, office: Office) -> tuple[wire.Situation, ComplaintLayers]:
-        params = self.params()
-        return office.situation(**params), ComplaintLayers(
-            self.ctx, office.complaints(**params), office.fear_spaces(**params))
+        params = self.params()  # one window for every part of the picture
+        layers = ComplaintLayers(self.ctx, office.complaints(**params))
+        layers.params = params
+        return office.situation(**params), layers
 
     # ------------------------------------------------------------ drawing
 
@@ -112,6 +113,7 @@ class SituationView(OnlineView):
         t = self.ctx.t
         pic, layers = data
         self.layers = layers
+        self.ctx.run_task(self._load_fear_spaces, layers, layers.params)
         self.ctx.set_answers_waiting(pic.answers_waiting)
         questions = self._box(t("questions_box_title", n=len(pic.open_questions)),
                               self._questions(pic), "questions")
@@ -134,6 +136,11 @@ class SituationView(OnlineView):
             self._box(t("report_box"), steering_report(self), "steering-report"),
         ]
         return [ft.ResponsiveRow(cards, spacing=10, run_spacing=10)]
+
+    async def _load_fear_spaces(self, layers: ComplaintLayers, params: dict[str, str]) -> None:
+        fear = await self.call(lambda o: o.fear_spaces(**params))
+        layers.set_fear(fear if isinstance(fear, list) else [])
+        self.ctx.update()
 
     def _box(self, title: str, content: ft.Control, ident: str) -> ft.Control:
         return ft.Container(ft.Card(ft.Container(ft.Column([

@@ -39,11 +39,22 @@ def gap_size(g: wire.ComplaintGap) -> float:
 class ComplaintLayers:
     """Builds the cards from the complaints picture and the fear-space list of one window."""
 
-    def __init__(self, ctx: "ViewContext", complaints: wire.ComplaintPicture,
-                 fear: list[dict[str, Any]]) -> None:
+    def __init__(self, ctx: "ViewContext", complaints: wire.ComplaintPicture) -> None:
         self.ctx = ctx
         self.pic = complaints
+        self.params: dict[str, str] = {}  # the window and filters it was asked for
+        self.fear: list[dict[str, Any]] = []
+        self.fear_layer = fm.MarkerLayer(markers=[])
+        self.fear_column = ft.Column([ft.ProgressRing(width=20, height=20)], spacing=6)
+
+    def set_fear(self, fear: list[dict[str, Any]]) -> None:
+        """Fear spaces arrive after the rest (they read the window's reports: seconds for a
+        long window at a city's volume), into the layer and list already on the screen."""
         self.fear = fear
+        self.fear_layer.markers = [tap_marker(f["lat"], f["lon"], fear_mark(),
+                                              lambda e, f=f: self._fear_sheet(f), tooltip=f["name"])
+                                   for f in fear[:60]]
+        self.fear_column.controls = [self._fear_list()]
 
     # ------------------------------------------------------------ map
 
@@ -58,9 +69,7 @@ class ComplaintLayers:
             0.85, GAP_COLOUR if g.stands_out else OTHER_GAP_COLOUR), gap_size(g)),
             lambda e, g=g: self._gap_sheet(g), size=max(36, gap_size(g) + 8), tooltip=g.name)
             for g in sorted(pic.places[:60], key=lambda g: g.lower)]  # the strongest on top
-        fear = [tap_marker(f["lat"], f["lon"], fear_mark(), lambda e, f=f: self._fear_sheet(f),
-                           tooltip=f["name"]) for f in self.fear[:60]]
-        spots = [(g.lat, g.lon) for g in pic.places[:20]] + [(f["lat"], f["lon"]) for f in self.fear[:20]]
+        spots = [(g.lat, g.lon) for g in pic.places[:20]]
         centre = ((sum(a for a, _ in spots) / len(spots), sum(b for _, b in spots) / len(spots))
                   if spots else None)
         entries = [(dot(COMPLAINT_COLOUR, 8), t("map_complaint")),
@@ -68,7 +77,7 @@ class ComplaintLayers:
                    (dot(OTHER_GAP_COLOUR), t("map_gap_other")),
                    (fear_mark(16), t("map_fear_space"))]
         panel = MapPanel(self.ctx, [fm.MarkerLayer(markers=points), fm.MarkerLayer(markers=places),
-                                    fm.MarkerLayer(markers=fear)],
+                                    self.fear_layer],
                          identifier="complaint-map", centre=centre, zoom=12, locked=True,
                          legend_entries=entries, height=300)
         rows: list[ft.Control] = [panel.control]
@@ -114,6 +123,9 @@ class ComplaintLayers:
         return ft.Column(rows, spacing=6)
 
     def fear_spaces(self) -> ft.Control:
+        return self.fear_column
+
+    def _fear_list(self) -> ft.Control:
         t = self.ctx.t
         if not self.fear:
             return ft.Semantics(identifier="fear-list", content=ft.Text(t("fear_none")))
