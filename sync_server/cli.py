@@ -1,6 +1,6 @@
 """``patrol-server``: serve, init, seed-demo, users (create, disable, update, reset password),
-import-places, import-complaints, import-districts, import-checklist, purge (retention), audit, backup, restore,
-check. Every change is in the audit log."""
+import-places, import-complaints, import-districts, import-checklist, purge (retention), audit,
+backup, restore, check. Every change is in the audit log."""
 
 from __future__ import annotations
 

@@ -14,9 +14,10 @@ names. The category must be one of ``ComplaintCategory`` (its code, its German o
 an alias); an unknown one rejects the row, never the file.
 
 Each complaint gets the nearest place (by distance to its geofence, at most ``PLACE_RADIUS_M``,
-active at the complaint's time; not a dialogue event or innkeeper contact) and a district: the file's when it names a known one, else the
-place's, else the district whose centre is nearest relative to its size. A point far from every
-district is refused as outside the city (swapped coordinates are the usual cause).
+active at the complaint's time; not a dialogue event or innkeeper contact) and a district: the
+file's when it names a known one, else the place's, else the district whose centre is nearest
+relative to its size. A point far from every district is refused as outside the city (swapped
+coordinates are the usual cause).
 """
 
 from __future__ import annotations

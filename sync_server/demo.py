@@ -1,8 +1,8 @@
 """Hamm demo data: districts, 262 synthetic playgrounds, events, drug-scene points, the Südstraße,
 the Westentor, dialogue events and innkeeper contacts, a file of citizen complaints from the
-city's complaint system (imported through the real import), demo users in two mixed teams, a route template and its assignment to the first
-team for a shift that is running when the demo is seeded (at any hour: its first stop is due
-soon, the others lie ahead).
+city's complaint system (imported through the real import), demo users in two mixed teams, a
+route template and its assignment to the first team for a shift that is running when the demo
+is seeded (at any hour: its first stop is due soon, the others lie ahead).
 
 Playground positions are generated deterministically (fixed seed) around each district's centre:
 plausible, repeatable, and not the real locations.

@@ -1,7 +1,7 @@
 """Supervisor: the situation picture -- key figures, charts, weekday x hour grid, a map of places
 coloured by hotspot score, the top hotspots with their trend, citizen complaints against patrol
-effort and fear spaces (``picture_layers``), open questions, missed checkpoints and the exports. Laid out in a ResponsiveRow: one column on a phone, two or three on a tablet
-or desktop."""
+effort and fear spaces (``picture_layers``), open questions, missed checkpoints and the exports.
+Laid out in a ResponsiveRow: one column on a phone, two or three on a tablet or desktop."""
 
 from __future__ import annotations
 
