@@ -14,6 +14,7 @@ from .encoding import canonical_json, content_hash, encode, schema_components
 from .errors import ERROR_SCHEMA, ErrorCode, error_body
 from .fields import RuleError, format_timestamp, parse_timestamp, utc_now
 from .model import *  # noqa: F403  (the model is the package's vocabulary)
+from .complaints import *  # noqa: F403  (citizen complaints: categories and figures)
 from .model import API_PREFIX, MAX_BATCH, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_REPORT
 
 __all__ = [

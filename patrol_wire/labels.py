@@ -24,6 +24,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {"de": {
     # severity
     "sev_none": "keine", "sev_low": "gering", "sev_medium": "mittel", "sev_high": "hoch",
     # place types
+    "t_dialogue_event": "Dialogveranstaltung", "t_innkeeper_contact": "Wirtekontakt",
     "t_playground": "Spielplatz", "t_event": "Veranstaltung", "t_drug_scene": "Drogenszene",
     "t_nightlife": "Nachtleben", "t_hotspot": "Brennpunkt", "t_other": "Sonstiger Ort",
     # agencies
@@ -39,6 +40,11 @@ CODE_LABELS: dict[str, dict[str, str]] = {"de": {
     "v_stale": "zu alt", "v_no_fix": "keine Position", "v_no_place": "kein Ort",
     # visibility
     "vis_cooperation": "Kooperation", "vis_agency": "nur eigene Behörde",
+    # citizen complaint categories
+    "cc_noise": "Lärm", "cc_litter": "Müll", "cc_illegal_dumping": "Illegale Müllablagerung",
+    "cc_drugs": "Drogen", "cc_alcohol": "Alkohol", "cc_aggression": "Aggressives Verhalten",
+    "cc_vandalism": "Vandalismus", "cc_dogs": "Hunde", "cc_youth_groups": "Jugendgruppen",
+    "cc_lighting": "Beleuchtung", "cc_other": "Sonstiges",
 }, "en": {
     # findings
     "f_litter": "Litter", "f_broken_glass": "Broken glass", "f_syringes": "Syringes",
@@ -57,6 +63,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {"de": {
     # severity
     "sev_none": "none", "sev_low": "low", "sev_medium": "medium", "sev_high": "high",
     # place types
+    "t_dialogue_event": "Dialogue event", "t_innkeeper_contact": "Innkeeper contact",
     "t_playground": "Playground", "t_event": "Event", "t_drug_scene": "Drug scene",
     "t_nightlife": "Nightlife", "t_hotspot": "Hotspot", "t_other": "Other place",
     # agencies
@@ -72,6 +79,11 @@ CODE_LABELS: dict[str, dict[str, str]] = {"de": {
     "v_stale": "too old", "v_no_fix": "no fix", "v_no_place": "no place",
     # visibility
     "vis_cooperation": "cooperation", "vis_agency": "own agency only",
+    # citizen complaint categories
+    "cc_noise": "Noise", "cc_litter": "Litter", "cc_illegal_dumping": "Illegal dumping",
+    "cc_drugs": "Drugs", "cc_alcohol": "Alcohol", "cc_aggression": "Aggressive behaviour",
+    "cc_vandalism": "Vandalism", "cc_dogs": "Dogs", "cc_youth_groups": "Youth groups",
+    "cc_lighting": "Lighting", "cc_other": "Other",
 }}
 
 # The German spreadsheet export's column headers, by the stable column code the comma export keeps.

@@ -45,6 +45,8 @@ class PlaceType(str, enum.Enum):
     NIGHTLIFE = "nightlife"
     HOTSPOT = "hotspot"
     OTHER = "other"
+    DIALOGUE_EVENT = "dialogue_event"  # a dialogue event with citizens (attendance, concerns)
+    INNKEEPER_CONTACT = "innkeeper_contact"  # a talk with a venue's innkeeper (topics, agreements)
 
 
 class Severity(str, enum.Enum):

@@ -9,6 +9,11 @@ Report visibility has two independent parts, both always applied:
 - the agency rule: a report marked agency-only is visible only inside the author's agency, in
   every list, detail, photo, export and figure.
 
+Citizen complaints are never an officer's to see: the complaint layer and the figures per place
+and district are for supervisors (``COMPLAINTS``); a shift lead gets only the places with many
+complaints and few checks, as counts, to plan routes (``COMPLAINT_GAPS``); officers get neither,
+and nothing about complaints travels in their sync.
+
 A write that names a stored report (an amendment, a review step) needs the same visibility as
 reading it, and is refused with the same answer as for a report that does not exist.
 """
@@ -31,15 +36,17 @@ class Perm(str, enum.Enum):
     PLAN = "plan"              # teams, route templates, assignments
     PROGRESS = "progress"      # live progress and missed checkpoints
     SITUATION = "situation"    # the situation picture and its exports
-    ADMIN = "admin"            # users, districts, places, checklists, audit log
+    ADMIN = "admin"            # users, districts, places, checklists, complaints import, audit log
+    COMPLAINTS = "complaints"  # citizen complaints: points, per place and district (never officers)
+    COMPLAINT_GAPS = "complaint_gaps"  # places with complaints and few checks: counts only
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OFFICER: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN}),
     Role.SHIFT_LEAD: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN, Perm.READ_ALL, Perm.PLAN,
-                                Perm.PROGRESS}),
+                                Perm.PROGRESS, Perm.COMPLAINT_GAPS}),
     Role.SUPERVISOR: frozenset({Perm.SYNC, Perm.READ_ALL, Perm.REVIEW, Perm.PROGRESS,
-                                Perm.SITUATION}),
+                                Perm.SITUATION, Perm.COMPLAINTS, Perm.COMPLAINT_GAPS}),
     Role.ADMIN: frozenset({Perm.SYNC, Perm.ADMIN}),
 }
 

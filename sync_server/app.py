@@ -13,9 +13,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api import (admin, auth, fear_spaces, photos, report, reports, shifts, situation, sync,
-                  tiles)
-from .api import docs
+from .api import (admin, auth, complaints, docs, fear_spaces, photos, report, reports, shifts,
+                  situation, sync, tiles)
 from .api.docs import install_openapi
 from .api.errors import ApiError, BodyLimit, install_error_handlers
 from .config import Settings
@@ -86,7 +85,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         return {"status": "ready"}
 
     for module in (auth, reports, photos, sync, shifts, admin, situation, fear_spaces, report,
-                   tiles):
+                   complaints, tiles):
         app.include_router(module.router)
     install_error_handlers(app)
     install_openapi(app)
@@ -94,7 +93,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     def limit_for(path: str) -> int:
         if path.startswith(f"{wire.API_PREFIX}/photos/"):
             return wire.MAX_PHOTO_BYTES
-        if path == f"{wire.API_PREFIX}/admin/places/import":
+        if path in (f"{wire.API_PREFIX}/admin/places/import",
+                    f"{wire.API_PREFIX}/admin/complaints/import"):
             return settings.max_import_body
         if path == f"{wire.API_PREFIX}/reports/batch":
             return settings.max_batch_body

@@ -1,6 +1,6 @@
 """``patrol-server``: serve, init, seed-demo, users (create, disable, update, reset password),
-import-places, import-districts, import-checklist, purge (retention), audit, backup, restore,
-check. Every change is in the audit log."""
+import-places, import-complaints, import-districts, import-checklist, purge (retention), audit,
+backup, restore, check. Every change is in the audit log."""
 
 from __future__ import annotations
 
@@ -92,6 +92,31 @@ def cmd_import_places(args: argparse.Namespace) -> int:
         report = import_places(storage, rows, known_districts=storage.district_ids())
     print(report.summary())
     return 0 if not report.rejected else 3
+
+
+def cmd_import_complaints(args: argparse.Namespace) -> int:
+    """Citizen complaints from the city's complaint system; the per-row report as for places
+    (exit 3 when rows were rejected)."""
+    from zoneinfo import ZoneInfo
+
+    from .complaints_import import import_file
+
+    s = _settings(args)
+    path = Path(args.file)
+    fmt = args.format or ("geojson" if path.suffix.lower() in (".geojson", ".json") else "csv")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    with open_storage(s) as storage:
+        try:
+            report = import_file(storage, raw, fmt, zone=ZoneInfo(s.timezone), actor="cli")
+        except ValueError as exc:
+            print(f"error: {args.file}: {exc}", file=sys.stderr)
+            return 1
+    print(report.summary())
+    return 0 if not report.n_rejected else 3
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -360,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     ip = command("import-places", help="import places from CSV or GeoJSON")
     ip.add_argument("file")
     ip.set_defaults(fn=cmd_import_places)
+    ico = command("import-complaints", help="import citizen complaints from CSV or GeoJSON"
+                  " (time, position, category; every other column is ignored)")
+    ico.add_argument("file")
+    ico.add_argument("--format", choices=["csv", "geojson"], help="default: from the file name")
+    ico.set_defaults(fn=cmd_import_complaints)
     args = p.parse_args(argv)
     return args.fn(args)
 

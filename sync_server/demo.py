@@ -1,7 +1,8 @@
 """Hamm demo data: districts, 262 synthetic playgrounds, events, drug-scene points, the Südstraße,
-the Westentor, demo users in two mixed teams, a route template and its assignment to the first
-team for a shift that is running when the demo is seeded (at any hour: its first stop is due
-soon, the others lie ahead).
+the Westentor, dialogue events and innkeeper contacts, a file of citizen complaints from the
+city's complaint system (imported through the real import), demo users in two mixed teams, a
+route template and its assignment to the first team for a shift that is running when the demo
+is seeded (at any hour: its first stop is due soon, the others lie ahead).
 
 Playground positions are generated deterministically (fixed seed) around each district's centre:
 plausible, repeatable, and not the real locations.
@@ -141,10 +142,12 @@ def seed_demo(storage: Storage, settings: Settings, *, now: datetime | None = No
                               shift_start=assignment.shift_start, shift_end=assignment.shift_end,
                               actor="demo")
     reports = seed_reports(storage, settings, demo, now.astimezone(TZ).date())
+    reports += seed_meetings(storage, settings, demo, now.astimezone(TZ).date())
+    complaints = seed_complaints(storage, settings, demo, now)
     if not settings.tiles_file.exists():
         build_mbtiles(settings.tiles_file, demo["districts"], name=f"{demo['city']} (synthetic)")
     return {"districts": len(demo["districts"]), "places": len(report.imported), "users": len(ids),
-            "reports": reports}
+            "reports": reports, "complaints": complaints}
 
 
 _FINDINGS = {
@@ -212,3 +215,117 @@ def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day
         results = ingestor.ingest(items, author=authors[name][0])
         created += sum(1 for r in results if r["status"] == wire.ItemStatus.CREATED.value)
     return created
+
+
+# Citizen complaints: where they cluster (place id, share of all), the rest at random
+# playgrounds or anywhere in a district; evenings and nights more than mornings.
+_COMPLAINT_SPOTS = [("suedstrasse", 0.22, ["noise", "alcohol", "aggression", "litter"]),
+                    ("westentor", 0.18, ["youth_groups", "aggression", "alcohol", "vandalism"]),
+                    ("drug-bahnhof", 0.13, ["drugs", "litter", "aggression"]),
+                    ("drug-nordenwall", 0.09, ["drugs", "litter", "lighting"]),
+                    ("drug-kurpark", 0.07, ["drugs", "dogs", "lighting"])]
+_ELSEWHERE = ["litter", "illegal_dumping", "dogs", "noise", "vandalism", "lighting", "other",
+              "youth_groups"]
+N_COMPLAINTS = 320
+COMPLAINT_DAYS = 90
+
+
+def complaints_file(demo: dict[str, Any], now: datetime) -> bytes:
+    """The demo's export from the city's complaint system: a German spreadsheet CSV (semicolon,
+    decimal comma, German dates, Windows-1252 as such programs write it) with a free-text and
+    a name column, which the import ignores. Synthetic and deterministic (fixed seed); dated
+    back from the first seeding's day, and the ids are stable, so seeding again imports the
+    same complaints as duplicates, never twice."""
+    rng = random.Random(SEED + 2)
+    spots = {p["id"]: p for p in demo["places"]}
+    pgs = playground_features(demo)
+    day = now.astimezone(TZ).date()
+    lines = ["Vorgangsnummer;Eingang;Breite;Länge;Kategorie;Beschreibung;Name Meldende(r)"]
+    for i in range(N_COMPLAINTS):
+        roll, acc = rng.random(), 0.0
+        spot = None
+        for pid, share, cats in _COMPLAINT_SPOTS:
+            acc += share
+            if roll < acc:
+                spot = (spots[pid]["lat"], spots[pid]["lon"], cats, 60.0)
+                break
+        if spot is None:
+            if rng.random() < 0.5:
+                f = rng.choice(pgs)
+                lon0, lat0 = f["geometry"]["coordinates"]
+                spot = (lat0, lon0, _ELSEWHERE, 40.0)
+            else:
+                d = rng.choice(demo["districts"])
+                spot = (d["lat"], d["lon"], _ELSEWHERE, math.sqrt(d["area_km2"] * 1e6 / math.pi) * 0.6)
+        lat0, lon0, cats, spread = spot
+        r, a = spread * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+        lat = lat0 + r * math.cos(a) / 111_320
+        lon = lon0 + r * math.sin(a) / (111_320 * math.cos(math.radians(lat0)))
+        hour = rng.choices(range(24), weights=[4, 3, 2, 1, 1, 1, 1, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4,
+                                               5, 6, 7, 8, 8, 7, 6])[0]
+        when = datetime.combine(day - timedelta(days=rng.randint(1, COMPLAINT_DAYS)),
+                                time(hour, rng.randint(0, 59)))
+        lines.append(";".join([
+            f"HAM-{SEED % 10000:04d}-{i + 1:05d}", when.strftime("%d.%m.%Y %H:%M"),
+            f"{lat:.6f}".replace(".", ","), f"{lon:.6f}".replace(".", ","),
+            {"noise": "Lärm", "litter": "Müll", "illegal_dumping": "Illegale Müllablagerung",
+             "drugs": "Drogen", "alcohol": "Alkohol", "aggression": "Belästigung",
+             "vandalism": "Sachbeschädigung", "dogs": "Hundekot", "youth_groups": "Jugendgruppen",
+             "lighting": "Beleuchtung", "other": "Sonstiges"}[rng.choice(cats)],
+            "Anwohner beschwert sich (Freitext, wird nicht importiert)", "Mustermann"]))
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def seed_complaints(storage: Storage, settings: Settings, demo: dict[str, Any], now: datetime) -> int:
+    """Import the demo complaints through the same path as an admin's upload."""
+    from .complaints_import import import_file
+
+    report = import_file(storage, complaints_file(demo, now), "csv", zone=TZ, actor="demo", now=now)
+    if report.n_rejected:
+        raise RuntimeError(f"demo complaints are inconsistent: {report.summary()}")
+    return report.accepted
+
+
+_MEETINGS = [  # (place, days ago, hour, answers)
+    ("dialog-mitte", 12, 18, {"attendance": 34, "main_concern": "Drogen", "follow_up_needed": True,
+                              "concerns_raised": "Konsum im Bahnhofsumfeld, Beleuchtung am Nordenwall"}),
+    ("dialog-heessen", 9, 19, {"attendance": 21, "main_concern": "Jugendgruppen",
+                               "follow_up_needed": False,
+                               "concerns_raised": "Treffpunkt am Spielplatz abends, Lärm"}),
+    ("dialog-bockum-hoevel", 5, 18, {"attendance": 17, "main_concern": "Müll",
+                                     "follow_up_needed": True,
+                                     "concerns_raised": "Illegale Ablagerungen am Kanal"}),
+    ("wirte-suedstrasse-nord", 8, 16, {"venue": "Drei Lokale am Nordende",
+                                       "topics": "Glasflaschen auf der Straße, Lärm nach 1 Uhr",
+                                       "agreements": "Ausschank in Bechern ab 23 Uhr",
+                                       "youth_protection_discussed": True}),
+    ("wirte-suedstrasse-sued", 3, 17, {"venue": "Zwei Lokale am Südende",
+                                       "topics": "Einlasskontrollen, Rauchen vor der Tür",
+                                       "agreements": "Türsteher am Wochenende ab 22 Uhr",
+                                       "youth_protection_discussed": True}),
+]
+
+
+def seed_meetings(storage: Storage, settings: Settings, demo: dict[str, Any], day) -> int:
+    """A few dialogue events and innkeeper contacts with their checklists' answers, dated back
+    from the first seeding (re-seeding adds nothing: the ids are made from a fixed seed)."""
+    from .ingest import Ingestor
+
+    rng = random.Random(SEED + 3)
+    team = demo["teams"][0]
+    author = storage.user_by_name(team["members"][0])[0]
+    places = {p["id"]: p for p in demo["places"]}
+    items = []
+    for pid, ago, hour, answers in _MEETINGS:
+        p = places[pid]
+        when = datetime.combine(day - timedelta(days=ago), time(hour, 0), TZ)
+        items.append(wire.decode(wire.Report, {
+            "id": _uuid7(when, rng), "observed_at": wire.format_timestamp(when), "place_id": pid,
+            "team_id": team["id"], "severity": "none", "visibility": "cooperation",
+            "presence": {"verdict": "on_site", "distance_m": 3.0},
+            "fix": {"lat": p["lat"], "lon": p["lon"], "accuracy_m": 8.0,
+                    "fixed_at": wire.format_timestamp(when - timedelta(seconds=20)), "source": "gps"},
+            "checklist_id": p["type"], "checklist_version": 1, "answers": answers,
+            "findings": [], "measures": [], "note": ""}))
+    results = Ingestor(storage, settings).ingest(items, author=author)
+    return sum(1 for r in results if r["status"] == wire.ItemStatus.CREATED.value)

@@ -81,6 +81,18 @@ class Office:
     def situation(self, **params: Any) -> wire.Situation:
         return wire.decode(wire.Situation, self._get("/situation", **params))
 
+    def complaints(self, **params: Any) -> wire.ComplaintPicture:
+        """Citizen complaints against patrol effort, with the map layer (supervisors)."""
+        return wire.decode(wire.ComplaintPicture, self._get("/situation/complaints", **params))
+
+    def fear_spaces(self, **params: Any) -> list[dict]:
+        """Places with fear-space signals from the checklists (supervisors)."""
+        return self._get("/situation/fear-spaces", **params)
+
+    def complaint_gaps(self, **params: Any) -> wire.ComplaintSuggestions:
+        """Places with many complaints and few checks, for a shift lead's route."""
+        return wire.decode(wire.ComplaintSuggestions, self._get("/planning/complaint-gaps", **params))
+
     def export(self, name: str, **params: Any) -> bytes:
         """An export file (reports.geojson, places.geojson, reports.csv) as bytes."""
         return self.c.get_bytes(f"{P}/export/{name}",

@@ -100,6 +100,8 @@ Planner = Annotated[User, Depends(_needs(Perm.PLAN))]
 ProgressViewer = Annotated[User, Depends(_needs(Perm.PROGRESS))]
 Admin = Annotated[User, Depends(_needs(Perm.ADMIN))]
 Analyst = Annotated[User, Depends(_needs(Perm.SITUATION))]
+ComplaintReader = Annotated[User, Depends(_needs(Perm.COMPLAINTS))]
+GapReader = Annotated[User, Depends(_needs(Perm.COMPLAINT_GAPS))]
 
 
 async def readers(user: UserDep) -> User:

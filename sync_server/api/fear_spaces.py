@@ -33,6 +33,22 @@ def _download(chunks: Iterator[str], media: str, filename: str) -> StreamingResp
                              headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+@router.get("/situation/fear-spaces",
+            responses=docs.answers({200: {"type": "array"}}, 401, 403, 422))
+def fear_space_list(sl: SliceDep, storage: StorageDep, places: PlacesDep) -> list[dict]:
+    """The same places for the picture's list and map layer (JSON; not audited as an export:
+    it is what the screen shows), most signals first, with the newest hints."""
+    places.refresh()
+    return [{"place_id": fs.place.id, "name": fs.place.name, "type": fs.place.type.value,
+             "district_id": fs.place.district_id, "lat": fs.place.lat, "lon": fs.place.lon,
+             "checks": fs.checks, "reports_with_signal": fs.reports,
+             "lighting_broken": fs.lighting_broken, "lighting_none": fs.lighting_none,
+             "poor_lighting": fs.poor_lighting, "last_seen": fs.last_seen,
+             "hints": [text for _at, text in fs.hints]}
+            for fs in fear_spaces.collect(storage, sl.filter, since=sl.start, until=sl.end,
+                                          places=places.all())]
+
+
 @router.get("/export/fear-spaces.geojson",
             responses={200: {"description": "RFC 7946 FeatureCollection",
                              "content": {"application/geo+json": {}}},

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import patrol_wire as wire
 
-from .. import situation
+from .. import complaints, situation
 from ..places import PlaceBook
 from ..storage import PictureFilter, Storage
 from . import words
@@ -121,6 +121,8 @@ class SteeringFigures:
     agencies_before: dict[str, AgencyFigures]
     stops: StopTally
     stops_before: StopTally
+    complaints: wire.ComplaintPicture  # citizen complaints against the reader's checks
+    complaints_before: int  # complaints in the previous period
 
     def district_name(self, district_id: str | None) -> str:
         return next((d.name for d in self.districts if d.id == district_id), district_id or "—")
@@ -167,4 +169,8 @@ def gather(storage: Storage, f: PictureFilter, *, since: datetime, until: dateti
                           for b in storage.district_bodies()), key=lambda d: d.name),
         agencies=agency_figures(storage, f, since, until),
         agencies_before={a.agency: a for a in agency_figures(storage, f, earlier, since)},
-        stops=stop_tally(full.stops), stops_before=stop_tally(before.stops))
+        stops=stop_tally(full.stops), stops_before=stop_tally(before.stops),
+        complaints=complaints.compute(storage, f, since=since, until=until, places=book,
+                                      with_points=False),
+        complaints_before=complaints.compute(storage, f, since=earlier, until=since, places=book,
+                                             with_points=False).complaints)

@@ -388,6 +388,48 @@ def checkpoints(fig: SteeringFigures) -> list:
     return out
 
 
+def complaints(fig: SteeringFigures) -> list:
+    """Citizen complaints against patrol effort: where many complaints meet few checks (the
+    picture's figures, ``sync_server/complaints.py``). Counts only: complaints carry no text."""
+    c = fig.complaints
+    heading = _p("8. Bürgerbeschwerden und Kontrollaufwand", "h1")
+    if not c.complaints:
+        return [heading, _p("Im Zeitraum liegen keine eingelesenen Bürgerbeschwerden vor.")]
+    out: list = [KeepTogether([heading, _p(
+        f"<b>{words.num(c.complaints)}</b> Bürgerbeschwerden aus dem Beschwerdesystem der Stadt "
+        f"({words.change(c.complaints, fig.complaints_before)} gegenüber dem Vorzeitraum), davon "
+        f"{words.num(c.placed)} an einem der erfassten Orte; stadtweit "
+        f"{words.dec(c.city_rate)} Beschwerden je Kontrolle. Gereiht wird nach einer vorsichtigen "
+        "Untergrenze der Beschwerden je Kontrolle, geglättet zum Stadtwert mit dem Gewicht von "
+        f"{words.num(c.prior_checks)} Kontrollen: Eine einzelne Beschwerde an einem nie "
+        "kontrollierten Ort steht so nicht oben. Auffällig: selbst die Untergrenze liegt über "
+        "dem Stadtwert – viele Beschwerden, wenige Kontrollen.", "body")])]
+    rows = [["Nr.", "Ort", "Bezirk", "Beschw.", "Kontr.", "je Kontr.", "Untergr.", "auffällig"]]
+    for i, g in enumerate(c.places[:TOP], 1):
+        rows.append([str(i), _cell(g.name), _cell(fig.district_name(g.district_id)),
+                     words.num(g.complaints), words.num(g.checks), words.dec(g.score),
+                     words.dec(g.lower), "ja" if g.stands_out else "–"])
+    w = WIDTH
+    t = _table(rows, [w * .05, w * .30, w * .17, w * .09, w * .08, w * .10, w * .10, w * .11],
+               numeric_from=3)
+    t.setStyle(TableStyle([("ALIGN", (0, 0), (0, -1), "RIGHT")]
+                          + [("TEXTCOLOR", (7, r), (7, r), BAD)
+                             for r, g in enumerate(c.places[:TOP], 1) if g.stands_out]))
+    out += [Spacer(1, 4), t]
+    areas = [a for a in c.districts if a.key]
+    if areas:
+        rows = [["Stadtbezirk", "Beschwerden", "Kontrollen", "je Kontrolle", "Untergrenze",
+                 "auffällig"]]
+        for a in areas:
+            rows.append([_cell(a.name), words.num(a.complaints), words.num(a.checks),
+                         words.dec(a.score), words.dec(a.lower), "ja" if a.stands_out else "–"])
+        out += [KeepTogether([_p("Je Stadtbezirk", "h2"), _table(
+            rows, [w * .30, w * .14, w * .14, w * .14, w * .14, w * .14]), _p(
+            f"Bezirke mit allen ihren Beschwerden (auch abseits der Orte); Stadtwert "
+            f"{words.dec(c.area_rate)} Beschwerden je Kontrolle.", "note")])]
+    return out
+
+
 def method(fig: SteeringFigures) -> list:
     return [KeepTogether([_p("Hinweise", "h1"), _p(
         "Grundlage sind die Kontrollmeldungen der gemeinsamen Streifen im Zeitraum (Zeitpunkt der "
@@ -438,7 +480,8 @@ def story(fig: SteeringFigures) -> list:
     return [*header(fig), Spacer(1, 8),
             _p("1. Auf einen Blick", "h1"), *at_a_glance(fig), Spacer(1, 6), *key_figures(fig),
             *weekly(fig), *districts(fig), *coverage(fig), *agencies(fig), *categories(fig),
-            *hotspots(fig), *weekday_hour(fig), *checkpoints(fig), *method(fig)]
+            *hotspots(fig), *weekday_hour(fig), *checkpoints(fig), *complaints(fig),
+            *method(fig)]
 
 
 def render(fig: SteeringFigures) -> bytes:

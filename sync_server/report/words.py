@@ -17,10 +17,12 @@ AGENCY_SHORT = {**AGENCY, "kod": "KOD"}
 PLACE_TYPE = {
     "playground": "Spielplätze", "event": "Veranstaltungen", "drug_scene": "Drogenszene",
     "nightlife": "Nachtleben", "hotspot": "Brennpunkte", "other": "Sonstige Orte",
+    "dialogue_event": "Dialogveranstaltungen", "innkeeper_contact": "Wirtekontakte",
 }
 PLACE_TYPE_ONE = {
     "playground": "Spielplatz", "event": "Veranstaltung", "drug_scene": "Drogenszene",
     "nightlife": "Nachtleben", "hotspot": "Brennpunkt", "other": "Sonstiger Ort",
+    "dialogue_event": "Dialogveranstaltung", "innkeeper_contact": "Wirtekontakt",
 }
 FINDING = {
     "litter": "Müll", "broken_glass": "Glasscherben", "syringes": "Spritzen",

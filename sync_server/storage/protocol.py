@@ -132,6 +132,20 @@ class PictureStore(Protocol):
                     ) -> Iterator[tuple]: ...
 
 
+class ComplaintStore(Protocol):
+    """Citizen complaints (no text, no names): stored once per source id, read for the
+    picture. Rows: (id, occurred_at, lat, lon, category, place_id, district_id)."""
+
+    def add_complaints(self, rows: Iterable[tuple[str, str, float, float, str, str | None,
+                                                  str | None]], *, actor: str,
+                       detail: dict[str, Any] | None = None) -> set[str]: ...
+    def complaint_counts(self, *, since: str, until: str, district_id: str | None = None
+                         ) -> list[tuple[str, str, str, int]]: ...
+    def complaint_points(self, *, since: str, until: str, district_id: str | None = None
+                         ) -> list[tuple[str, float, float, str, str | None, str | None]]: ...
+    def complaint_total(self) -> int: ...
+
+
 class RetentionStore(Protocol):
     def purge_reports(self, cutoffs: dict[str, str], default_cutoff: str, *, actor: str,
                       dry_run: bool = False) -> tuple[dict[str, int], list[str]]: ...
@@ -156,7 +170,7 @@ class MaintenanceStore(Protocol):
 
 
 class Storage(UserStore, ReferenceStore, PlanningStore, ReportStore, ReviewStore, PictureStore,
-              RetentionStore, AuditStore, MaintenanceStore, Protocol):
+              ComplaintStore, RetentionStore, AuditStore, MaintenanceStore, Protocol):
     """Everything the server needs, and its lifetime."""
 
     def start_serving(self) -> None:

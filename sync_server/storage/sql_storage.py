@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audit import AuditMixin
+from .complaints import ComplaintsMixin
 from .engine import Engine
 from .figures import FiguresMixin
 from .maintenance import MaintenanceMixin
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class SqlStorage(UsersMixin, ReferenceMixin, PlanningMixin, ReportsMixin, ReviewMixin,
-                 PictureMixin, RetentionMixin, AuditMixin, MaintenanceMixin, FiguresMixin):
+                 PictureMixin, RetentionMixin, AuditMixin, MaintenanceMixin, FiguresMixin,
+                 ComplaintsMixin):
     """Implements :class:`~sync_server.storage.protocol.Storage` over ``engine``."""
 
     def __init__(self, engine: Engine) -> None:

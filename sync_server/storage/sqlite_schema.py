@@ -291,3 +291,17 @@ def m010_query_reads(db: Database) -> None:
             AND report_id NOT IN (SELECT id FROM reports WHERE review_state = 'in_review');
         CREATE INDEX queries_unread ON queries(report_id) WHERE open = 0 AND read_at IS NULL;
     """)
+
+
+@migrations()
+def m012_complaints(db: Database) -> None:
+    """Citizen complaints imported from the city's complaint system: the source's id (the key
+    that makes a re-import count nothing twice), when, where, the category, and the place and
+    district derived at import. No text and no names: there are no columns for them."""
+    db.executescript("""
+        CREATE TABLE complaints (
+            id TEXT PRIMARY KEY, occurred_at TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,
+            category TEXT NOT NULL, place_id TEXT, district_id TEXT, imported_at TEXT NOT NULL
+        );
+        CREATE INDEX complaints_at ON complaints(occurred_at);
+    """)

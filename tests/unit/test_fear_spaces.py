@@ -121,3 +121,18 @@ def test_only_supervisors_and_the_one_error_shape(city):
     r = city.get("/api/v1/export/fear-spaces.csv", headers=auth(city.tok["sup"]),
                  params={"since": ts(UNTIL), "until": ts(SINCE)})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_value"
+
+
+def test_the_pictures_list_is_the_exports_places(city):
+    r = city.get("/api/v1/situation/fear-spaces", headers=auth(city.tok["supkod"]),
+                 params={"since": ts(SINCE), "until": ts(UNTIL)})
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    layer = get(city, "supkod", "fear-spaces.geojson").json()["features"]
+    assert [x["place_id"] for x in rows] == [f["id"] for f in layer]
+    for row, f in zip(rows, layer):
+        assert row["checks"] == f["properties"]["checks"]
+        assert row["hints"] == [h["text"] for h in f["properties"]["hints"]]
+    assert "Hinterausgang" not in r.text  # the police's agency-only hint
+    r = city.get("/api/v1/situation/fear-spaces", headers=auth(city.tok["frau-zyxwolf"]))
+    assert r.status_code == 403

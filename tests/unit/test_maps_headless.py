@@ -4,11 +4,14 @@ open the place, the picture's map locked in its page, the report's geofence."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import flet as ft
 import flet_map as fm
 import pytest
+
+import patrol_wire as wire
 
 from patrol_app.core import basemap
 from patrol_app.core.device import Device
@@ -135,7 +138,7 @@ async def test_picture_map_is_locked_in_its_page_until_the_user_means_it(demo_se
     try:
         app.show_main(1)  # Lagebild
         await h.until(lambda: loaded(h) and h.has_id("pic-map"))
-        (the_map,) = maps(h)
+        the_map, _complaints = maps(h)  # the hotspot map, then complaints and fear spaces
         assert the_map.interaction_configuration.flags == fm.InteractionFlag.NONE  # the page scrolls
         assert not the_map.interaction_configuration.keyboard_configuration.autofocus
         unlock = h.by_id("pic-map-unlock")
@@ -157,6 +160,38 @@ async def test_picture_map_is_locked_in_its_page_until_the_user_means_it(demo_se
         await h.until(lambda: h.has_id("place-figures"))
         shown = " ".join(in_sheet(h))
         assert spot.content.tooltip in shown and "Kontrollen" in shown and "Vorheriger Zeitraum" in shown
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_picture_complaint_layer_is_the_apis_and_a_place_opens_its_figures(demo_server, tmp_path):
+    phone = Phone()
+    h, app = await start(demo_server, tmp_path, "lagebild", phone)
+    try:
+        app.show_main(1)  # Lagebild, 7 days
+        await h.until(lambda: loaded(h) and h.has_id("complaint-map"))
+        _hotspots, the_map = maps(h)
+        assert the_map.interaction_configuration.flags == fm.InteractionFlag.NONE  # locked too
+        until = datetime.now(timezone.utc)
+        office = app.device.office()
+        pic = office.complaints(since=wire.format_timestamp(until - timedelta(days=7)),
+                                until=wire.format_timestamp(until))
+        office.close()
+        points, places, _fear = (layer.markers for layer in the_map.layers
+                                 if isinstance(layer, fm.MarkerLayer))
+        assert pic.complaints > 0 and pic.points_total == pic.complaints
+        assert len(points) == min(pic.points_total, 400) and len(places) == min(len(pic.places), 60)
+        assert h.text_shown(f"{pic.complaints} Beschwerden, davon {pic.placed} an Orten")
+        legend = " ".join(h.texts())
+        for words in ("Beschwerde", "viele Beschwerden, wenige Kontrollen", "Angstraum"):
+            assert words in legend, words
+        top = places[-1]  # the strongest evidence is drawn last (on top)
+        await h.click(top.content)
+        await h.until(lambda: h.has_id("complaint-figures"))
+        shown = " ".join(in_sheet(h))
+        assert top.content.tooltip in shown and "Beschwerden je Kontrolle" in shown
+        assert any(x.startswith("Dialogveranstaltung: ") for x in h.texts())  # meetings counted
     finally:
         h.close()
 
@@ -189,5 +224,29 @@ async def test_report_map_shows_the_geofence_and_where_the_report_was_made(demo_
         fit = {(c.latitude, c.longitude) for c in the_map.initial_camera_fit.coordinates}
         assert (fix["lat"], fix["lon"]) in fit  # the fix and the whole fence in view
         assert h.text_shown("Bereich des Orts") and h.text_shown("Standort beim Bericht")
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_picture_fear_spaces_arrive_after_the_rest_as_list_and_layer(demo_server, tmp_path):
+    phone = Phone()
+    h, app = await start(demo_server, tmp_path, "lagebild", phone)
+    try:
+        app.show_main(1)
+        await h.until(lambda: loaded(h) and h.has_id("fear-list"))
+        until = datetime.now(timezone.utc)
+        office = app.device.office()
+        fear = office.fear_spaces(since=wire.format_timestamp(until - timedelta(days=7)),
+                                  until=wire.format_timestamp(until))
+        office.close()
+        assert fear, "the demo's checks note poor lighting somewhere"
+        _hotspots, the_map = maps(h)
+        layer = [x for x in the_map.layers if isinstance(x, fm.MarkerLayer)][2]
+        assert [m.content.tooltip for m in layer.markers] == [f["name"] for f in fear[:60]]
+        assert h.text_shown(fear[0]["name"]) and h.has_id("fear-1")
+        await h.click(h.by_id("fear-1"))
+        await h.until(lambda: h.has_id("fear-figures"))
+        assert fear[0]["name"] in " ".join(in_sheet(h))
     finally:
         h.close()

@@ -66,8 +66,10 @@ def test_demo_has_seven_districts_and_262_playgrounds_spread_plausibly():
 def test_seeding_twice_is_harmless(storage, settings):
     first = seed_demo(storage, settings)
     second = seed_demo(storage, settings)
-    assert first.pop("reports") == 80 and second.pop("reports") == 0  # replays, not duplicates
-    assert first == second and storage.report_count() == 80
+    # 80 checks and 5 dialogue events / innkeeper contacts; again: replays, not duplicates
+    assert first.pop("reports") == 85 and second.pop("reports") == 0
+    assert first.pop("complaints") == 320 and second.pop("complaints") == 0  # duplicates
+    assert first == second and storage.report_count() == 85
     assert first["places"] >= 270
     team = storage.team_members("team-mitte-1")
     assert {u.agency for u in team} == {wire.Agency.POLICE, wire.Agency.KOD}

@@ -126,6 +126,17 @@ def city(tmp_path_factory):
             send(pol, "westentor", PREV + timedelta(days=5 + i, hours=12), ["alcohol"] if i else [])
         for i in range(2):
             send(kod, "pg-a", PREV + timedelta(days=30 + i, hours=12), ["litter"], ["talk"])
+        from sync_server.complaints_import import import_file
+
+        rows = ["id,time,lat,lon,category"]
+        for i, (pid, n) in enumerate((("westentor", 10), ("pg-c", 3), ("pg-d", 2))):
+            p = place[pid]
+            rows += [f"{pid}-{k},{ts(day + timedelta(days=k, hours=i))},{p.lat},{p.lon},noise"
+                     for k in range(n)]
+        rows.append(f"far,{ts(day)},51.7300,7.7500,litter")  # near no place (Bockum-Hövel)
+        rows += [f"prev-{k},{ts(PREV + timedelta(days=9 + k))},51.6807,7.8105,noise" for k in range(2)]
+        assert import_file(storage, ("\n".join(rows) + "\n").encode(), "csv", zone=BERLIN,
+                           actor="test").accepted == 18
         c.storage = storage
         yield c
     storage.close()
@@ -156,6 +167,7 @@ def reports(city, tmp_path_factory):
         assert r.content.startswith(b"%PDF-")
         out[who] = {"pdf": r.content, "text": pdf_text(r.content, tmp, who),
                     "now": fetch(city, who, "situation").json(),
+                    "complaints": fetch(city, who, "situation/complaints").json(),
                     "before": fetch(city, who, "situation", PREV, SINCE).json()}
     return out
 
@@ -232,6 +244,31 @@ def test_a_kod_reader_does_not_see_police_only_figures(reports):
     assert "für die Behörde KOD" in " ".join(kod["text"].split())
 
 
+@pytest.mark.parametrize("who", ["sup-zyx", "sup-qux"])
+def test_complaints_against_effort_equal_the_pictures(reports, who):
+    text, c = reports[who]["text"], reports[who]["complaints"]
+    flat = " ".join(text.split())
+    assert (c["complaints"], c["placed"]) == (16, 15)
+    assert (f"{c['complaints']} Bürgerbeschwerden aus dem Beschwerdesystem der Stadt (+700,0 %"
+            in flat)  # 16 against 2 in the period before
+    assert f"davon {c['placed']} an einem der erfassten Orte" in flat
+    assert f"stadtweit {c['city_rate']:.2f} Beschwerden je Kontrolle".replace(".", ",") in flat
+    listed = re.findall(r"^\s*(\d+)\s+(\S.*?\S)\s{2,}\S.*?\s(\d+)\s+(\d+)\s+(\d+,\d\d)\s+"
+                        r"(\d+,\d\d)\s+(ja|–)\s*$", text, re.M)
+    assert [(n, name, int(k), int(ch), german_dec(s), german_dec(lo), flag == "ja")
+            for n, name, k, ch, s, lo, flag in listed] == [
+        (str(i), g["name"], g["complaints"], g["checks"], pytest.approx(g["score"], abs=0.005),
+         pytest.approx(g["lower"], abs=0.005), g["stands_out"])
+        for i, g in enumerate(c["places"], 1)]
+    lowers = [g["lower"] for g in c["places"]]
+    assert len(lowers) == 3 and lowers == sorted(lowers, reverse=True)
+    for a in (a for a in c["districts"] if a["key"]):
+        m = re.search(rf"^\s*{re.escape(a['name'])}\s+(\d+)\s+(\d+)\s+(\d+,\d\d)\s+(\d+,\d\d)"
+                      r"\s+(ja|–)\s*$", text, re.M)
+        assert m, a["name"]
+        assert (int(m[1]), int(m[2]), m[5] == "ja") == (a["complaints"], a["checks"], a["stands_out"])
+
+
 def test_no_officer_or_team_name_appears(reports):
     for r in reports.values():
         flat = " ".join(r["text"].split()).lower()
@@ -256,7 +293,8 @@ def test_the_pages_render_and_the_document_names_itself(reports, tmp_path):
     for heading in ("1. Auf einen Blick", "2. Stadtbezirke", "3. Abdeckung",
                     "4. Maßnahmen nach Behörde", "5. Brennpunkte",
                     "6. Feststellungen nach Wochentag und Uhrzeit",
-                    "7. Kontrollpunkte der Streifenpläne"):
+                    "7. Kontrollpunkte der Streifenpläne",
+                    "8. Bürgerbeschwerden und Kontrollaufwand"):
         assert heading in text
 
 

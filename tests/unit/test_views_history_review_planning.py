@@ -316,6 +316,34 @@ async def test_route_windows_are_clock_times_across_midnight(demo_server, tmp_pa
         h.close()
 
 
+@pytest.mark.anyio
+async def test_a_place_with_complaints_and_few_checks_joins_the_route_in_one_tap(demo_server, tmp_path):
+    h, app = await open_app(demo_server, tmp_path, "schichtleitung")
+    try:
+        office = app.device.office()
+        try:
+            gaps = office.complaint_gaps()
+        finally:
+            office.close()
+        assert gaps.places, "the demo's complaints make places stand out"
+        first = gaps.places[0]
+        app.show_main(2)
+        await h.until(lambda: loaded(h) and h.has_id("new-route"))
+        await h.click(h.by_id("new-route"))
+        await h.until(lambda: h.has_id(f"gap-{first.place_id}"))
+        shown = [c.identifier for c in h.walk() if getattr(c, "identifier", "").startswith("gap-")]
+        assert shown == [f"gap-{g.place_id}" for g in gaps.places]  # the server's order
+        assert h.text_shown(f"{first.complaints} Beschwerden · {first.checks} Kontrollen")
+        await h.click(h.by_id(f"gap-{first.place_id}"))
+        await h.until(lambda: h.has_id("rstop-1"))
+        assert h.text_shown(f"1. {first.name}") and h.text_shown("schon in der Route")
+        assert h.by_id(f"gap-{first.place_id}").disabled  # a second tap adds nothing
+        await h.click(h.by_id(f"gap-{first.place_id}"))
+        assert not h.has_id("rstop-2")
+    finally:
+        h.close()
+
+
 def test_a_picked_day_is_the_day_tapped_whatever_the_zone():
     from patrol_app.ui.views.pickers import picked_day
 

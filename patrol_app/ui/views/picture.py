@@ -1,7 +1,7 @@
 """Supervisor: the situation picture -- key figures, charts, weekday x hour grid, a map of places
-coloured by hotspot score, the top hotspots with their trend, open questions, missed checkpoints
-and the exports. Laid out in a ResponsiveRow: one column on a phone, two or three on a tablet
-or desktop."""
+coloured by hotspot score, the top hotspots with their trend, citizen complaints against patrol
+effort and fear spaces (``picture_layers``), open questions, missed checkpoints and the exports.
+Laid out in a ResponsiveRow: one column on a phone, two or three on a tablet or desktop."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from patrol_app.core.office import Office
 from ..theme import WARN
 from .map_panel import PLACE_COLOUR, MapPanel, dot, tap_marker
 from .online import OnlineView, filter_dropdown
+from .picture_layers import ComplaintLayers, meeting_lines
 from .steering_report import steering_report
 from .today import stop_label
 
@@ -100,13 +101,19 @@ class SituationView(OnlineView):
         out.update({k: v for k, v in self.state.items() if k != "days" and v})
         return out
 
-    def fetch(self, office: Office) -> wire.Situation:
-        return office.situation(**self.params())
+    def fetch(self, office: Office) -> tuple[wire.Situation, ComplaintLayers]:
+        params = self.params()  # one window for every part of the picture
+        layers = ComplaintLayers(self.ctx, office.complaints(**params))
+        layers.params = params
+        return office.situation(**params), layers
 
     # ------------------------------------------------------------ drawing
 
-    def render(self, pic: wire.Situation) -> list[ft.Control]:
+    def render(self, data: tuple[wire.Situation, ComplaintLayers]) -> list[ft.Control]:
         t = self.ctx.t
+        pic, layers = data
+        self.layers = layers
+        self.ctx.run_task(self._load_fear_spaces, layers, layers.params)
         self.ctx.set_answers_waiting(pic.answers_waiting)
         questions = self._box(t("questions_box_title", n=len(pic.open_questions)),
                               self._questions(pic), "questions")
@@ -119,6 +126,9 @@ class SituationView(OnlineView):
             self._box(t("hotspot_map"), self._map(pic), "pic-map"),
             self._box(t("top_hotspots"), self._hotspots(pic), "hotspots"),
             self._box(t("by_category"), self._categories(pic), "categories"),
+            self._box(t("complaints_map"), layers.map(), "complaint-map-box"),
+            self._box(t("complaints_box"), layers.gaps(), "complaints"),
+            self._box(t("fear_box"), layers.fear_spaces(), "fear-spaces"),
             *([] if pic.answers_waiting else [questions]),
             self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED for m in pic.missed)),
                       self._missed(pic), "missed"),
@@ -126,6 +136,11 @@ class SituationView(OnlineView):
             self._box(t("report_box"), steering_report(self), "steering-report"),
         ]
         return [ft.ResponsiveRow(cards, spacing=10, run_spacing=10)]
+
+    async def _load_fear_spaces(self, layers: ComplaintLayers, params: dict[str, str]) -> None:
+        fear = await self.call(lambda o: o.fear_spaces(**params))
+        layers.set_fear(fear if isinstance(fear, list) else [])
+        self.ctx.update()
 
     def _box(self, title: str, content: ft.Control, ident: str) -> ft.Control:
         return ft.Container(ft.Card(ft.Container(ft.Column([
@@ -156,7 +171,8 @@ class SituationView(OnlineView):
                               figure("fig-measures", pic.measures, t("fig_measures")),
                               figure("fig-places", pic.places_checked, t("fig_places"))]),
             ft.Text(t("city_rate", rate=t.number(pic.city_rate, 2)), size=13),
-            *lines], spacing=6), padding=12)), col={"xs": 12, "xl": 8})
+            *lines, *meeting_lines(self.ctx, self.layers.pic.checks_by_type)], spacing=6),
+            padding=12)), col={"xs": 12, "xl": 8})
 
     def _district_chart(self, pic: wire.Situation) -> ft.Control:
         areas = [a for a in pic.by_district if a.key]

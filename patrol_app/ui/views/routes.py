@@ -1,5 +1,6 @@
-"""Route templates: stops with clock-time windows on the map, and their assignment to a team for
-a shift (the windows count from the shift start chosen there)."""
+"""Route templates: stops with clock-time windows on the map (with the places that have many
+citizen complaints and few checks as suggestions, ``complaint_gaps``), and their assignment to
+a team for a shift (the windows count from the shift start chosen there)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from patrol_app.core import planning
 from patrol_app.core.office import Office
 
 from ..theme import big_button, section, sub_header
+from .complaint_gaps import ComplaintGaps
 from .map_panel import MapPanel, tap_marker
 from .online import OnlineView, call
 from .pickers import DateField, TimeField
@@ -194,11 +196,14 @@ class RouteEditor:
         self.cands_col = ft.Column(spacing=0)
         self.map_box = ft.Container(height=260)
         self.error = ft.Text("", color=ft.Colors.ERROR)
+        self.gaps = ComplaintGaps(ctx, {p.id: p for p in self.places},
+                                  lambda: {s.place.id for s in self.draft.stops}, self._add)
 
     def build(self) -> ft.Control:
         t = self.ctx.t
         self._draw_stops()
         self._draw_candidates()
+        self.gaps.load()
         return ft.Container(ft.Column([
             sub_header(t("edit_route") if self.draft.route_id else t("new_route"),
                        lambda e: self.ctx.show_main(), t("cancel")),
@@ -207,6 +212,7 @@ class RouteEditor:
             ft.Text(t("route_start_help"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
             section(t("route_stops_title")), self.stops_col, self.error,
             big_button(t("save_route"), self._save, icon=ft.Icons.SAVE, identifier="save-route"),
+            section(t("gaps_title")), self.gaps.control,
             section(t("add_places")), ft.Semantics(identifier="route-search", content=self.query),
             ft.Row([self.district, self.ptype]), self.map_box, self.cands_col,
         ], scroll=ft.ScrollMode.AUTO, expand=True, spacing=6,
@@ -276,11 +282,14 @@ class RouteEditor:
     def _redraw(self) -> None:
         self._draw_stops()
         self._draw_candidates()
+        self.gaps.draw()
         self.ctx.update()
 
-    def _add(self, place: wire.Place) -> None:
+    def _add(self, place: wire.Place) -> int:
+        """Append a stop; its number in the route."""
         self.draft.add(place)
         self._redraw()
+        return len(self.draft.stops)
 
     def _move(self, i: int, delta: int) -> None:
         self.draft.move(i, delta)
