@@ -13,7 +13,7 @@ TZ="${TZ:-Europe/Berlin}" .venv/bin/patrol-app --server http://127.0.0.1:8000 --
 APP=$!
 trap 'kill $SERVER $APP 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 60); do
-  curl -fs http://127.0.0.1:8550/ >/dev/null 2>&1 && curl -fs http://127.0.0.1:8000/healthz >/dev/null 2>&1 && break
+  curl -fs http://127.0.0.1:8550/ >/dev/null 2>&1 && curl -fs http://127.0.0.1:8000/readyz >/dev/null 2>&1 && break
   sleep 0.5
 done
 cat <<MSG
