@@ -15,14 +15,13 @@ from playwright.sync_api import sync_playwright
 from tests.e2e.browser import by_id, choose, fill, log_in, phone_context, replace
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 from tests.e2e.test_review_reaches_the_field import api
-from tests.support.servers import ROOT
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
 DESKTOP = {"width": 1280, "height": 900}
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC_MINUTE = "%Y-%m-%dT%H:%M"
-DOCS = ROOT / "docs"
 QUESTION = "Wie viele Personen waren in der Gruppe?"
 ANSWER = "Etwa zwölf, alle friedlich."
 
@@ -46,8 +45,10 @@ def sync_then_look(page, identifier: str, *, tab: str) -> None:
 
 
 def shot(page, name: str) -> None:
+    """A screenshot into test-artifacts/ (the README's copies in docs/ are chosen by hand)."""
     page.wait_for_timeout(600)  # the last frame drawn
-    page.screenshot(path=DOCS / name)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name)
 
 
 def test_answer_waits_for_review_photo_full_screen_history_detail_and_german_dates(
