@@ -139,6 +139,10 @@ class SyncClient:
         self.token = resp.token
         return resp
 
+    def logout(self) -> None:
+        """End this session on the server (the token stops working there at once)."""
+        self._request("POST", f"{API_PREFIX}/auth/logout", timeout=PROBE_TIMEOUT)
+
     def put_report(self, report: wire.Report) -> wire.ReportResult:
         data = self._request("PUT", f"{API_PREFIX}/reports/{report.id}",
                              content=wire.canonical_json(report), device_time=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from patrol_rules import presence as rules_presence
 from patrol_rules import stops
 from . import drafts
 from .checks import CheckDraft, build_report
-from .client import Clock, SyncClient, utc_now
+from .client import ClientError, Clock, SyncClient, utc_now
 from .office import Office
 from .store import LocalStore, OutboxState
 from .sync import Outcome, Progress, SyncEngine, SyncResult
 
 CLOCK_NOTABLE_S = 60.0  # a phone clock further off than this is worth a word (the server's tolerance)
+
+log = logging.getLogger("patrol_app")
 
 
 @dataclass(kw_only=True)
@@ -140,11 +143,28 @@ class Device:
         self.store.set_meta("user", wire.canonical_json(resp.user).decode())
         return resp.user
 
-    def logout(self) -> int:
-        """Forget the token; unsynced reports and a kept draft stay on the device. Returns how
-        many items wait."""
+    def logout(self) -> str | None:
+        """Forget the token; unsynced reports and a kept draft stay on the device. Returns the
+        token it had, for :meth:`end_session` (the network part, which may take seconds)."""
+        token = self.store.get_meta("token")
         self.store.set_meta("token", None)
-        return self.unsent_count()
+        return token
+
+    def end_session(self, token: str | None) -> bool:
+        """Tell the server a session is over, so that a token copied off this phone stops
+        working at once. Best effort, a few seconds at most: offline, the session simply ends
+        at its expiry. True when the server confirmed."""
+        if not token:
+            return False
+        client = SyncClient(self.server_url, token, transport=self._transport, clock=self.clock)
+        try:
+            client.logout()
+        except ClientError as exc:
+            log.info("session not ended on the server (%s); it expires there by itself", exc)
+            return False
+        finally:
+            client.close()
+        return True
 
     # ------------------------------------------------------------ a draft kept for its author
 

@@ -381,9 +381,11 @@ class PatrolApp:
 
     def _do_logout(self) -> None:
         self._park_open_form()
-        self.device.logout()
+        token = self.device.logout()
         self.pin.clear()
         self.show_login()
+        # the server ends the session too, in the background (offline it expires by itself)
+        self.page.run_task(asyncio.to_thread, self.device.end_session, token)
 
     async def after_login(self) -> None:
         self.tab = 0

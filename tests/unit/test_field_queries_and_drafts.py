@@ -182,3 +182,19 @@ def test_route_windows_as_clock_times_keep_minutes_after_shift_start():
     assert (d.stops[1].start_min, d.stops[1].end_min) == (90, 135)  # unchanged
     assert [(s.start_min, s.end_min) for s in d.template().stops] == [(30, 75), (90, 135)]
     assert planning.clock_at(time(22), 150) == time(0, 30)
+
+
+def test_logout_ends_the_session_on_the_server_too(server, tmp_path):
+    """A token copied off the phone before logout must not work after it (it did, until its
+    expiry); offline, logout still works locally and the session ends at its expiry."""
+    officer = device_for(server, tmp_path, "pol")
+    token = officer.store.get_meta("token")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert server.get("/api/v1/sync", headers=headers).status_code == 200
+    assert officer.logout() == token and not officer.logged_in
+    assert officer.end_session(token) is True
+    assert server.get("/api/v1/sync", headers=headers).status_code == 401
+
+    offline = Device(tmp_path / "dev-offline", "http://127.0.0.1:9")
+    assert offline.end_session("some-token") is False  # nobody answers: nothing raised
+    assert offline.end_session(None) is False
