@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 
 import patrol_wire as wire
-from patrol_app.core import store as store_module
-from patrol_app.core.store import ItemKind, LocalStore, OutboxState, apply_migrations
+from patrol_app.core import store_schema
+from patrol_app.core.store import ItemKind, LocalStore, OutboxState
+from patrol_app.core.store_schema import apply_migrations
 from tests.conftest import make_report
 
 DUMPS = Path(__file__).resolve().parents[1] / "data" / "device_db"
 SENT, REFUSED = "01a236f3-b8ce-7566-a9b2-d4c0f3cef881", "01a236f3-b8cf-72ea-b142-5f5e834b2244"
 PHOTO = "81893a13f7c651d232f084df50f06df8a6f7444f418a02cf6f15f118aaae7d05"
 NAMES = ["m001_initial", "m002_photo_lookup", "m003_superseded"]  # what main's store wrote
-LATER = [name for name, _ in store_module.MIGRATIONS[len(NAMES):]]  # added since: they run once
+LATER = [name for name, _ in store_schema.MIGRATIONS[len(NAMES):]]  # added since: they run once
 
 
 def device_from_dump(data: Path, dump: str) -> Path:
@@ -106,7 +107,7 @@ def test_a_failing_migration_leaves_nothing_and_stays_pending(tmp_path, monkeypa
         db.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("disk trouble")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS,
+    monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS,
                                                      ("m999_broken", m999_broken)])
     db = sqlite3.connect(tmp_path / "dev" / "device.db", isolation_level=None)
     try:
@@ -121,4 +122,4 @@ def test_a_failing_migration_leaves_nothing_and_stays_pending(tmp_path, monkeypa
 
 def test_a_migration_registered_twice_is_refused():
     with pytest.raises(ValueError, match="twice"):
-        store_module.migration(store_module.m002_photo_lookup)
+        store_schema.migration(store_schema.m002_photo_lookup)
