@@ -259,6 +259,14 @@ def m004_drafts(db: Db) -> None:
     )
 
 
+@migration
+def m005_agencies(db: Db) -> None:
+    """Agencies became data the server sends with the reference data. A device that pulled
+    before knows none: the next pull starts from the beginning, as a new device's first does
+    (what it brings is stored as ever, row by row; nothing the officer saved is touched)."""
+    db.execute("DELETE FROM meta WHERE key = 'sync_cursor'")
+
+
 _REF_KINDS: dict[str, type] = {
     "district": District,
     "place": Place,
@@ -266,6 +274,7 @@ _REF_KINDS: dict[str, type] = {
     "team": Team,
     "assignment": Assignment,
     "query": wire.Query,
+    "agency": wire.Agency,
 }
 
 
@@ -282,6 +291,7 @@ class LocalStore:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self._lock = threading.RLock()
+        self._agencies: dict[str, wire.Agency] | None = None
         with self._lock:
             apply_migrations(self.db)
             self.recover_interrupted()
@@ -712,12 +722,15 @@ class LocalStore:
                 ("team", page.teams),
                 ("assignment", page.assignments),
                 ("query", page.queries),
+                ("agency", page.agencies),
             ):
                 db.executemany(
                     "INSERT OR REPLACE INTO ref_data (kind, id, body) VALUES (?, ?, ?)",
                     [(kind, _ref_key(kind, x), wire.canonical_json(x).decode()) for x in items],
                 )
             self._set_meta(db, "sync_cursor", page.next_cursor)
+        if page.agencies:
+            self._agencies = None
 
     def ref_items(self, kind: str) -> list[Any]:
         cls = _REF_KINDS[kind]
@@ -726,6 +739,13 @@ class LocalStore:
                 "SELECT body FROM ref_data WHERE kind = ? ORDER BY id", [kind]
             ).fetchall()
         return [wire.decode(cls, json.loads(r[0])) for r in rows]
+
+    def agencies(self) -> dict[str, wire.Agency]:
+        """The agencies the device pulled, by code (deactivated ones too: their people and
+        reports keep them). Kept in memory until a pull brings changed ones."""
+        if self._agencies is None:
+            self._agencies = {a.code: a for a in self.ref_items("agency")}
+        return self._agencies
 
     def places(self, *, active_only: bool = True) -> list[Place]:
         return [p for p in self.ref_items("place") if p.active or not active_only]
@@ -766,6 +786,8 @@ class LocalStore:
 def _ref_key(kind: str, item: Any) -> str:
     if kind == "checklist":
         return f"{item.id}@{item.version:08d}"
+    if kind == "agency":
+        return item.code
     return item.id
 
 

@@ -19,7 +19,7 @@ WIRE_TYPES = [wire.Report, wire.ReportResult, wire.BatchRequest, wire.BatchRespo
               wire.ReviewRequest, wire.TeamRequest, wire.RouteTemplate, wire.AssignRequest,
               wire.ReassignRequest, wire.Assignment, wire.TeamProgress, wire.UserCreate,
               wire.UserUpdate, wire.PasswordReset, wire.UserRecord, wire.District, wire.Place,
-              wire.Checklist, wire.Situation]
+              wire.Checklist, wire.Situation, wire.Agency, wire.AgencyCreate, wire.AgencyUpdate]
 
 
 def ref(name: str) -> dict[str, str]:

@@ -121,6 +121,10 @@ class SteeringFigures:
     agencies_before: dict[str, AgencyFigures]
     stops: StopTally
     stops_before: StopTally
+    agency_names: dict[str, str]  # code -> German name, from the agencies table
+
+    def agency_name(self, code: str) -> str:
+        return self.agency_names.get(code, code)
 
     def district_name(self, district_id: str | None) -> str:
         return next((d.name for d in self.districts if d.id == district_id), district_id or "—")
@@ -167,4 +171,5 @@ def gather(storage: Storage, f: PictureFilter, *, since: datetime, until: dateti
                           for b in storage.district_bodies()), key=lambda d: d.name),
         agencies=agency_figures(storage, f, since, until),
         agencies_before={a.agency: a for a in agency_figures(storage, f, earlier, since)},
-        stops=stop_tally(full.stops), stops_before=stop_tally(before.stops))
+        stops=stop_tally(full.stops), stops_before=stop_tally(before.stops),
+        agency_names={a.code: a.name_de for a in storage.list_agencies()})

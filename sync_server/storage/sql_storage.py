@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .agencies import AgenciesMixin
 from .audit import AuditMixin
 from .engine import Engine
 from .figures import FiguresMixin
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .protocol import PhotoStore
 
 
-class SqlStorage(UsersMixin, ReferenceMixin, PlanningMixin, ReportsMixin, ReviewMixin,
+class SqlStorage(UsersMixin, AgenciesMixin, ReferenceMixin, PlanningMixin, ReportsMixin, ReviewMixin,
                  PictureMixin, RetentionMixin, AuditMixin, MaintenanceMixin, FiguresMixin):
     """Implements :class:`~sync_server.storage.protocol.Storage` over ``engine``."""
 

@@ -66,8 +66,21 @@ def test_demo_has_seven_districts_and_262_playgrounds_spread_plausibly():
 def test_seeding_twice_is_harmless(storage, settings):
     first = seed_demo(storage, settings)
     second = seed_demo(storage, settings)
-    assert first.pop("reports") == 80 and second.pop("reports") == 0  # replays, not duplicates
-    assert first == second and storage.report_count() == 80
+    assert first.pop("reports") == 92 and second.pop("reports") == 0  # replays, not duplicates
+    assert first == second and storage.report_count() == 92
     assert first["places"] >= 270
     team = storage.team_members("team-mitte-1")
-    assert {u.agency for u in team} == {wire.Agency.POLICE, wire.Agency.KOD}
+    assert {u.agency for u in team} == {"police", "kod"}
+    # the Hamm partners by name, and a joint team of two partners (neither police nor KOD)
+    names = {a.code: a.name_de for a in storage.list_agencies() if a.active}
+    assert {"police", "kod", "youth_office", "customs", "federal_police", "tax_investigation",
+            "prison"} <= names.keys()
+    assert names["customs"] == "Hauptzollamt Dortmund"
+    assert {u.agency for u in storage.team_members("team-suedstrasse-1")} == {"youth_office",
+                                                                            "customs"}
+    def agency_entries() -> int:
+        return sum(e["action"].startswith("agency.") for e in storage.audit_log(limit=500))
+
+    before = agency_entries()
+    seed_demo(storage, settings)  # the agencies as wanted already: no change, no audit entry
+    assert agency_entries() == before
