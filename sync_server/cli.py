@@ -1,5 +1,5 @@
 """``patrol-server``: serve, init, seed-demo, users (create, disable, update, reset password),
-import-places, import-districts, import-checklist, purge (retention), audit, backup, restore,
+agencies (list, create, update: ``cli_agencies``), import-places, import-districts, import-checklist, purge (retention), audit, backup, restore,
 check. Every change is in the audit log."""
 
 from __future__ import annotations
@@ -344,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     uu.add_argument("--agency", help="an agency's code")
     uu.add_argument("--display-name")
     uu.set_defaults(fn=cmd_update_user)
+    from . import cli_agencies  # agencies, create-agency, update-agency
+
+    cli_agencies.register(command)
     rp = command("reset-password", help="set a new password; the user's sessions end")
     rp.add_argument("username")
     rp.add_argument("--password", help="prefer $PATROL_NEW_PASSWORD or the prompt")
