@@ -56,7 +56,7 @@ class AgenciesAdminView(OnlineView):
     def _form(self, agency: dict | None) -> None:
         """The dialog for a new agency (``agency`` None) or an existing one's names and kind."""
         t = self.ctx.t
-        code = ft.TextField(label=t("agency_code"), helper=t("agency_code_help"),
+        code = ft.TextField(label=t("agency_code"), helper=t("agency_code_help"), helper_max_lines=3,
                             value=agency["code"] if agency else "", disabled=agency is not None)
         name_de = ft.TextField(label=t("agency_name_de"), value=agency["name_de"] if agency else "")
         name_en = ft.TextField(label=t("agency_name_en"), value=agency["name_en"] if agency else "")
