@@ -230,3 +230,29 @@ def test_the_steering_report_names_agencies_as_the_table_does(desk, tmp_path):
                           capture_output=True, text=True, check=True).stdout
     assert "Jugendamt der Stadt Xanten" in text  # the reader line and the measures table
     assert text.count("Jugendamt der Stadt Xanten") >= 2
+
+
+# content hashes of a UserInfo per former agency code, computed with the enum (main at da72060)
+FORMER_CODES = {"police": "c36f20c884b5a153", "kod": "d0849a1814c86930",
+                "customs": "2188f70b1b641b08", "federal_police": "de0fc83ea20bc29c",
+                "youth_office": "cba655ca36da1058", "tax_investigation": "98a7346b9d4f0bf9",
+                "prison": "b5c2d6945f0d3e1d", "other": "0d2103eeeedb143c"}
+
+
+@pytest.mark.parametrize("code", sorted(FORMER_CODES))
+def test_the_former_codes_decode_and_encode_to_the_same_bytes(code):
+    import hashlib
+    import json
+
+    body = {"username": "anna", "display_name": "PK Anna", "role": "officer", "agency": code,
+            "team_ids": ["team-1"]}
+    info = wire.decode_json(wire.UserInfo, json.dumps(body).encode())
+    assert hashlib.sha256(wire.canonical_json(info)).hexdigest()[:16] == FORMER_CODES[code]
+    assert wire.decode(wire.TeamMember, {"username": "a", "display_name": "A",
+                                         "agency": code}).agency == code
+
+
+@pytest.mark.parametrize("bad", ["", "k", "Kod", "kod ", "kod\n", "1kod", "k-od", "x" * 33, 7])
+def test_a_code_that_is_no_code_is_refused_on_the_wire(bad):
+    with pytest.raises(wire.WireError):
+        wire.decode(wire.TeamMember, {"username": "a", "display_name": "A", "agency": bad})
