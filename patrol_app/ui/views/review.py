@@ -119,7 +119,7 @@ class ReviewView(OnlineView):
                 ft.Row([ft.Text(it.get("place_name") or t("report"), weight=ft.FontWeight.BOLD,
                                 expand=True, max_lines=2), state_chip(self.ctx, it["review_state"])]),
                 *badge,
-                ft.Text(f"{when} · {it['author_name']} ({agency_name(self.ctx, it['agency'])})", size=13),
+                ft.Text(f"{when} · {it['author_name']} · {agency_name(self.ctx, it['agency'])}", size=13),
                 ft.Text(f"{t('sev_' + sev)} · {findings}", size=13, color=SEV_COLOURS.get(sev)),
             ], spacing=4), padding=12,
             on_click=lambda e, rid=r["id"]: self.ctx.show_sub(ReportDetailView(self.ctx, rid)))))

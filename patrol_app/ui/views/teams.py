@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def members_line(ctx: "ViewContext", members: list[Any]) -> str:
     def one(m: Any) -> str:
         name, agency = (m["display_name"], m["agency"]) if isinstance(m, dict) else (m.display_name, m.agency)
-        return f"{name} ({agency_name(ctx, agency)})"
+        return f"{name} · {agency_name(ctx, agency)}"
     return ", ".join(one(m) for m in members) or "—"
 
 
