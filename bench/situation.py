@@ -85,8 +85,8 @@ class World:
         self.teams: list[tuple[str, list]] = []
         for i in range(N_TEAMS):
             members = []
-            for agency in (wire.Agency.POLICE, wire.Agency.KOD):
-                name = f"bench-{agency.value}-{i}"
+            for agency in ("police", "kod"):
+                name = f"bench-{agency}-{i}"
                 user = (storage.user_by_name(name) or (None,))[0] or storage.create_user(
                     username=name, display_name=name, password_hash=pw, role=wire.Role.OFFICER,
                     agency=agency)

@@ -54,6 +54,10 @@ class ErrorCode(str, enum.Enum):
     # authz
     NOT_TEAM_MEMBER = "not_team_member"
     STORAGE_FULL = "storage_full"  # device: the server's disk or database is full (507, transient)
+    # agencies (data since issue 16)
+    UNKNOWN_AGENCY = "unknown_agency"
+    AGENCY_EXISTS = "agency_exists"
+    AGENCY_INACTIVE = "agency_inactive"  # no new user of a deactivated agency
 
 
 def error_body(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> dict:

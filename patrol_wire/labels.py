@@ -1,7 +1,8 @@
-"""Words for the wire's codes (findings, measures, severity, place types, agencies, review
-states, presence verdicts, visibility) in German and English: one table for the app's screens
-and the server's German spreadsheet export, which must say the same. Plain data, no imports:
-both sides read it, neither imports the other."""
+"""Words for the wire's codes (findings, measures, severity, place types, review states,
+presence verdicts, visibility) in German and English: one table for the app's screens and the
+server's German spreadsheet export, which must say the same. Plain data, no imports: both sides
+read it, neither imports the other. Agencies are data, not codes: their names travel with
+them (``patrol_wire.Agency``)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,6 @@ CODE_LABELS: dict[str, dict[str, str]] = {"de": {
     "t_dialogue_event": "Dialogveranstaltung", "t_innkeeper_contact": "Wirtekontakt",
     "t_playground": "Spielplatz", "t_event": "Veranstaltung", "t_drug_scene": "Drogenszene",
     "t_nightlife": "Nachtleben", "t_hotspot": "Brennpunkt", "t_other": "Sonstiger Ort",
-    # agencies
-    "agency_police": "Polizei", "agency_kod": "KOD", "agency_customs": "Zoll",
-    "agency_federal_police": "Bundespolizei", "agency_youth_office": "Jugendamt",
-    "agency_tax_investigation": "Steuerfahndung", "agency_prison": "JVA",
-    "agency_other": "Sonstige",
     # review states
     "rs_submitted": "eingegangen", "rs_in_review": "in Prüfung", "rs_approved": "freigegeben",
     "rs_needs_info": "Rückfrage offen", "rs_rejected": "abgelehnt",
@@ -66,11 +62,6 @@ CODE_LABELS: dict[str, dict[str, str]] = {"de": {
     "t_dialogue_event": "Dialogue event", "t_innkeeper_contact": "Innkeeper contact",
     "t_playground": "Playground", "t_event": "Event", "t_drug_scene": "Drug scene",
     "t_nightlife": "Nightlife", "t_hotspot": "Hotspot", "t_other": "Other place",
-    # agencies
-    "agency_police": "Police", "agency_kod": "KOD", "agency_customs": "Customs",
-    "agency_federal_police": "Federal police", "agency_youth_office": "Youth office",
-    "agency_tax_investigation": "Tax investigation", "agency_prison": "Prison",
-    "agency_other": "Other",
     # review states
     "rs_submitted": "submitted", "rs_in_review": "in review", "rs_approved": "approved",
     "rs_needs_info": "question open", "rs_rejected": "rejected",

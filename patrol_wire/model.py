@@ -8,7 +8,7 @@ them. Enum values are lowercase English and never change meaning.
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any, ClassVar, Optional
+from typing import Annotated, Any, ClassVar, Iterable, Optional
 
 from msgspec import Meta
 
@@ -20,15 +20,18 @@ MAX_PHOTOS_PER_REPORT = 20
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 
-class Agency(str, enum.Enum):
+# An agency is data (admins add them: ``Agency`` below), so on the wire it is a code, not an
+# enum. The pattern admits every code the enum of earlier versions had ("police", "kod",
+# "federal_police", ...), so their objects decode and encode to the same bytes.
+AgencyCode = text(pattern=r"[a-z][a-z0-9_]{1,31}",
+                  description="an agency code: 2-32 lowercase letters, digits or '_', "
+                              "starting with a letter")
+
+
+class AgencyKind(str, enum.Enum):
     POLICE = "police"
-    KOD = "kod"
-    CUSTOMS = "customs"
-    FEDERAL_POLICE = "federal_police"
-    YOUTH_OFFICE = "youth_office"
-    TAX_INVESTIGATION = "tax_investigation"
-    PRISON = "prison"
-    OTHER = "other"
+    MUNICIPAL = "municipal"
+    PARTNER = "partner"
 
 
 class Role(str, enum.Enum):
@@ -234,7 +237,7 @@ class UserInfo(Wire):
     username: Str
     display_name: Str
     role: Role
-    agency: Agency
+    agency: AgencyCode
     team_ids: list[Str] = []
 
 
@@ -245,6 +248,21 @@ class LoginResponse(Wire):
 
 
 # ---------------------------------------------------------------- reference data (pulled)
+
+
+AgencyName = text(100, pattern=r"\S(?:[^\n\r]*\S)?",
+                  description="1-100 characters on one line, no space at either end")
+
+
+class Agency(Wire):
+    """An agency of the cooperation: police, the municipal order service (KOD), a partner.
+    A deactivated agency is offered for no new user, but its users and reports keep it."""
+
+    code: AgencyCode
+    name_de: AgencyName
+    name_en: AgencyName
+    kind: AgencyKind
+    active: bool = True
 
 
 class District(Wire):
@@ -294,7 +312,7 @@ class Checklist(Wire):
 class TeamMember(Wire):
     username: Str
     display_name: Str
-    agency: Agency
+    agency: AgencyCode
 
 
 class Team(Wire):
@@ -305,8 +323,12 @@ class Team(Wire):
 
     @property
     def is_mixed(self) -> bool:
-        agencies = {m.agency for m in self.members}
-        return Agency.POLICE in agencies and Agency.KOD in agencies
+        return is_mixed(m.agency for m in self.members)
+
+
+def is_mixed(agencies: Iterable[str]) -> bool:
+    """The cooperation's rule for a joint patrol: members of at least two agencies."""
+    return len(set(agencies)) >= 2
 
 
 class RouteStop(Wire):
@@ -388,6 +410,7 @@ class SyncPage(Wire):
     teams: list[Team] = []
     assignments: list[Assignment] = []
     queries: list[Query] = []
+    agencies: list[Agency] = []  # only for clients that ask for them (GET /sync?agencies=1)
 
 
 # ---------------------------------------------------------------- review (supervisors)
@@ -416,7 +439,7 @@ Day = text(pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2}", description="a date YYYY-MM-DD
 
 
 class TeamRequest(Wire):
-    """A team for a shift; members from several agencies (a team without police + KOD is flagged)."""
+    """A team for a shift; members from several agencies (a team of one agency is flagged)."""
 
     name: text(200, min_length=1)
     members: unique(list[Username], max_length=20)
@@ -497,11 +520,27 @@ class TeamProgress(Wire):
 Password = text(256, min_length=10)
 
 
+class AgencyCreate(Wire):
+    code: AgencyCode
+    name_de: AgencyName
+    name_en: AgencyName
+    kind: AgencyKind
+
+
+class AgencyUpdate(Wire):
+    """Only the fields given change; the code never does (reports and users name it)."""
+
+    name_de: Optional[AgencyName] = None
+    name_en: Optional[AgencyName] = None
+    kind: Optional[AgencyKind] = None
+    active: Optional[bool] = None
+
+
 class UserCreate(Wire):
     username: Username
     display_name: text(200, min_length=1)
     role: Role
-    agency: Agency
+    agency: AgencyCode
     password: Password
 
 
@@ -510,7 +549,7 @@ class UserUpdate(Wire):
 
     display_name: Optional[text(200, min_length=1)] = None
     role: Optional[Role] = None
-    agency: Optional[Agency] = None
+    agency: Optional[AgencyCode] = None
     disabled: Optional[bool] = None
 
 
@@ -522,7 +561,7 @@ class UserRecord(Wire):
     username: Str
     display_name: Str
     role: Role
-    agency: Agency
+    agency: AgencyCode
     disabled: bool = False
 
 

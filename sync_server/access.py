@@ -56,7 +56,7 @@ def allowed(user: User, perm: Perm) -> bool:
 
 
 def agency_allows(user: User, agency: str, visibility: str) -> bool:
-    return visibility == Visibility.COOPERATION.value or agency == user.agency.value
+    return visibility == Visibility.COOPERATION.value or agency == user.agency
 
 
 def can_see(user: User, ref: ReportRef, team_ids: list[str]) -> bool:

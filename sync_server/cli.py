@@ -1,6 +1,6 @@
 """``patrol-server``: serve, init, seed-demo, users (create, disable, update, reset password),
-import-places, import-complaints, import-districts, import-checklist, purge (retention), audit,
-backup, restore, check. Every change is in the audit log."""
+agencies (list, create, update: ``cli_agencies``), import-places, import-complaints, import-districts,
+import-checklist, purge (retention), audit, backup, restore, check. Every change is in the audit log."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import patrol_wire as wire
 
+from .agencies import user_agency_problem
 from .config import Settings
 from .security import hash_password
 from .storage import open_photos, open_storage
@@ -63,13 +64,17 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     if req is None:
         return 2
     with open_storage(s) as storage:
+        problem = user_agency_problem(storage, req.agency)
+        if problem is not None:
+            print(f"error: {problem[1]} (known: {_agency_codes(storage)})", file=sys.stderr)
+            return 2
         user = storage.create_user(username=req.username, display_name=req.display_name,
                                    password_hash=hash_password(req.password, s.kdf),
                                    role=req.role, agency=req.agency)
     if user is None:
         print(f"error: user {req.username!r} exists", file=sys.stderr)
         return 1
-    print(f"created {req.role.value} {req.username} ({req.agency.value})")
+    print(f"created {req.role.value} {req.username} ({req.agency})")
     return 0
 
 
@@ -119,6 +124,10 @@ def cmd_import_complaints(args: argparse.Namespace) -> int:
     return 0 if not report.n_rejected else 3
 
 
+def _agency_codes(storage) -> str:
+    return ", ".join(a.code for a in storage.list_agencies() if a.active)
+
+
 def _password(args: argparse.Namespace) -> str:
     return args.password or os.environ.get("PATROL_NEW_PASSWORD") or getpass.getpass("Password: ")
 
@@ -130,13 +139,20 @@ def _update_user(args: argparse.Namespace, changes: dict) -> int:
     if req is None:
         return 2
     with open_storage(_settings(args)) as storage:
+        if req.agency is not None:
+            found = storage.user_by_name(username)
+            problem = user_agency_problem(storage, req.agency,
+                                          current=found[0].agency if found else None)
+            if problem is not None:
+                print(f"error: {problem[1]} (known: {_agency_codes(storage)})", file=sys.stderr)
+                return 2
         user = storage.update_user(username, actor="cli", display_name=req.display_name,
                                    role=req.role, agency=req.agency, disabled=req.disabled)
     if user is None:
         print(f"error: no user {username!r}", file=sys.stderr)
         return 1
     state = "disabled" if user.disabled else "active"
-    print(f"{user.username}: {user.role.value}, {user.agency.value}, {user.display_name}, {state}")
+    print(f"{user.username}: {user.role.value}, {user.agency}, {user.display_name}, {state}")
     return 0
 
 
@@ -339,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     cu = command("create-user", help="add a user")
     cu.add_argument("username")
     cu.add_argument("--role", required=True, choices=[r.value for r in wire.Role])
-    cu.add_argument("--agency", required=True, choices=[a.value for a in wire.Agency])
+    cu.add_argument("--agency", required=True, help="an agency's code (e.g. police, kod)")
     cu.add_argument("--display-name")
     cu.add_argument("--password", help="prefer $PATROL_NEW_PASSWORD or the prompt")
     cu.set_defaults(fn=cmd_create_user)
@@ -350,9 +366,12 @@ def main(argv: list[str] | None = None) -> int:
     uu = command("update-user", help="change a user's role, agency or name")
     uu.add_argument("username")
     uu.add_argument("--role", choices=[r.value for r in wire.Role])
-    uu.add_argument("--agency", choices=[a.value for a in wire.Agency])
+    uu.add_argument("--agency", help="an agency's code")
     uu.add_argument("--display-name")
     uu.set_defaults(fn=cmd_update_user)
+    from . import cli_agencies  # agencies, create-agency, update-agency
+
+    cli_agencies.register(command)
     rp = command("reset-password", help="set a new password; the user's sessions end")
     rp.add_argument("username")
     rp.add_argument("--password", help="prefer $PATROL_NEW_PASSWORD or the prompt")

@@ -1,8 +1,9 @@
-"""Hamm demo data: districts, 262 synthetic playgrounds, events, drug-scene points, the Südstraße,
-the Westentor, dialogue events and innkeeper contacts, a file of citizen complaints from the
-city's complaint system (imported through the real import), demo users in two mixed teams, a
-route template and its assignment to the first team for a shift that is running when the demo
-is seeded (at any hour: its first stop is due soon, the others lie ahead).
+"""Hamm demo data: the cooperation's seven agencies, districts, 262 synthetic playgrounds, events,
+drug-scene points, the Südstraße, the Westentor, dialogue events and innkeeper contacts, a file of
+citizen complaints from the city's complaint system (imported through the real import), demo
+users of four agencies in three mixed teams, a route template and its assignment to the first
+team for a shift that is running when the demo is seeded (at any hour: its first stop is due
+soon, the others lie ahead).
 
 Playground positions are generated deterministically (fixed seed) around each district's centre:
 plausible, repeatable, and not the real locations.
@@ -90,6 +91,7 @@ def seed_demo(storage: Storage, settings: Settings, *, now: datetime | None = No
     """Load the demo into an empty or demo database; running it twice changes nothing twice,
     except that the demo shift moves to the time of the run (``now``, default the clock)."""
     demo = load_demo()
+    seed_agencies(storage, demo)
     for d in demo["districts"]:
         district = wire.District(d["id"], d["name"], d["lat"], d["lon"], d["area_km2"])
         storage.upsert_district(district.id, wire.canonical_json(district).decode())
@@ -112,7 +114,7 @@ def seed_demo(storage: Storage, settings: Settings, *, now: datetime | None = No
             user = storage.create_user(
                 username=u["username"], display_name=u["display_name"],
                 password_hash=hash_password(demo["password"], settings.kdf),
-                role=wire.Role(u["role"]), agency=wire.Agency(u["agency"]))
+                role=wire.Role(u["role"]), agency=u["agency"])
         else:
             user = found[0]
         ids[u["username"]] = user.id
@@ -150,6 +152,19 @@ def seed_demo(storage: Storage, settings: Settings, *, now: datetime | None = No
             "reports": reports, "complaints": complaints}
 
 
+def seed_agencies(storage: Storage, demo: dict[str, Any]) -> None:
+    """The demo city's agencies with their names; one already as wanted is left alone (no
+    audit entry, no change for devices to pull when seeding again)."""
+    for a in demo["agencies"]:
+        want = wire.decode(wire.Agency, a)
+        have = storage.agency(want.code)
+        if have is None:
+            storage.create_agency(want, actor="demo")
+        elif have != want:
+            storage.update_agency(want.code, actor="demo", name_de=want.name_de,
+                                  name_en=want.name_en, kind=want.kind, active=want.active)
+
+
 _FINDINGS = {
     "playground": ["litter", "broken_glass", "syringes", "damaged_equipment", "vandalism", "alcohol",
                    "unleashed_dogs", "poor_lighting"],
@@ -169,13 +184,22 @@ def _uuid7(moment: datetime, rng: random.Random) -> str:
     return str(uuid.UUID(int=value))
 
 
-def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day, n: int = 80) -> int:
-    """A fortnight of synthetic checks by the demo patrols (fixed seed, dated back from the day
+def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day) -> int:
+    """A fortnight of synthetic checks by the demo patrols (fixed seeds, dated back from the day
     of the first seeding; re-seeding later adds nothing), so review and the situation picture
-    have something to show. Stored through the real ingest path."""
+    have something to show. Stored through the real ingest path. One set of checks per
+    ``report_sets`` entry: its teams' members, its count, its own random stream."""
+    teams = {t["id"]: t for t in demo["teams"]}
+    return sum(_seed_report_set(storage, settings, demo, [teams[t] for t in s["teams"]], day,
+                                n=s["reports"], seed=SEED + s["seed"])
+               for s in demo["report_sets"])
+
+
+def _seed_report_set(storage: Storage, settings: Settings, demo: dict[str, Any],
+                     teams: list[dict[str, Any]], day, *, n: int, seed: int) -> int:
     from .ingest import Ingestor
 
-    rng = random.Random(SEED + 1)
+    rng = random.Random(seed)
     places = [wire.decode(wire.Place, json.loads(b)) for b in storage.place_bodies(
         [p["id"] for p in demo["places"]] + [f["properties"]["id"] for f in playground_features(demo)]
     ).values()]
@@ -183,7 +207,7 @@ def seed_reports(storage: Storage, settings: Settings, demo: dict[str, Any], day
     places.sort(key=lambda p: p.id)
     hot = [p for p in places if p.type.value != "playground"]
     authors = {}
-    for team in demo["teams"]:
+    for team in teams:
         for name in team["members"]:
             authors[name] = (storage.user_by_name(name)[0], team["id"])
     ingestor = Ingestor(storage, settings)

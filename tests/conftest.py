@@ -81,7 +81,7 @@ def storage(settings: Settings) -> SqliteStorage:
     s.close()
 
 
-def add_user(storage: SqliteStorage, username: str, role=wire.Role.OFFICER, agency=wire.Agency.POLICE):
+def add_user(storage: SqliteStorage, username: str, role=wire.Role.OFFICER, agency="police"):
     return storage.create_user(username=username, display_name=username.title(),
                                password_hash=hash_password(PASSWORD, FAST_KDF), role=role, agency=agency)
 

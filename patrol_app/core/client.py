@@ -164,7 +164,7 @@ class SyncClient:
         return wire.decode(wire.PhotoResult, data)
 
     def pull(self, cursor: str | None) -> wire.SyncPage:
-        params = {"cursor": cursor} if cursor else {}
+        params = {"cursor": cursor, "agencies": "1"} if cursor else {"agencies": "1"}
         data = self._request("GET", f"{API_PREFIX}/sync", params=params)
         return wire.decode(wire.SyncPage, data)
 

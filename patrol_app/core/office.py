@@ -118,7 +118,14 @@ class Office:
                         content=wire.canonical_json(wire.PasswordReset(password)))
 
     def agencies(self) -> list[dict]:
+        """Every agency (deactivated ones too) with its number of active users."""
         return self._get("/admin/agencies")
+
+    def create_agency(self, req: wire.AgencyCreate) -> wire.Agency:
+        return wire.decode(wire.Agency, self._send("POST", "/admin/agencies", req))
+
+    def update_agency(self, code: str, req: wire.AgencyUpdate) -> wire.Agency:
+        return wire.decode(wire.Agency, self._send("PATCH", f"/admin/agencies/{code}", req))
 
     def save_district(self, district: wire.District) -> wire.District:
         return wire.decode(wire.District, self._send("PUT", f"/admin/districts/{district.id}", district))

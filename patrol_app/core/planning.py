@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 import patrol_wire as wire
-from patrol_wire import Agency, Place
+from patrol_wire import Place
 
 DEFAULT_STOP_MINUTES = 45
 MAX_SHIFT_MINUTES = 24 * 60
@@ -113,8 +113,7 @@ def candidates(places: list[Place], query: str = "", district: str | None = None
 
 
 def is_mixed(usernames: list[str], directory: list[wire.UserRecord]) -> bool:
-    agencies = {u.agency for u in directory if u.username in usernames}
-    return Agency.POLICE in agencies and Agency.KOD in agencies
+    return wire.is_mixed(u.agency for u in directory if u.username in usernames)
 
 
 def shift_bounds(day: date, start: time, end: time, tz=None) -> tuple[datetime, datetime]:

@@ -38,6 +38,7 @@ import patrol_wire as wire
 from patrol_wire import Assignment, Checklist, District, Place, Report, Team
 
 from .photos import ProcessedPhoto
+from .store_schema import Db, _atomic, apply_migrations
 
 
 class OutboxState(str, enum.Enum):
@@ -82,8 +83,6 @@ _COLUMNS = ("seq, kind, ref, report_id, state, attempts, error_code, error, next
 _O_COLUMNS = ", ".join(f"o.{c.strip()}" for c in _COLUMNS.split(","))
 ORPHAN_AGE_S = 60.0  # a photo file younger than this may belong to a save in progress
 
-from .store_schema import Db, _atomic, apply_migrations
-
 
 _REF_KINDS: dict[str, type] = {
     "district": District,
@@ -92,6 +91,7 @@ _REF_KINDS: dict[str, type] = {
     "team": Team,
     "assignment": Assignment,
     "query": wire.Query,
+    "agency": wire.Agency,
 }
 
 
@@ -108,6 +108,7 @@ class LocalStore:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self._lock = threading.RLock()
+        self._agencies: dict[str, wire.Agency] | None = None
         with self._lock:
             apply_migrations(self.db)
             self.recover_interrupted()
@@ -541,12 +542,15 @@ class LocalStore:
                 ("team", page.teams),
                 ("assignment", page.assignments),
                 ("query", page.queries),
+                ("agency", page.agencies),
             ):
                 db.executemany(
                     "INSERT OR REPLACE INTO ref_data (kind, id, body) VALUES (?, ?, ?)",
                     [(kind, _ref_key(kind, x), wire.canonical_json(x).decode()) for x in items],
                 )
             self._set_meta(db, "sync_cursor", page.next_cursor)
+        if page.agencies:
+            self._agencies = None
 
     def ref_items(self, kind: str) -> list[Any]:
         cls = _REF_KINDS[kind]
@@ -555,6 +559,13 @@ class LocalStore:
                 "SELECT body FROM ref_data WHERE kind = ? ORDER BY id", [kind]
             ).fetchall()
         return [wire.decode(cls, json.loads(r[0])) for r in rows]
+
+    def agencies(self) -> dict[str, wire.Agency]:
+        """The agencies the device pulled, by code (deactivated ones too: their people and
+        reports keep them). Kept in memory until a pull brings changed ones."""
+        if self._agencies is None:
+            self._agencies = {a.code: a for a in self.ref_items("agency")}
+        return self._agencies
 
     def places(self, *, active_only: bool = True) -> list[Place]:
         return [p for p in self.ref_items("place") if p.active or not active_only]
@@ -595,6 +606,8 @@ class LocalStore:
 def _ref_key(kind: str, item: Any) -> str:
     if kind == "checklist":
         return f"{item.id}@{item.version:08d}"
+    if kind == "agency":
+        return item.code
     return item.id
 
 

@@ -1,4 +1,4 @@
-"""The device database's schema: a small migration runner and the migrations m001-m004.
+"""The device database's schema: a small migration runner and the migrations (m001-m005).
 
 The runner keeps sqlite-utils' bookkeeping exactly -- the ``_sqlite_migrations`` table, its
 index, the set name ``patrol_app.store`` and the migrations' names -- so a device database made
@@ -189,3 +189,11 @@ def m004_drafts(db: Db) -> None:
         );
         """
     )
+
+
+@migration
+def m005_agencies(db: Db) -> None:
+    """Agencies became data the server sends with the reference data. A device that pulled
+    before knows none: the next pull starts from the beginning, as a new device's first does
+    (what it brings is stored as ever, row by row; nothing the officer saved is touched)."""
+    db.execute("DELETE FROM meta WHERE key = 'sync_cursor'")

@@ -266,7 +266,8 @@ class SyncEngine:
             # every kind the page carries, questions included: the app redraws Today only
             # when something was pulled, and a question alone must show up there
             result.pulled += sum(map(len, (page.places, page.districts, page.checklists,
-                                           page.teams, page.assignments, page.queries)))
+                                           page.teams, page.assignments, page.queries,
+                                           page.agencies)))
             cursor = page.next_cursor
             if not page.has_more:
                 return

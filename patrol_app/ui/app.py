@@ -26,9 +26,9 @@ from patrol_wire import Role
 from . import clock_words
 from .i18n import Translator
 from .theme import apply_theme, colour
-from .views import (audit, check_form, checklists, history, lock, login, map_view, outbox,
-                    picture, places, places_admin, progress, queries, review, routes, teams, today,
-                    users)
+from .views import (agencies_admin, audit, check_form, checklists, history, lock, login,
+                    map_view, outbox, picture, places, places_admin, progress, queries, review,
+                    routes, teams, today, users)
 
 AUTO_SYNC_SECONDS = 180
 log = logging.getLogger("patrol_app")
@@ -60,6 +60,7 @@ TABS_BY_ROLE = {
                       Tab(picture.SituationView, I.INSIGHTS_OUTLINED, I.INSIGHTS, "nav_picture"),
                       PROGRESS_TAB),
     Role.ADMIN: (Tab(users.UsersView, I.PEOPLE_OUTLINE, I.PEOPLE, "nav_users"),
+                 Tab(agencies_admin.AgenciesAdminView, I.BUSINESS_OUTLINED, I.BUSINESS, "nav_agencies"),
                  Tab(places_admin.PlacesAdminView, I.PLACE_OUTLINED, I.PLACE, "nav_places"),
                  Tab(checklists.ChecklistsView, I.CHECKLIST, I.CHECKLIST, "nav_checklists"),
                  Tab(audit.AuditView, I.RECEIPT_LONG_OUTLINED, I.RECEIPT_LONG, "nav_audit")),

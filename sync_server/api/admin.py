@@ -6,15 +6,18 @@ The same operations exist on the command line (``patrol-server ...``); both writ
 from __future__ import annotations
 
 import json
+import re
+import typing
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 import patrol_wire as wire
 from patrol_wire import ErrorCode
 
 from .. import planning
+from ..agencies import user_agency_problem
 from ..places_import import import_places, rows_from_csv, rows_from_geojson
 from ..security import hash_password
 from . import docs
@@ -23,6 +26,7 @@ from .errors import ApiError
 from .shifts import Slug, _slug
 
 router = APIRouter(prefix=f"{wire.API_PREFIX}/admin", tags=["admin"])
+AGENCY_RE = typing.get_args(wire.AgencyCode)[1].pattern
 AUDIT_ID_MAX = 2**63 - 1  # SQLite's largest integer: a cursor beyond it is a 422, not an overflow
 
 
@@ -39,6 +43,7 @@ def list_users(_: Admin, storage: StorageDep) -> list[dict]:
 def create_user(admin: Admin, storage: StorageDep, settings: SettingsDep,
                 body: JsonBody) -> JSONResponse:
     req = wire.decode(wire.UserCreate, wire.parse_json(body))
+    _agency_ok(storage, req.agency)
     pw_hash = hash_password(req.password, settings.kdf)
     user = storage.create_user(username=req.username, display_name=req.display_name,
                                password_hash=pw_hash, role=req.role, agency=req.agency,
@@ -57,6 +62,11 @@ def update_user(username: str, admin: Admin, storage: StorageDep, body: JsonBody
     if username == admin.username and (req.disabled or (req.role and req.role is not wire.Role.ADMIN)):
         raise ApiError(422, ErrorCode.INVALID_VALUE,
                        "you cannot disable or demote yourself; ask another admin")
+    if req.agency is not None:
+        found = storage.user_by_name(username)
+        if found is None:
+            raise ApiError(404, ErrorCode.UNKNOWN_USER, "no such user")
+        _agency_ok(storage, req.agency, current=found[0].agency)
     user = storage.update_user(username, actor=admin.username, display_name=req.display_name,
                                role=req.role, agency=req.agency, disabled=req.disabled)
     if user is None:
@@ -77,12 +87,54 @@ def reset_password(username: str, admin: Admin, storage: StorageDep, settings: S
     return Response(status_code=204)
 
 
+def _agency_ok(storage: StorageDep, code: str, *, current: str | None = None) -> None:
+    problem = user_agency_problem(storage, code, current=current)
+    if problem is not None:
+        raise ApiError(422, problem[0], problem[1], {"field": "agency"})
+
+
+AgencyCode = Annotated[str, Path(**docs.declared(
+    {"pattern": AGENCY_RE}, "an agency code: 2-32 lowercase letters, digits or '_'"))]
+
+
+def _with_users(agency: wire.Agency, counts: dict[str, int]) -> dict:
+    return {**wire.encode(agency), "users": counts.get(agency.code, 0)}
+
+
 @router.get("/agencies", responses=docs.answers({200: {"type": "array"}}, 401, 403))
 def agencies(_: Admin, storage: StorageDep) -> list[dict]:
-    """The agencies of the cooperation (a fixed part of the wire contract) and their users."""
-    users = storage.list_users()
-    return [{"code": a.value, "users": sum(1 for u in users if u.agency is a and not u.disabled)}
-            for a in wire.Agency]
+    """Every agency of the cooperation, deactivated ones too, with its active users."""
+    counts = storage.agency_user_counts()
+    return [_with_users(a, counts) for a in storage.list_agencies()]
+
+
+@router.post("/agencies", status_code=201, openapi_extra=docs.body("AgencyCreate"),
+             responses=docs.answers({201: "Agency"}, *docs.JSON_BODY, 401, 403, 409, docs.STORAGE_FULL))
+def create_agency(admin: Admin, storage: StorageDep, body: JsonBody) -> JSONResponse:
+    """A new agency; devices learn its names at their next sync. The code is for good."""
+    req = wire.decode(wire.AgencyCreate, wire.parse_json(body))
+    agency = wire.Agency(req.code, req.name_de, req.name_en, req.kind)
+    if not storage.create_agency(agency, actor=admin.username):
+        raise ApiError(409, ErrorCode.AGENCY_EXISTS, "an agency with this code exists",
+                       {"field": "code"})
+    return JSONResponse(wire.encode(agency), status_code=201)
+
+
+@router.patch("/agencies/{code}", openapi_extra=docs.body("AgencyUpdate"),
+              responses=docs.answers({200: "Agency"}, *docs.JSON_BODY, 400, 401, 403, 404, docs.STORAGE_FULL))
+def update_agency(code: AgencyCode, admin: Admin, storage: StorageDep, body: JsonBody) -> dict:
+    """Change names, kind or ``active``. An agency is never deleted: deactivated, it takes no
+    new users, while its users, their reports (also those still on a phone) and its figures
+    keep it."""
+    if not re.fullmatch(AGENCY_RE, code):
+        raise ApiError(400, ErrorCode.INVALID_ID, "an agency code: 2-32 lowercase letters,"
+                       " digits or '_', starting with a letter")
+    req = wire.decode(wire.AgencyUpdate, wire.parse_json(body))
+    agency = storage.update_agency(code, actor=admin.username, name_de=req.name_de,
+                                   name_en=req.name_en, kind=req.kind, active=req.active)
+    if agency is None:
+        raise ApiError(404, ErrorCode.UNKNOWN_AGENCY, "no such agency")
+    return wire.encode(agency)
 
 
 # ------------------------------------------------------------ districts, places, checklists

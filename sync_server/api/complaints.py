@@ -19,7 +19,7 @@ from ..storage import PictureFilter
 from . import docs
 from .deps import Admin, ComplaintReader, GapReader, PlacesDep, RawBody, SettingsDep, StorageDep
 from .errors import ApiError
-from .situation import Category, District, Since, Slice, Until, window
+from .situation import AgencyParam, Category, District, Since, Slice, Until, window
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["complaints"])
 
@@ -47,11 +47,11 @@ def import_complaints_file(
 
 def complaint_slice(user: ComplaintReader, since: Since = None, until: Until = None,
                     district_id: District = None, place_type: wire.PlaceType | None = None,
-                    category: Category = None, agency: wire.Agency | None = None) -> Slice:
+                    category: Category = None, agency: AgencyParam = None) -> Slice:
     start, end = window(since, until)
     return Slice(user, start, end, PictureFilter(
-        user.agency.value, district_id, place_type.value if place_type else None, category,
-        agency.value if agency else None))
+        user.agency, district_id, place_type.value if place_type else None, category,
+        agency))
 
 
 @router.get("/situation/complaints", tags=["situation"],
@@ -75,5 +75,5 @@ def complaint_gaps(user: GapReader, storage: StorageDep, places: PlacesDep,
     end = window(None, until)[1]
     start = end - timedelta(days=days)
     return wire.encode(complaints.suggestions(
-        storage, PictureFilter(user.agency.value, district_id), since=start, until=end,
+        storage, PictureFilter(user.agency, district_id), since=start, until=end,
         places=places))

@@ -39,7 +39,7 @@ def get_report_pdf(user: Analyst, storage: StorageDep, settings: SettingsDep,
     storage.record(user.username, "export.report_pdf", "export", "report.pdf",
                    {"since": wire.format_timestamp(start), "until": wire.format_timestamp(end)})
 
-    fig = report.gather(storage, PictureFilter(user.agency.value), since=start, until=end,
+    fig = report.gather(storage, PictureFilter(user.agency), since=start, until=end,
                         cooperation=settings.cooperation, tz=settings.timezone,
                         grace=settings.missed_grace, now=datetime.now(timezone.utc), places=places)
     pdf = report.render(fig)

@@ -99,7 +99,8 @@ def list_reports(
     place_id: str | None = None,
     district_id: str | None = None,
     place_type: wire.PlaceType | None = None,
-    agency: wire.Agency | None = None,
+    agency: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$",
+                                        description="an agency's code")] = None,
     author: str | None = None,
     severity: wire.Severity | None = None,
     state: Annotated[wire.ReviewState | None, Query(description="review state")] = None,
@@ -121,7 +122,7 @@ def list_reports(
         raise ApiError(400, ErrorCode.INVALID_CURSOR, "unknown cursor")
     flt = ReportFilter(place_id=place_id, district_id=district_id,
                        place_type=place_type.value if place_type else None,
-                       agency=agency.value if agency else None, author=author,
+                       agency=agency, author=author,
                        severity=severity.value if severity else None,
                        review_state=state.value if state else None, amendments=amendments,
                        unread_answers=unread_answers, since=since, until=until, before_id=cursor,
@@ -172,7 +173,7 @@ def report_detail(report_id: ReportId, user: Reader, storage: StorageDep, settin
     detail["times"]["max_fix_age_s"] = settings.max_fix_age.total_seconds()
     detail["queries"] = [json.loads(q) for q in storage.queries_of(report_id)]
     detail["amendments"] = [a for a in storage.amendments_of(report_id)
-                            if a["visibility"] == "cooperation" or a["agency"] == user.agency.value]
+                            if a["visibility"] == "cooperation" or a["agency"] == user.agency]
     if detail["unread_answers"] and allowed(user, Perm.REVIEW):
         storage.mark_answers_read(report_id, actor=user.username,
                                   at=wire.format_timestamp(datetime.now(timezone.utc)))

@@ -40,7 +40,7 @@ def people(_: Planner, storage: StorageDep) -> list[dict]:
 
 @router.get("/teams", responses=docs.answers({200: {"type": "array"}}, 401, 403))
 def list_teams(_: Planner, storage: StorageDep) -> list[dict]:
-    """Every team with its members; ``mixed`` is false when police or KOD is missing."""
+    """Every team with its members; ``mixed`` is false unless they come from two agencies or more."""
     out = []
     for team_id, _name, _day in storage.list_teams():
         team = planning.team_of(storage, team_id)
@@ -51,8 +51,8 @@ def list_teams(_: Planner, storage: StorageDep) -> list[dict]:
 @router.put("/teams/{team_id}", openapi_extra=docs.body("TeamRequest"),
             responses=docs.answers({200: {"type": "object"}}, *docs.JSON_BODY, 401, 403, docs.STORAGE_FULL))
 def put_team(team_id: Slug, user: Planner, storage: StorageDep, body: JsonBody) -> dict:
-    """Create or change a team. A team without both police and KOD is allowed but flagged
-    (``mixed: false``). Members see the change at their next sync."""
+    """Create or change a team. A team whose members all come from one agency is allowed but
+    flagged (``mixed: false``). Members see the change at their next sync."""
     _slug("team_id", team_id)
     req = wire.decode(wire.TeamRequest, wire.parse_json(body))
     users = storage.users_by_name(req.members)
@@ -158,5 +158,5 @@ def progress(user: ProgressViewer, storage: StorageDep, settings: SettingsDep,
     report counts as done, without its time."""
     now = wire.parse_timestamp(utc_param("at", at)) if at else datetime.now(timezone.utc)
     return [wire.encode(planning.progress(storage, a, now=now, grace=settings.missed_grace,
-                                          viewer_agency=user.agency.value))
+                                          viewer_agency=user.agency))
             for a in planning.current_assignments(storage, now)]

@@ -41,6 +41,8 @@ Until = Annotated[str | None, Query(**docs.declared(
     {"format": "date-time"}, "window end, ISO 8601 (default: now)"))]
 District = Annotated[str | None, Query(max_length=64)]
 Category = Annotated[str | None, Query(max_length=8, description="place category, e.g. A")]
+AgencyParam = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{1,31}$",
+                                          description="an agency's code")]
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,11 @@ def window(since: str | None, until: str | None, default_days: int = DEFAULT_DAY
 
 def picture_slice(user: Analyst, since: Since = None, until: Until = None,
                   district_id: District = None, place_type: wire.PlaceType | None = None,
-                  category: Category = None, agency: wire.Agency | None = None) -> Slice:
+                  category: Category = None, agency: AgencyParam = None) -> Slice:
     start, end = window(since, until)
     return Slice(user, start, end, PictureFilter(
-        user.agency.value, district_id, place_type.value if place_type else None, category,
-        agency.value if agency else None))
+        user.agency, district_id, place_type.value if place_type else None, category,
+        agency))
 
 
 SliceDep = Annotated[Slice, Depends(picture_slice)]
@@ -224,10 +226,12 @@ def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
     """Reports as CSV, one row each, oldest first; lists inside a cell are joined with ' | '.
     The comma dialect is for machines: stable column and value codes. The semicolon dialect is
     for people with a German spreadsheet program: German headers, German words for the codes
-    (the app's own, from ``patrol_wire.labels``), decimal commas."""
+    (the app's own, from ``patrol_wire.labels``; agencies by the German name the agencies table
+    holds), decimal commas."""
     sl.audit(storage, "export.reports_csv", "reports.csv", dialect=dialect)
     german = dialect == "semicolon"
     zone = ZoneInfo(settings.timezone)
+    agency_names = {a.code: a.name_de for a in storage.list_agencies()} if german else {}
 
     def num(x: float | None) -> str:
         if x is None:
@@ -258,7 +262,7 @@ def export_reports_csv(sl: SliceDep, storage: StorageDep, settings: SettingsDep,
             row = [
                 r["id"], r["observed_at"], local.strftime("%d.%m.%Y %H:%M" if german else "%Y-%m-%d %H:%M"),
                 r["place_id"] or "", place_name or "", district or "", author,
-                word("agency_", ag), word("sev_", r["severity"]),
+                agency_names.get(ag, ag), word("sev_", r["severity"]),
                 words("f_", r["findings"]), words("m_", r["measures"]), r["note"],
                 num(fix.get("lat")), num(fix.get("lon")), num(fix.get("accuracy_m")),
                 word("v_", r["presence"]["verdict"]), word("v_", verdict), num(dist),

@@ -35,9 +35,13 @@ def pull(user: Syncer, storage: StorageDep,
          cursor: Annotated[str | None, Query(**docs.declared(
              {"pattern": r"^(c1\.[0-9]{1,18})?$"},
              "next_cursor of the previous pull (else 400 invalid_cursor)"))] = None,
-         limit: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE) -> dict:
-    """Districts, places, checklists, my teams, my assignments and the questions about my
-    reports changed since ``cursor``. A team I was removed from comes once more, without me."""
+         limit: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE,
+         agencies: Annotated[bool, Query(description=(
+             "include the agencies changed since the cursor (a client that knows the field; "
+             "older ones refuse a page with a field they do not know)"))] = False) -> dict:
+    """Districts, places, checklists, my teams, my assignments, the questions about my
+    reports and (asked for) the agencies changed since ``cursor``. A team I was removed
+    from comes once more, without me."""
     seq = _parse_cursor(cursor)
     changes, next_seq, has_more = storage.changes_since(seq, user=user, limit=limit)
     teams = []
@@ -48,7 +52,7 @@ def pull(user: Syncer, storage: StorageDep,
         members = [wire.TeamMember(u.username, u.display_name, u.agency)
                    for u in storage.team_members(team_id)]
         teams.append(wire.encode(wire.Team(row[0], row[1], members, row[2])))
-    return {
+    page = {
         "next_cursor": f"c1.{next_seq}",
         "has_more": has_more,
         "districts": [json.loads(b) for _, b in changes["districts"]],
@@ -58,3 +62,8 @@ def pull(user: Syncer, storage: StorageDep,
         "assignments": [json.loads(b) for _, b in changes["assignments"]],
         "queries": [json.loads(b) for _, b in changes["queries"]],
     }
+    if agencies:
+        known = {a.code: a for a in storage.list_agencies()} if changes["agencies"] else {}
+        page["agencies"] = [wire.encode(known[code]) for _, code in changes["agencies"]
+                            if code in known]
+    return page

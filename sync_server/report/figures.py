@@ -123,6 +123,10 @@ class SteeringFigures:
     stops_before: StopTally
     complaints: wire.ComplaintPicture  # citizen complaints against the reader's checks
     complaints_before: int  # complaints in the previous period
+    agency_names: dict[str, str]  # code -> German name, from the agencies table
+
+    def agency_name(self, code: str) -> str:
+        return self.agency_names.get(code, code)
 
     def district_name(self, district_id: str | None) -> str:
         return next((d.name for d in self.districts if d.id == district_id), district_id or "—")
@@ -173,4 +177,5 @@ def gather(storage: Storage, f: PictureFilter, *, since: datetime, until: dateti
         complaints=complaints.compute(storage, f, since=since, until=until, places=book,
                                       with_points=False),
         complaints_before=complaints.compute(storage, f, since=earlier, until=since, places=book,
-                                             with_points=False).complaints)
+                                             with_points=False).complaints,
+        agency_names={a.code: a.name_de for a in storage.list_agencies()})

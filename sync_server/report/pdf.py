@@ -121,7 +121,7 @@ def _colour_changes(table: Table, rows: list[list], columns: list[int], good_whe
 
 
 def header(fig: SteeringFigures) -> list:
-    reader = words.AGENCY.get(fig.reader_agency, fig.reader_agency)
+    reader = fig.agency_name(fig.reader_agency)
     made = fig.made_at.astimezone(fig.zone)
     return [
         _p(escape(fig.cooperation), "coop"),
@@ -272,7 +272,7 @@ def agencies(fig: SteeringFigures) -> list:
     rows = [["Behörde", "Kontrollen", "Feststellungen", "Maßnahmen", "Vorzeitraum", "Veränderung"]]
     for ag in seen:
         a, b = now.get(ag), fig.agencies_before.get(ag)
-        rows.append([words.AGENCY.get(ag, ag), words.num(a.checks if a else 0),
+        rows.append([_cell(fig.agency_name(ag)), words.num(a.checks if a else 0),
                      words.num(a.findings if a else 0), words.num(a.measures if a else 0),
                      words.num(b.measures if b else 0),
                      words.change(a.measures if a else 0, b.measures if b else 0)])

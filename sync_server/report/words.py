@@ -2,18 +2,13 @@
 
 The report is a German document whatever the reader's app language; the server does not import
 the app's i18n, so the few labels it prints live here (kept in step with patrol_app/ui/i18n/).
+Agencies are data: their German names come from the agencies table (``SteeringFigures``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-AGENCY = {
-    "police": "Polizei", "kod": "KOD (Kommunaler Ordnungsdienst)", "customs": "Zoll",
-    "federal_police": "Bundespolizei", "youth_office": "Jugendamt",
-    "tax_investigation": "Steuerfahndung", "prison": "JVA", "other": "Sonstige",
-}
-AGENCY_SHORT = {**AGENCY, "kod": "KOD"}
 PLACE_TYPE = {
     "playground": "Spielplätze", "event": "Veranstaltungen", "drug_scene": "Drogenszene",
     "nightlife": "Nachtleben", "hotspot": "Brennpunkte", "other": "Sonstige Orte",

@@ -53,8 +53,9 @@ class PgConn:
                 cur.executemany(pg_sql(sql), rows)
 
 
-def migrate(conn: psycopg.Connection) -> list[str]:
-    """Apply the schema files not applied yet; returns their names."""
+def migrate(conn: psycopg.Connection, *, stop_before: str | None = None) -> list[str]:
+    """Apply the schema files not applied yet; returns their names. ``stop_before``: a file's
+    stem to stop at (tests build the schema of an earlier version with it)."""
     done: list[str] = []
     conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
     try:
@@ -62,6 +63,8 @@ def migrate(conn: psycopg.Connection) -> list[str]:
                      " (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
         applied = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
         for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+            if path.stem == stop_before:
+                break
             if path.stem in applied:
                 continue
             with conn.transaction():

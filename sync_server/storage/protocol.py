@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Protocol
 
-from patrol_wire import Agency, Role
+import patrol_wire as wire
+from patrol_wire import Role
 
 from .records import IngestOutcome, NewReport, PictureFilter, ReportFilter, ReportRef, User
 
@@ -20,9 +21,9 @@ class UserStore(Protocol):
     """Accounts, sessions and failed logins: shared by every server instance."""
 
     def create_user(self, *, username: str, display_name: str, password_hash: str, role: Role,
-                    agency: Agency, actor: str = "cli") -> User | None: ...
+                    agency: str, actor: str = "cli") -> User | None: ...
     def update_user(self, username: str, *, actor: str, display_name: str | None = None,
-                    role: Role | None = None, agency: Agency | None = None,
+                    role: Role | None = None, agency: str | None = None,
                     disabled: bool | None = None) -> User | None: ...
     def set_password(self, username: str, password_hash: str, *, actor: str) -> bool: ...
     def list_users(self) -> list[User]: ...
@@ -37,6 +38,18 @@ class UserStore(Protocol):
     def team_ids_of(self, user_id: int) -> list[str]: ...
     def memberships(self, user_id: int, team_ids: Iterable[str]) -> dict[str, str | None]: ...
     def team_members(self, team_id: str) -> list[User]: ...
+
+
+class AgencyStore(Protocol):
+    """The cooperation's agencies (data, not code): never deleted, deactivated instead."""
+
+    def list_agencies(self) -> list[wire.Agency]: ...
+    def agency(self, code: str) -> wire.Agency | None: ...
+    def agency_user_counts(self) -> dict[str, int]: ...
+    def create_agency(self, agency: wire.Agency, *, actor: str) -> bool: ...
+    def update_agency(self, code: str, *, actor: str, name_de: str | None = None,
+                      name_en: str | None = None, kind: wire.AgencyKind | None = None,
+                      active: bool | None = None) -> wire.Agency | None: ...
 
 
 class ReferenceStore(Protocol):
@@ -169,8 +182,8 @@ class MaintenanceStore(Protocol):
     def figure_differences(self, limit: int = 20) -> list[str]: ...
 
 
-class Storage(UserStore, ReferenceStore, PlanningStore, ReportStore, ReviewStore, PictureStore,
-              ComplaintStore, RetentionStore, AuditStore, MaintenanceStore, Protocol):
+class Storage(UserStore, AgencyStore, ReferenceStore, PlanningStore, ReportStore, ReviewStore,
+              PictureStore, ComplaintStore, RetentionStore, AuditStore, MaintenanceStore, Protocol):
     """Everything the server needs, and its lifetime."""
 
     def start_serving(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from patrol_wire import Agency, Role
+from patrol_wire import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,7 +13,7 @@ class User:
     username: str
     display_name: str
     role: Role
-    agency: Agency
+    agency: str  # an agency's code (storage.agencies)
     disabled: bool = False
 
 

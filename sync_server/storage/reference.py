@@ -109,7 +109,8 @@ class ReferenceMixin:
 
     def changes_since(self, seq: int, *, user: User, limit: int
                       ) -> tuple[dict[str, list[tuple[int, str]]], int, bool]:
-        """Changed reference rows with seq > ``seq`` visible to ``user``, at most ``limit``.
+        """Changed reference rows with seq > ``seq`` visible to ``user``, at most ``limit``
+        (agencies: their codes, not bodies).
 
         Returns ({kind: [(seq, body)]}, next_seq, has_more). Each kind is fetched up to limit+1
         rows; merged by seq, the first ``limit`` are exactly the ``limit`` smallest overall.
@@ -126,6 +127,7 @@ class ReferenceMixin:
                             " ORDER BY seq LIMIT ?", [user.id]),
             "queries": ("SELECT seq, body FROM queries WHERE author_id = ? AND seq > ?"
                         " ORDER BY seq LIMIT ?", [user.id]),
+            "agencies": ("SELECT seq, code FROM agencies WHERE seq > ? ORDER BY seq LIMIT ?", []),
         }
         merged: list[tuple[int, str, str]] = []
         with self.db.snapshot() as conn:

@@ -48,7 +48,7 @@ class ReportsMixin:
         figures are made before it, for the usual case that every report is new; replays are
         sorted out under the lock.
         """
-        agency = author.agency.value
+        agency = author.agency
         rows = [(r.id, r.content_hash, r.body, author.id, agency, r.team_id, r.place_id,
                  r.observed_at, received_at, r.lat, r.lon, r.accuracy_m, r.device_verdict,
                  r.server_verdict, r.server_distance_m, r.severity, r.visibility, r.amends,

@@ -107,7 +107,7 @@ class ReviewMixin:
         """WHERE clause and params of the review queue's filters (reports ``r``, places ``p``,
         users ``u``), the viewer's agency rule and, with ``team_ids``, an officer's scope."""
         where = ["(r.visibility = 'cooperation' OR r.agency = ?)"]
-        params: list[Any] = [viewer.agency.value]
+        params: list[Any] = [viewer.agency]
         if team_ids:
             where.append(f"(r.author_id = ? OR r.team_id IN ({','.join('?' * len(team_ids))}))")
             params.extend([viewer.id, *team_ids])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .agencies import AgenciesMixin
 from .audit import AuditMixin
 from .complaints import ComplaintsMixin
 from .engine import Engine
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from .protocol import PhotoStore
 
 
-class SqlStorage(UsersMixin, ReferenceMixin, PlanningMixin, ReportsMixin, ReviewMixin,
+class SqlStorage(UsersMixin, AgenciesMixin, ReferenceMixin, PlanningMixin, ReportsMixin, ReviewMixin,
                  PictureMixin, RetentionMixin, AuditMixin, MaintenanceMixin, FiguresMixin,
                  ComplaintsMixin):
     """Implements :class:`~sync_server.storage.protocol.Storage` over ``engine``."""

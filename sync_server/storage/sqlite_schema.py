@@ -1,4 +1,4 @@
-"""The SQLite schema: migrations m001-m010, applied by sqlite-utils in order and recorded in
+"""The SQLite schema: migrations m001-m011, applied by sqlite-utils in order and recorded in
 ``_sqlite_migrations`` under these very names (existing databases depend on them: never rename
 or edit one, add the next). PostgreSQL's equivalent is ``pg_schema/``.
 """
@@ -291,6 +291,53 @@ def m010_query_reads(db: Database) -> None:
             AND report_id NOT IN (SELECT id FROM reports WHERE review_state = 'in_review');
         CREATE INDEX queries_unread ON queries(report_id) WHERE open = 0 AND read_at IS NULL;
     """)
+
+
+# The agencies of the enum that named them before m011, with the kind of each. Frozen here as
+# the migration's data (later names are the admins' to change).
+M011_AGENCIES = [
+    ("police", "Polizei", "Police", "police"),
+    ("kod", "KOD (Kommunaler Ordnungsdienst)", "KOD (municipal order service)", "municipal"),
+    ("customs", "Zoll", "Customs", "partner"),
+    ("federal_police", "Bundespolizei", "Federal police", "police"),
+    ("youth_office", "Jugendamt", "Youth office", "municipal"),
+    ("tax_investigation", "Steuerfahndung", "Tax investigation", "partner"),
+    ("prison", "Justizvollzugsanstalt (JVA)", "Prison", "partner"),
+    ("other", "Sonstige", "Other", "partner"),
+]
+
+
+@migrations()
+def m011_agencies(db: Database) -> None:
+    """Agencies become data. Seeded: the codes of the former enum (police and kod keep theirs)
+    and any other code a user or report carries, so every existing row still names a known
+    agency. Each row takes a change seq: devices pull the agencies at their next sync. A user
+    must name a known agency (triggers; PostgreSQL: a foreign key)."""
+    db.executescript("""
+        CREATE TABLE agencies (
+            code TEXT PRIMARY KEY, name_de TEXT NOT NULL, name_en TEXT NOT NULL,
+            kind TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, seq INTEGER NOT NULL
+        );
+        CREATE INDEX agencies_seq ON agencies(seq);
+        CREATE TRIGGER users_agency_insert BEFORE INSERT ON users
+            WHEN NOT EXISTS (SELECT 1 FROM agencies WHERE code = NEW.agency)
+            BEGIN SELECT RAISE(ABORT, 'unknown agency'); END;
+        CREATE TRIGGER users_agency_update BEFORE UPDATE OF agency ON users
+            WHEN NOT EXISTS (SELECT 1 FROM agencies WHERE code = NEW.agency)
+            BEGIN SELECT RAISE(ABORT, 'unknown agency'); END;
+        CREATE TRIGGER agencies_no_delete BEFORE DELETE ON agencies
+            WHEN EXISTS (SELECT 1 FROM users WHERE agency = OLD.code)
+            BEGIN SELECT RAISE(ABORT, 'agency in use: deactivate it instead'); END;
+    """)
+    known = {code for code, *_ in M011_AGENCIES}
+    found = {r[0] for r in db.execute(
+        "SELECT agency FROM users UNION SELECT agency FROM reports").fetchall()}
+    rows = M011_AGENCIES + [(code, code, code, "partner") for code in sorted(found - known)]
+    seq = int(db.execute("SELECT value FROM meta WHERE key = 'change_seq'").fetchone()[0])
+    db.conn.executemany(
+        "INSERT INTO agencies (code, name_de, name_en, kind, seq) VALUES (?, ?, ?, ?, ?)",
+        [(*row, seq + i) for i, row in enumerate(rows, start=1)])
+    db.execute("UPDATE meta SET value = ? WHERE key = 'change_seq'", [str(seq + len(rows))])
 
 
 @migrations()

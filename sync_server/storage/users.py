@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-from patrol_wire import Agency, Role
+from patrol_wire import Role
 
 from .audit import audit
 from .engine import Engine, marks
@@ -20,37 +20,38 @@ USER_COLUMNS = "id, username, display_name, role, agency, disabled"
 
 def user_of(row: tuple) -> User:
     uid, username, display, role, agency, disabled = row
-    return User(uid, username, display, Role(role), Agency(agency), bool(disabled))
+    return User(uid, username, display, Role(role), agency, bool(disabled))
 
 
 class UsersMixin:
     db: Engine
 
     def create_user(self, *, username: str, display_name: str, password_hash: str, role: Role,
-                    agency: Agency, actor: str = "cli") -> User | None:
-        """The new user, or None when the username is taken."""
+                    agency: str, actor: str = "cli") -> User | None:
+        """The new user, or None when the username is taken. ``agency`` must be a known
+        agency's code (the database refuses another)."""
         with self.db.tx() as c:
             row = c.execute(
                 "INSERT INTO users (username, display_name, password_hash, role, agency,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING"
                 " RETURNING id",
-                [username, display_name, password_hash, role.value, agency.value, time.time()],
+                [username, display_name, password_hash, role.value, agency, time.time()],
             ).fetchone()
             if row is None:
                 return None
             audit(c, actor, "user.create", "user", username,
-                  {"role": role.value, "agency": agency.value})
+                  {"role": role.value, "agency": agency})
             return User(row[0], username, display_name, role, agency)
 
     def update_user(self, username: str, *, actor: str, display_name: str | None = None,
-                    role: Role | None = None, agency: Agency | None = None,
+                    role: Role | None = None, agency: str | None = None,
                     disabled: bool | None = None) -> User | None:
         """Change the given fields. Disabling, or a role or agency change, ends the user's
         sessions for good (revoked in the same transaction): re-enabling the user later must
         not bring a lost phone's token back to life."""
         changes = {k: v for k, v in (("display_name", display_name),
                                      ("role", role and role.value),
-                                     ("agency", agency and agency.value),
+                                     ("agency", agency),
                                      ("disabled", None if disabled is None else int(disabled)))
                    if v is not None}
         with self.db.tx() as c:

@@ -1,12 +1,16 @@
-"""The whole access matrix: every endpoint x every role x own / other agency, allow or deny.
+"""The whole access matrix: every endpoint x every role x three agencies, allow or deny.
 
 The expectations are written out here by hand, not derived from ``sync_server.access``: this
-test is the specification the policy table must meet.
+test is the specification the policy table must meet. The third agency is one an admin added
+(agencies are data): the agency rule holds for it as for police and KOD, in every list,
+detail, photo, figure and export.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +21,7 @@ from tests.conftest import add_place, add_user, auth, jpeg_bytes, login, make_re
 
 O, L, S, A = "officer", "shift_lead", "supervisor", "admin"
 ROLES = (O, L, S, A)
-AGENCIES = ("police", "kod")
+AGENCIES = ("police", "kod", "jugendamt")
 
 # endpoint -> roles allowed through (others get 403 forbidden)
 MATRIX: list[tuple[str, str, set[str]]] = [
@@ -51,6 +55,8 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("PATCH", "/api/v1/admin/users/someone", {A}),
     ("POST", "/api/v1/admin/users/someone/password", {A}),
     ("GET", "/api/v1/admin/agencies", {A}),
+    ("POST", "/api/v1/admin/agencies", {A}),
+    ("PATCH", "/api/v1/admin/agencies/kod", {A}),
     ("PUT", "/api/v1/admin/districts/dx", {A}),
     ("PUT", "/api/v1/admin/places/px", {A}),
     ("POST", "/api/v1/admin/places/import", {A}),
@@ -64,23 +70,26 @@ MATRIX: list[tuple[str, str, set[str]]] = [
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """One user per role and agency; the police officer wrote a cooperation report and an
-    agency-only report with a photo, both in team t1 (police officer + KOD officer)."""
+    agency-only report with a photo, the youth office's officer an agency-only report with a
+    photo of its own, all in team t1 (police, KOD and youth office officers)."""
     from sync_server.config import Settings
     from sync_server.storage import open_storage
     from tests.conftest import FAST_KDF
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("matrix"), kdf=FAST_KDF)
     storage = open_storage(settings)
+    storage.create_agency(wire.Agency("jugendamt", "Jugendamt", "Youth office",
+                                      wire.AgencyKind.MUNICIPAL), actor="test")
     for role in ROLES:
         for agency in AGENCIES:
-            add_user(storage, f"{role}-{agency}".replace("_", "-"), wire.Role(role), wire.Agency(agency))
+            add_user(storage, f"{role}-{agency}".replace("_", "-"), wire.Role(role), agency)
     add_user(storage, "someone")
     add_place(storage, "pg-1")
     with TestClient(create_app(settings, storage)) as c:
         tok = {(r, a): login(c, f"{r}-{a}".replace("_", "-")) for r in ROLES for a in AGENCIES}
         lead = auth(tok[(L, "kod")])
         c.put("/api/v1/teams/t1", headers=lead,
-              json={"name": "T1", "members": ["officer-police", "officer-kod"]})
+              json={"name": "T1", "members": ["officer-police", "officer-kod", "officer-jugendamt"]})
         c.put("/api/v1/teams/t2", headers=lead, json={"name": "T2", "members": ["someone"]})
         photo = jpeg_bytes()
         sha = hashlib.sha256(photo).hexdigest()
@@ -91,13 +100,21 @@ def world(tmp_path_factory):
         assert [x["status"] for x in r.json()["results"]] == ["created", "created"]
         assert c.put(f"/api/v1/photos/{sha}", content=photo, headers={
             **auth(tok[(O, "police")]), "Content-Type": "image/jpeg"}).status_code == 201
+        photo3 = jpeg_bytes(colour=(200, 60, 30))
+        sha3 = hashlib.sha256(photo3).hexdigest()
+        secret3 = make_report(team_id="t1", visibility="agency", photos=[sha3],
+                              findings=["youth_protection"], measures=["talk"], place_id="pg-1")
+        assert c.put(f"/api/v1/reports/{secret3['id']}", json=secret3,
+                     headers=auth(tok[(O, "jugendamt")])).status_code == 201
+        assert c.put(f"/api/v1/photos/{sha3}", content=photo3, headers={
+            **auth(tok[(O, "jugendamt")]), "Content-Type": "image/jpeg"}).status_code == 201
         c.put("/api/v1/routes/r1", headers=lead, json={"id": "r1", "name": "R", "stops": [
             {"place_id": "pg-1", "start_min": 600, "end_min": 700}]})
         a = c.post("/api/v1/assignments", headers=lead, json={
             "route_id": "r1", "team_id": "t1", "shift_start": wire.format_timestamp(wire.utc_now()),
             "shift_end": wire.format_timestamp(wire.utc_now().replace(year=2030))}).json()
         yield c, tok, {"coop_id": coop["id"], "secret_id": secret["id"], "sha": sha,
-                       "assignment_id": a["id"]}
+                       "secret3_id": secret3["id"], "sha3": sha3, "assignment_id": a["id"]}
     storage.close()
 
 
@@ -126,16 +143,18 @@ def test_every_endpoint_for_every_role(world, method, path, allowed):
     assert _call(c, method, url, "nope").status_code == 401
 
 
-# who may see the police officer's reports (detail, photo, list): role x agency
-SEES_COOP = {(O, "police"), (O, "kod"), (L, "police"), (L, "kod"), (S, "police"), (S, "kod")}
-SEES_SECRET = {(O, "police"), (L, "police"), (S, "police")}  # agency-only: police only
+# who may see the reports (detail, photo, list): role x agency
+SEES_COOP = {(r, a) for r in (O, L, S) for a in AGENCIES}  # admins read no reports
+SEES_SECRET = {(O, "police"), (L, "police"), (S, "police")}  # police-only
+SEES_SECRET3 = {(O, "jugendamt"), (L, "jugendamt"), (S, "jugendamt")}  # youth office only
+SEES = {"coop": SEES_COOP, "secret": SEES_SECRET, "secret3": SEES_SECRET3}
 
 
-@pytest.mark.parametrize("kind", ["coop", "secret"])
+@pytest.mark.parametrize("kind", ["coop", "secret", "secret3"])
 def test_report_visibility_by_role_and_agency(world, kind):
     c, tok, ids = world
     rid = ids[f"{kind}_id"]
-    expected = SEES_COOP if kind == "coop" else SEES_SECRET
+    expected = SEES[kind]
     for role in ROLES:
         for agency in AGENCIES:
             h = auth(tok[(role, agency)])
@@ -148,9 +167,35 @@ def test_report_visibility_by_role_and_agency(world, kind):
                 assert detail.status_code in (403, 404), (role, agency, detail.status_code)
                 if listed.status_code == 200:
                     assert rid not in [i["report"]["id"] for i in listed.json()["items"]]
-            if kind == "secret":
-                photo = c.get(f"/api/v1/photos/{ids['sha']}", headers=h)
+            if kind != "coop":
+                sha = ids["sha" if kind == "secret" else "sha3"]
+                photo = c.get(f"/api/v1/photos/{sha}", headers=h)
                 assert (photo.status_code == 200) == ((role, agency) in expected), (role, agency)
+
+
+def test_figures_and_exports_keep_each_agency_s_reports_inside_it(world):
+    """Each agency's supervisor: the picture counts, and every export lists, the cooperation
+    report and their own agency's agency-only report -- never another agency's."""
+    c, tok, ids = world
+    for agency in AGENCIES:
+        h = auth(tok[(S, agency)])
+        own = {"police": ids["secret_id"], "jugendamt": ids["secret3_id"]}.get(agency)
+        hidden = {ids["secret_id"], ids["secret3_id"]} - {own}
+        geo = c.get("/api/v1/export/reports.geojson", headers=h)
+        assert geo.status_code == 200
+        geo_ids = {f["id"] for f in geo.json()["features"]}
+        rows = list(csv.DictReader(io.StringIO(c.get("/api/v1/export/reports.csv", headers=h).text)))
+        for listed in (geo_ids, {r["id"] for r in rows}):
+            assert ids["coop_id"] in listed and not (hidden & listed), agency
+            assert own is None or own in listed, agency
+        # the youth office's check, filtered by its agency: one check, one measure -- for them
+        pic = c.get("/api/v1/situation", params={"agency": "jugendamt"}, headers=h).json()
+        assert (pic["checks"], pic["measures"]) == ((1, 1) if agency == "jugendamt" else (0, 0))
+        cats = c.get("/api/v1/situation", headers=h).json()["findings_by_category"]
+        assert (cats.get("youth_protection", 0) > 0) == (agency == "jugendamt"), agency
+        places = c.get("/api/v1/export/places.geojson", headers=h).json()["features"]
+        pg1 = next(f["properties"] for f in places if f["id"] == "pg-1")
+        assert pg1["checks"] == sum(r["place_id"] == "pg-1" for r in rows), agency
 
 
 def test_officer_outside_the_team_sees_nothing(world):

@@ -21,11 +21,11 @@ from tests.conftest import FAST_KDF, PASSWORD, add_place, auth, login, make_repo
 @pytest.fixture
 def desk(settings, storage):
     """Two officers of one team, a shift lead and two supervisors (police, KOD)."""
-    people = {"pol": (wire.Role.OFFICER, wire.Agency.POLICE),
-              "kod": (wire.Role.OFFICER, wire.Agency.KOD),
-              "lead": (wire.Role.SHIFT_LEAD, wire.Agency.KOD),
-              "sup": (wire.Role.SUPERVISOR, wire.Agency.POLICE),
-              "sup2": (wire.Role.SUPERVISOR, wire.Agency.KOD)}
+    people = {"pol": (wire.Role.OFFICER, "police"),
+              "kod": (wire.Role.OFFICER, "kod"),
+              "lead": (wire.Role.SHIFT_LEAD, "kod"),
+              "sup": (wire.Role.SUPERVISOR, "police"),
+              "sup2": (wire.Role.SUPERVISOR, "kod")}
     for name, (role, agency) in people.items():
         storage.create_user(username=name, display_name=f"Name of {name}", role=role,
                             agency=agency, password_hash=hash_password(PASSWORD, FAST_KDF))

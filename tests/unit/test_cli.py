@@ -60,3 +60,33 @@ def test_admin_commands_change_users_reference_data_and_write_the_audit_log(tmp_
     for action in ("user.create", "user.update", "user.password_reset", "district.upsert",
                    "checklist.version"):
         assert action in out
+
+
+def test_agencies_on_the_command_line(tmp_path, capsys):
+    """Create, rename, deactivate an agency; users only of a known, active one; audited."""
+    data = str(tmp_path)
+    assert main(["--data", data, "create-agency", "zoll_hamm", "--name-de", "Zoll Hamm",
+                 "--name-en", "Hamm customs", "--kind", "partner"]) == 0
+    assert main(["--data", data, "create-agency", "zoll_hamm", "--name-de", "Noch mal",
+                 "--name-en", "Again", "--kind", "partner"]) == 1  # exists
+    assert main(["--data", data, "create-agency", "Zoll", "--name-de", "Zoll", "--name-en",
+                 "Customs", "--kind", "partner"]) == 2  # not a code
+    user = ["create-user", "anna", "--role", "officer", "--password", "lang-genug-1", "--agency"]
+    assert main(["--data", data, *user, "stadtwerke"]) == 2
+    assert "no agency with the code 'stadtwerke'" in capsys.readouterr().err
+    assert main(["--data", data, "update-agency", "zoll_hamm", "--name-de", "Zollamt Hamm",
+                 "--deactivate"]) == 0
+    assert main(["--data", data, *user, "zoll_hamm"]) == 2
+    assert "deactivated" in capsys.readouterr().err
+    assert main(["--data", data, "update-agency", "ghost", "--activate"]) == 1
+    assert main(["--data", data, "update-agency", "zoll_hamm", "--activate"]) == 0
+    assert main(["--data", data, *user, "zoll_hamm"]) == 0
+    capsys.readouterr()
+    assert main(["--data", data, "agencies"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("zoll_hamm"))
+    assert line.split("\t") == ["zoll_hamm", "partner", "active", "1 users",
+                                "Zollamt Hamm / Hamm customs"]
+    storage = SqliteStorage(tmp_path / "server.db")
+    actions = [e["action"] for e in storage.audit_log(limit=20) if e["object_id"] == "zoll_hamm"]
+    storage.close()
+    assert actions.count("agency.update") == 2 and actions.count("agency.create") == 1

@@ -45,10 +45,10 @@ def city(settings, storage):
         p = wire.Place(pid, f"Ort {pid}", ptype, lat, lon, 40.0, district_id=district)
         storage.upsert_places([(pid, wire.canonical_json(p).decode(), ptype.value, district, True)])
     add_user(storage, "offi")
-    add_user(storage, "offikod", agency=wire.Agency.KOD)
+    add_user(storage, "offikod", agency="kod")
     add_user(storage, "lead", wire.Role.SHIFT_LEAD)
     add_user(storage, "sup", wire.Role.SUPERVISOR)
-    add_user(storage, "supkod", wire.Role.SUPERVISOR, wire.Agency.KOD)
+    add_user(storage, "supkod", wire.Role.SUPERVISOR, "kod")
     add_user(storage, "adm", wire.Role.ADMIN)
     with TestClient(create_app(settings, storage)) as c:
         c.tok = {u: login(c, u) for u in ("offi", "offikod", "lead", "sup", "supkod", "adm")}

@@ -60,7 +60,7 @@ def test_a_place_gone_meanwhile_leaves_the_draft_without_it(store):
 
 def test_an_untouched_form_is_not_kept(tmp_path):
     device = Device(tmp_path, "http://127.0.0.1:9")
-    user = wire.UserInfo("pol", "PK Test", wire.Role.OFFICER, wire.Agency.POLICE, [])
+    user = wire.UserInfo("pol", "PK Test", wire.Role.OFFICER, "police", [])
     device.store.set_meta("user", wire.canonical_json(user).decode())
     assert not device.park_draft(CheckDraft(place=PLACE, fix=FIX))  # only the app's own fix
     assert device.park_draft(CheckDraft(place=PLACE, fix=FIX, note="etwas"))

@@ -36,9 +36,9 @@ def city(settings, storage):
                        polygon=polygon)
         storage.upsert_places([(pid, wire.canonical_json(p).decode(), ptype.value, district, True)])
     add_user(storage, "frau-zyxwolf")
-    add_user(storage, "herr-quaxbert", agency=wire.Agency.KOD)
+    add_user(storage, "herr-quaxbert", agency="kod")
     add_user(storage, "sup", wire.Role.SUPERVISOR)
-    add_user(storage, "supkod", wire.Role.SUPERVISOR, wire.Agency.KOD)
+    add_user(storage, "supkod", wire.Role.SUPERVISOR, "kod")
     with TestClient(create_app(settings, storage)) as c:
         c.tok = {u: login(c, u) for u in ("frau-zyxwolf", "herr-quaxbert", "sup", "supkod")}
 

@@ -22,9 +22,9 @@ PW = "correct horse battery"
 @pytest.fixture
 def server(settings, storage):
     add_user(storage, "pol")
-    add_user(storage, "kod", agency=wire.Agency.KOD)
+    add_user(storage, "kod", agency="kod")
     add_user(storage, "sup", wire.Role.SUPERVISOR)
-    add_user(storage, "lead", wire.Role.SHIFT_LEAD, wire.Agency.KOD)
+    add_user(storage, "lead", wire.Role.SHIFT_LEAD, "kod")
     add_place(storage, "pg-1")
     add_place(storage, "pg-2", lat=51.69)
     with TestClient(create_app(settings, storage)) as c:
@@ -141,8 +141,8 @@ def test_place_search_folds_accents_and_filters():
 
 
 def test_team_mix_and_shift_bounds():
-    people = [wire.UserRecord("a", "A", wire.Role.OFFICER, wire.Agency.POLICE),
-              wire.UserRecord("b", "B", wire.Role.OFFICER, wire.Agency.KOD)]
+    people = [wire.UserRecord("a", "A", wire.Role.OFFICER, "police"),
+              wire.UserRecord("b", "B", wire.Role.OFFICER, "kod")]
     assert planning.is_mixed(["a", "b"], people) and not planning.is_mixed(["a"], people)
     start, end = planning.shift_bounds(date(2026, 11, 22), time(14), time(22), tz=timezone.utc)
     assert (start.hour, end.hour, end.day) == (14, 22, 22)

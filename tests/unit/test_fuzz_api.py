@@ -60,7 +60,7 @@ schema = schemathesis.openapi.from_dict(_document(), config=CONFIG)
 def server(settings, storage):
     """A fresh app per operation: one user per role (logged in), a place."""
     for role, name in USERS.items():
-        add_user(storage, name, ROLES[role], wire.Agency.POLICE)
+        add_user(storage, name, ROLES[role], "police")
     add_place(storage)
     app = create_app(settings, storage)
     tokens = {role: login(TestClient(app), name) for role, name in USERS.items()}

@@ -17,7 +17,7 @@ def test_every_wire_enum_value_has_a_label():
     import patrol_wire as wire
 
     for prefix, enum in (("f_", wire.Finding), ("m_", wire.Measure), ("sev_", wire.Severity),
-                         ("t_", wire.PlaceType), ("agency_", wire.Agency)):
+                         ("t_", wire.PlaceType), ("kind_", wire.AgencyKind)):
         for member in enum:
             assert prefix + member.value in DE, prefix + member.value
 

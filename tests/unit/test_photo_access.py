@@ -45,7 +45,7 @@ def world(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("photos"), kdf=FAST_KDF)
     storage = open_storage(settings)
     for name, (role, agency) in USERS.items():
-        add_user(storage, name, wire.Role(role), wire.Agency(agency))
+        add_user(storage, name, wire.Role(role), agency)
     add_place(storage)
     with TestClient(create_app(settings, storage)) as c:
         tok = {name: login(c, name) for name in USERS}

@@ -66,10 +66,23 @@ def test_demo_has_seven_districts_and_262_playgrounds_spread_plausibly():
 def test_seeding_twice_is_harmless(storage, settings):
     first = seed_demo(storage, settings)
     second = seed_demo(storage, settings)
-    # 80 checks and 5 dialogue events / innkeeper contacts; again: replays, not duplicates
-    assert first.pop("reports") == 85 and second.pop("reports") == 0
+    # 92 checks and 5 dialogue events / innkeeper contacts; again: replays, not duplicates
+    assert first.pop("reports") == 97 and second.pop("reports") == 0
     assert first.pop("complaints") == 320 and second.pop("complaints") == 0  # duplicates
-    assert first == second and storage.report_count() == 85
+    assert first == second and storage.report_count() == 97
     assert first["places"] >= 270
     team = storage.team_members("team-mitte-1")
-    assert {u.agency for u in team} == {wire.Agency.POLICE, wire.Agency.KOD}
+    assert {u.agency for u in team} == {"police", "kod"}
+    # the Hamm partners by name, and a joint team of two partners (neither police nor KOD)
+    names = {a.code: a.name_de for a in storage.list_agencies() if a.active}
+    assert {"police", "kod", "youth_office", "customs", "federal_police", "tax_investigation",
+            "prison"} <= names.keys()
+    assert names["customs"] == "Hauptzollamt Dortmund"
+    assert {u.agency for u in storage.team_members("team-suedstrasse-1")} == {"youth_office",
+                                                                            "customs"}
+    def agency_entries() -> int:
+        return sum(e["action"].startswith("agency.") for e in storage.audit_log(limit=500))
+
+    before = agency_entries()
+    seed_demo(storage, settings)  # the agencies as wanted already: no change, no audit entry
+    assert agency_entries() == before

@@ -19,10 +19,10 @@ def office(settings, storage):
     """The app with an officer pair (police + KOD) in one team, a lone officer in another team,
     a shift lead, a supervisor and an admin; ``office.tok[name]`` holds their tokens."""
     users = {
-        "pol": (wire.Role.OFFICER, wire.Agency.POLICE), "kod": (wire.Role.OFFICER, wire.Agency.KOD),
-        "other": (wire.Role.OFFICER, wire.Agency.POLICE),
-        "lead": (wire.Role.SHIFT_LEAD, wire.Agency.KOD),
-        "sup": (wire.Role.SUPERVISOR, wire.Agency.POLICE), "adm": (wire.Role.ADMIN, wire.Agency.KOD),
+        "pol": (wire.Role.OFFICER, "police"), "kod": (wire.Role.OFFICER, "kod"),
+        "other": (wire.Role.OFFICER, "police"),
+        "lead": (wire.Role.SHIFT_LEAD, "kod"),
+        "sup": (wire.Role.SUPERVISOR, "police"), "adm": (wire.Role.ADMIN, "kod"),
     }
     for name, (role, agency) in users.items():
         add_user(storage, name, role, agency)
@@ -255,7 +255,7 @@ def test_progress_shows_times_and_last_report_only_from_reports_the_viewer_may_r
 
 
 def test_grace_period_is_configurable(settings, storage):
-    add_user(storage, "lead", wire.Role.SHIFT_LEAD, wire.Agency.KOD)
+    add_user(storage, "lead", wire.Role.SHIFT_LEAD, "kod")
     add_user(storage, "pol")
     add_place(storage, "pg-1")
     with TestClient(create_app(replace(settings, missed_grace=timedelta(hours=3)), storage)) as c:

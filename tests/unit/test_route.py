@@ -116,7 +116,7 @@ def test_device_route_today_uses_its_own_on_site_reports(tmp_path):
 
     device = Device(tmp_path, "http://127.0.0.1:9")
     device.store.set_meta("user", wire.canonical_json(wire.UserInfo(
-        "kod", "K", wire.Role.OFFICER, wire.Agency.KOD, ["team"])).decode())
+        "kod", "K", wire.Role.OFFICER, "kod", ["team"])).decode())
     device.store.apply_sync_page(wire.SyncPage("c1.1", False, places=list(PLACES.values()),
                                                assignments=[ASSIGNMENT]))
     at_a = wire.GpsFix(51.680, 7.810, 5, ts(29.9))
@@ -136,7 +136,7 @@ def test_a_phone_two_hours_slow_still_sees_its_check_done(tmp_path):
     device = Device(tmp_path, "http://127.0.0.1:9", clock=lambda: T0 + timedelta(minutes=130) + slow)
     device.store.set_meta("clock_offset_s", repr(-slow.total_seconds()))  # learned from a Date
     device.store.set_meta("user", wire.canonical_json(wire.UserInfo(
-        "kod", "K", wire.Role.OFFICER, wire.Agency.KOD, ["team"])).decode())
+        "kod", "K", wire.Role.OFFICER, "kod", ["team"])).decode())
     device.store.apply_sync_page(wire.SyncPage("c1.1", False, places=list(PLACES.values()),
                                                assignments=[ASSIGNMENT]))
     checked = T0 + timedelta(minutes=30) + slow  # what the phone's clock read at stop a
@@ -153,7 +153,7 @@ def test_device_route_today_tells_late_from_missed(tmp_path):
 
     device = Device(tmp_path, "http://127.0.0.1:9")
     device.store.set_meta("user", wire.canonical_json(wire.UserInfo(
-        "kod", "K", wire.Role.OFFICER, wire.Agency.KOD, ["team"])).decode())
+        "kod", "K", wire.Role.OFFICER, "kod", ["team"])).decode())
     device.store.apply_sync_page(wire.SyncPage("c1.1", False, places=list(PLACES.values()),
                                                assignments=[ASSIGNMENT]))
     at_a = wire.GpsFix(51.680, 7.810, 5, ts(99.9))  # a's window ended at 60 (+15 grace)

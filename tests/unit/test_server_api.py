@@ -193,7 +193,7 @@ def test_sync_pull_pages_with_cursor(client):
 def test_agency_only_reports_stay_in_their_agency(client):
     put(client, make_report(visibility="agency"))
     put(client, make_report())
-    add_user(client.app_storage, "kodchief", role=wire.Role.SUPERVISOR, agency=wire.Agency.KOD)
+    add_user(client.app_storage, "kodchief", role=wire.Role.SUPERVISOR, agency="kod")
     kod = client.get("/api/v1/reports", headers=auth(login(client, "kodchief"))).json()["items"]
     police = client.get("/api/v1/reports", headers=auth(login_supervisor(client))).json()["items"]
     assert len(kod) == 1 and kod[0]["report"]["visibility"] == "cooperation"

@@ -46,9 +46,9 @@ def city(settings, storage):
     add_place(storage, "x", ptype=wire.PlaceType.DRUG_SCENE, category=None)
     add_place(storage, "old", active=False)  # retired: not in coverage
     add_user(storage, "pol")
-    add_user(storage, "kod", agency=wire.Agency.KOD)
+    add_user(storage, "kod", agency="kod")
     add_user(storage, "sup", wire.Role.SUPERVISOR)
-    add_user(storage, "supkod", wire.Role.SUPERVISOR, wire.Agency.KOD)
+    add_user(storage, "supkod", wire.Role.SUPERVISOR, "kod")
     with TestClient(create_app(settings, storage)) as c:
         c.tok = {u: login(c, u) for u in ("pol", "kod", "sup", "supkod")}
         yield c

@@ -29,7 +29,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 SINCE = datetime(2026, 7, 1, tzinfo=BERLIN).astimezone(timezone.utc)  # 3rd quarter, local time
 UNTIL = datetime(2026, 10, 1, tzinfo=BERLIN).astimezone(timezone.utc)
 PREV = SINCE - (UNTIL - SINCE)
-OFFICERS = {"frau-zyxwolf": wire.Agency.POLICE, "herr-quaxbert": wire.Agency.KOD}
+OFFICERS = {"frau-zyxwolf": "police", "herr-quaxbert": "kod"}
 TEAM_NAME = "Streife Zyxwolf-Quaxbert"
 PLACES = [  # id, name, type, district, lat, lon
     ("westentor", "Westentor (Platz)", wire.PlaceType.HOTSPOT, "mitte", 51.6807, 7.8105),
@@ -78,8 +78,8 @@ def city(tmp_path_factory):
         place[pid] = p
     for name, agency in OFFICERS.items():
         add_user(storage, name, agency=agency)
-    add_user(storage, "sup-zyx", wire.Role.SUPERVISOR, wire.Agency.POLICE)
-    add_user(storage, "sup-qux", wire.Role.SUPERVISOR, wire.Agency.KOD)
+    add_user(storage, "sup-zyx", wire.Role.SUPERVISOR, "police")
+    add_user(storage, "sup-qux", wire.Role.SUPERVISOR, "kod")
     add_user(storage, "officer-x", wire.Role.OFFICER)
     storage.upsert_team("t", TEAM_NAME, None, [storage.user_by_name(n)[0].id for n in OFFICERS])
     shift = SINCE + timedelta(days=40, hours=6)

@@ -87,7 +87,7 @@ def planned(storage):
         storage.upsert_assignment(a.id, a.team_id, wire.canonical_json(a).decode(),
                                   shift_start=ts(wire.parse_timestamp(a.shift_start)),
                                   shift_end=ts(wire.parse_timestamp(a.shift_end)), active=a.active)
-    authors = {True: add_user(storage, "pol"), False: add_user(storage, "kod", agency=wire.Agency.KOD)}
+    authors = {True: add_user(storage, "pol"), False: add_user(storage, "kod", agency="kod")}
     edges = rng.sample(hot, len(hot) // 2)
     moments = [*edges, *rng.sample(edges, len(edges) // 5),  # two reports at the same instant
                *((rng.choice(PLACES).id, since - timedelta(days=2) + timedelta(seconds=rng.randrange(7 * 86400)))
@@ -99,7 +99,7 @@ def planned(storage):
             report, by_police = new_report(rng, place, moment)
             if by_police is police:
                 batch.append(report)
-                rows.append((report, authors[police].agency.value))
+                rows.append((report, authors[police].agency))
         for i in range(0, len(batch), 400):
             storage.ingest_reports(batch[i:i + 400], author=authors[police], received_at=ts(T0))
     return storage, assignments, rows, since, until

@@ -18,8 +18,8 @@ from tests.conftest import add_place, add_user, auth, login, make_report, ts
 
 @pytest.fixture
 def city(settings, storage):
-    for name, agency in (("pol", wire.Agency.POLICE), ("kod", wire.Agency.KOD),
-                         ("pol2", wire.Agency.POLICE), ("kod2", wire.Agency.KOD)):
+    for name, agency in (("pol", "police"), ("kod", "kod"),
+                         ("pol2", "police"), ("kod2", "kod")):
         add_user(storage, name, agency=agency)
     add_user(storage, "lead", wire.Role.SHIFT_LEAD)
     add_place(storage)

@@ -128,7 +128,7 @@ class ScreenContext:
 
 def saved_report(tmp_path) -> Device:
     device = Device(tmp_path / "phone", "http://127.0.0.1:9")
-    user = wire.UserInfo("polizei", "Paula Polizei", wire.Role.OFFICER, wire.Agency.POLICE, [])
+    user = wire.UserInfo("polizei", "Paula Polizei", wire.Role.OFFICER, "police", [])
     device.store.set_meta("user", wire.canonical_json(user).decode())
     device.store.db.execute("INSERT INTO ref_data (kind, id, body) VALUES ('place', ?, ?)",
                             [PLACE.id, wire.canonical_json(PLACE).decode()])

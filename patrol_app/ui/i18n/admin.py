@@ -62,8 +62,6 @@ DE = {
     "lon": "Länge (z. B. 7,82)",
     "area_km2": "Fläche (km²)",
     "district_invalid": "Bitte ID, Namen, Breite, Länge und Fläche als Zahlen angeben.",
-    "agencies_title": "Behörden (aktive Benutzer)",
-    "agencies_note": "Die Behörden sind fest im Datenformat verankert; eine neue Behörde ist eine Programmänderung.",
     "audit_report_answer_read": "Antwort gelesen",
 }
 
@@ -129,7 +127,5 @@ EN = {
     "lon": "Longitude (e.g. 7.82)",
     "area_km2": "Area (km²)",
     "district_invalid": "Please give id, name, latitude, longitude and area as numbers.",
-    "agencies_title": "Agencies (active users)",
-    "agencies_note": "The agencies are part of the data format; a new agency is a code change.",
     "audit_report_answer_read": "answer read",
 }

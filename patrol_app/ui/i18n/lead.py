@@ -1,7 +1,7 @@
 """The shift lead: patrols in progress, teams, routes, windows, hand-over (views/lead.py)."""
 
 DE = {
-    "team_not_mixed": "Achtung: Team ist nicht gemischt (Polizei + KOD).",
+    "team_not_mixed": "Achtung: Team ist nicht gemischt (mindestens zwei Behörden).",
     "nav_progress": "Streifen",
     "nav_teams": "Teams",
     "nav_routes": "Routen",
@@ -23,7 +23,7 @@ DE = {
     "team": "Team",
     "shift_day": "Schicht am {day}",
     "shift_day_field": "Tag (JJJJ-MM-TT)",
-    "team_mixed": "Gemischtes Team (Polizei + KOD).",
+    "team_mixed": "Gemischtes Team (mindestens zwei Behörden).",
     "team_needs_name_members": "Bitte Namen und mindestens ein Mitglied angeben.",
     "team_saved": "Team gespeichert. Die Mitglieder sehen es beim nächsten Synchronisieren.",
     "no_teams_yet": "Bitte zuerst ein Team anlegen.",
@@ -50,8 +50,8 @@ DE = {
     "stop_late": "verspätet",
     "stop_done_at": "erledigt {at}",
     "stop_late_at": "verspätet {at}",
-    "stop_done_hidden": "erledigt · Meldung nur für die andere Behörde sichtbar",
-    "stop_late_hidden": "verspätet · Meldung nur für die andere Behörde sichtbar",
+    "stop_done_hidden": "erledigt · Meldung nur für eine andere Behörde sichtbar",
+    "stop_late_hidden": "verspätet · Meldung nur für eine andere Behörde sichtbar",
     "progress_counts_late": "erledigt {done} · verspätet {late} · offen {open} · verpasst {missed}",
     "late_total": "Verspätet kontrolliert: {n}",
     "error_not_team_member": "Zum Zeitpunkt der Kontrolle gehörte dieses Konto nicht zum angegebenen Team. Bitte die Schichtleitung fragen.",
@@ -73,7 +73,7 @@ DE = {
 }
 
 EN = {
-    "team_not_mixed": "Note: this team is not mixed (police + KOD).",
+    "team_not_mixed": "Note: this team is not mixed (at least two agencies).",
     "nav_progress": "Patrols",
     "nav_teams": "Teams",
     "nav_routes": "Routes",
@@ -95,7 +95,7 @@ EN = {
     "team": "Team",
     "shift_day": "Shift on {day}",
     "shift_day_field": "Day (YYYY-MM-DD)",
-    "team_mixed": "Mixed team (police + KOD).",
+    "team_mixed": "Mixed team (at least two agencies).",
     "team_needs_name_members": "Please give a name and at least one member.",
     "team_saved": "Team saved. Its members see it at their next sync.",
     "no_teams_yet": "Please create a team first.",
@@ -122,8 +122,8 @@ EN = {
     "stop_late": "late",
     "stop_done_at": "done {at}",
     "stop_late_at": "late {at}",
-    "stop_done_hidden": "done · report visible to the other agency only",
-    "stop_late_hidden": "late · report visible to the other agency only",
+    "stop_done_hidden": "done · report visible to another agency only",
+    "stop_late_hidden": "late · report visible to another agency only",
     "progress_counts_late": "done {done} · late {late} · open {open} · missed {missed}",
     "late_total": "Checked late: {n}",
     "error_not_team_member": "At the time of this check this account was not in the team named. Please ask the shift lead.",

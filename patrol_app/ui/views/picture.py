@@ -16,6 +16,7 @@ import flet_map as fm
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
+from ..agency_words import agency_options
 from ..theme import WARN
 from .map_panel import PLACE_COLOUR, MapPanel, dot, tap_marker
 from .online import OnlineView, filter_dropdown
@@ -83,7 +84,7 @@ class SituationView(OnlineView):
                             [(p.value, t("t_" + p.value)) for p in wire.PlaceType]), col={"xs": 6, "md": 2}),
             ft.Container(dd("category", t("category"), [(c, c) for c in categories]),
                          col={"xs": 6, "md": 2}),
-            ft.Container(dd("agency", t("agency"), [(a.value, t("agency_" + a.value)) for a in wire.Agency]),
+            ft.Container(dd("agency", t("agency"), agency_options(self.ctx, every=True)),
                          col={"xs": 6, "md": 2}),
         ], spacing=8, run_spacing=8)
 

@@ -17,10 +17,11 @@ class PlacesAdminView(OnlineView):
 
     title_key = "places_admin_title"
 
-    def fetch(self, office: Office) -> list[dict]:
-        return office.agencies()
+    def fetch(self, office: Office) -> None:
+        """Nothing to fetch: districts and places are the device's pulled reference data (the
+        agencies have their own screen now)."""
 
-    def render(self, agencies: list[dict]) -> list[ft.Control]:
+    def render(self, _: None) -> list[ft.Control]:
         t = self.ctx.t
         store = self.ctx.store
         self.result = ft.Column(spacing=4)
@@ -39,10 +40,6 @@ class PlacesAdminView(OnlineView):
                 trailing=ft.IconButton(ft.Icons.EDIT, tooltip=t("edit"), on_click=lambda e, d=d: self._district(d))))
         out.append(ft.OutlinedButton(t("new_district"), icon=ft.Icons.ADD, height=48,
                                      on_click=lambda e: self._district(None)))
-        out.append(section(t("agencies_title")))
-        out.append(ft.Text(", ".join(f"{t('agency_' + a['code'])}: {a['users']}" for a in agencies
-                                     if a["users"]) or "—"))
-        out.append(ft.Text(t("agencies_note"), size=12, color=ft.Colors.ON_SURFACE_VARIANT))
         return out
 
     def _district(self, d: wire.District | None) -> None:

@@ -16,6 +16,7 @@ from patrol_app.core.client import Rejected
 from patrol_app.core.my_reports import checklist_labels
 from patrol_app.core.office import Office
 
+from ..agency_words import agency_name
 from ..theme import WARN, big_button, section, sub_header
 from .map_panel import GEOFENCE_COLOUR, ME_COLOUR, MapPanel, circle_box
 from .online import OnlineView
@@ -67,8 +68,8 @@ class ReportDetailView(OnlineView):
             ft.Row([ft.Text(place.get("name") or t("report"), size=18, weight=ft.FontWeight.BOLD,
                             expand=True), ft.Semantics(identifier="detail-state",
                                                        content=state_chip(self.ctx, d["review_state"]))]),
-            ft.Text(f"{t.datetime(wire.parse_timestamp(counted_at(d)))} · {d['author_name']} "
-                    f"({t('agency_' + d['agency'])})"),
+            ft.Text(f"{t.datetime(wire.parse_timestamp(counted_at(d)))} · {d['author_name']} · "
+                    f"{agency_name(self.ctx, d['agency'])}"),
             ft.Semantics(identifier="detail-presence", content=ft.Text(t(
                 "presence_both", device=verdict_words(t, r["presence"], d.get("times")),
                 server=verdict_words(t, d["server_presence"], d.get("times"))), size=13)),

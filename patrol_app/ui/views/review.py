@@ -10,6 +10,7 @@ import flet as ft
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
+from ..agency_words import agency_name, agency_options
 from ..theme import section
 from .online import OnlineView, filter_dropdown
 from .report_detail import ReportDetailView
@@ -52,7 +53,7 @@ class ReviewView(OnlineView):
                     ft.Row([dd("district_id", t("district"), [(d.id, d.name) for d in districts]),
                             dd("place_type", t("place_type"), [(p.value, t("t_" + p.value)) for p in wire.PlaceType])]),
                     ft.Row([dd("severity", t("severity"), [(s.value, t("sev_" + s.value)) for s in wire.Severity]),
-                            dd("agency", t("agency"), [(a.value, t("agency_" + a.value)) for a in wire.Agency])]),
+                            dd("agency", t("agency"), agency_options(self.ctx, every=True))]),
                 ], spacing=8)]),
         ]
 
@@ -118,7 +119,7 @@ class ReviewView(OnlineView):
                 ft.Row([ft.Text(it.get("place_name") or t("report"), weight=ft.FontWeight.BOLD,
                                 expand=True, max_lines=2), state_chip(self.ctx, it["review_state"])]),
                 *badge,
-                ft.Text(f"{when} · {it['author_name']} ({t('agency_' + it['agency'])})", size=13),
+                ft.Text(f"{when} · {it['author_name']} · {agency_name(self.ctx, it['agency'])}", size=13),
                 ft.Text(f"{t('sev_' + sev)} · {findings}", size=13, color=SEV_COLOURS.get(sev)),
             ], spacing=4), padding=12,
             on_click=lambda e, rid=r["id"]: self.ctx.show_sub(ReportDetailView(self.ctx, rid)))))

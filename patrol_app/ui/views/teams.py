@@ -13,6 +13,7 @@ from patrol_app.core.office import Office
 
 from ..theme import OK, big_button, section, sub_header
 from .online import OnlineView, call
+from ..agency_words import agency_name
 from .pickers import DateField
 
 if TYPE_CHECKING:
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 
 def members_line(ctx: "ViewContext", members: list[Any]) -> str:
     def one(m: Any) -> str:
-        name, agency = (m["display_name"], m["agency"]) if isinstance(m, dict) else (m.display_name, m.agency.value)
-        return f"{name} ({ctx.t('agency_' + agency)})"
+        name, agency = (m["display_name"], m["agency"]) if isinstance(m, dict) else (m.display_name, m.agency)
+        return f"{name} · {agency_name(ctx, agency)}"
     return ", ".join(one(m) for m in members) or "—"
 
 
@@ -53,7 +54,8 @@ class TeamsView(OnlineView):
 
 
 class TeamEditor:
-    """Name, day and members of a team; shows live whether police and KOD are both in it."""
+    """Name, day and members of a team; shows live whether it is mixed (members of at least
+    two agencies)."""
 
     def __init__(self, ctx: "ViewContext", team: dict | None, teams: list[dict],
                  people: list[wire.UserRecord]) -> None:
@@ -73,9 +75,10 @@ class TeamEditor:
     def build(self) -> ft.Control:
         t = self.ctx.t
         boxes = []
-        for agency in sorted({p.agency for p in self.people}, key=lambda a: a.value):
-            boxes.append(section(t("agency_" + agency.value)))
-            for p in (x for x in self.people if x.agency is agency):
+        for agency in sorted({p.agency for p in self.people},
+                             key=lambda a: agency_name(self.ctx, a).casefold()):
+            boxes.append(section(agency_name(self.ctx, agency)))
+            for p in (x for x in self.people if x.agency == agency):
                 boxes.append(ft.Semantics(identifier=f"member-{p.username}", content=ft.Checkbox(
                     label=p.display_name, value=p.username in self.chosen,
                     on_change=lambda e, u=p.username: self._toggle(u, e.control.value))))

@@ -13,6 +13,7 @@ from patrol_app.core import route
 from patrol_rules import geo
 from patrol_rules.stops import StopState
 
+from ..agency_words import agency_name
 from ..i18n import Translator
 from ..theme import OK, WARN, big_button, section
 from . import queries
@@ -61,7 +62,7 @@ class TodayView:
         if not teams:
             controls.append(ft.Text(t("no_team")))
         for team in teams:
-            chips = [ft.Container(ft.Text(f"{m.display_name} · {t('agency_' + m.agency.value)}"),
+            chips = [ft.Container(ft.Text(f"{m.display_name} · {agency_name(self.ctx, m.agency)}"),
                                   padding=ft.Padding.symmetric(vertical=6, horizontal=10),
                                   border_radius=16, bgcolor=ft.Colors.SECONDARY_CONTAINER)
                      for m in team.members]

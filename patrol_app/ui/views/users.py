@@ -1,4 +1,4 @@
-"""Admin: users -- create, role, agency, disable, a new password."""
+"""Admin: users -- create, role, agency (one of the active agencies), disable, a new password."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import flet as ft
 import patrol_wire as wire
 from patrol_app.core.office import Office
 
+from ..agency_words import name_in
 from ..theme import big_button
 from .online import OnlineView
 
@@ -15,17 +16,25 @@ def _roles(t) -> list[ft.DropdownOption]:
     return [ft.DropdownOption(key=r.value, text=t("role_" + r.value)) for r in wire.Role]
 
 
-def _agencies(t) -> list[ft.DropdownOption]:
-    return [ft.DropdownOption(key=a.value, text=t("agency_" + a.value)) for a in wire.Agency]
-
-
 class UsersView(OnlineView):
     title_key = "users_title"
 
-    def fetch(self, office: Office) -> list[wire.UserRecord]:
-        return office.users()
+    def fetch(self, office: Office) -> tuple[list[wire.UserRecord], list[dict]]:
+        return office.users(), office.agencies()
 
-    def render(self, users: list[wire.UserRecord]) -> list[ft.Control]:
+    def _agencies(self, keep: str | None = None) -> list[ft.DropdownOption]:
+        """The active agencies by name (and ``keep``, a person's deactivated one)."""
+        lang = self.ctx.t.lang
+        return [ft.DropdownOption(key=a["code"], text=name_in(a, lang))
+                for a in sorted(self.agencies, key=lambda a: name_in(a, lang).casefold())
+                if a["active"] or a["code"] == keep]
+
+    def _agency_name(self, code: str) -> str:
+        found = next((a for a in self.agencies if a["code"] == code), None)
+        return code if found is None else name_in(found, self.ctx.t.lang)
+
+    def render(self, data: tuple[list[wire.UserRecord], list[dict]]) -> list[ft.Control]:
+        users, self.agencies = data
         t = self.ctx.t
         out: list[ft.Control] = [big_button(t("new_user"), lambda e: self._new(), icon=ft.Icons.PERSON_ADD,
                                             identifier="new-user")]
@@ -33,7 +42,7 @@ class UsersView(OnlineView):
             out.append(ft.Card(ft.Container(ft.Column([
                 ft.Row([ft.Text(u.display_name, weight=ft.FontWeight.BOLD, expand=True),
                         ft.Text(t("disabled"), color=ft.Colors.ERROR) if u.disabled else ft.Container()]),
-                ft.Text(f"{u.username} · {t('role_' + u.role.value)} · {t('agency_' + u.agency.value)}", size=13),
+                ft.Text(f"{u.username} · {t('role_' + u.role.value)} · {self._agency_name(u.agency)}", size=13),
                 ft.Row([
                     ft.OutlinedButton(t("edit"), icon=ft.Icons.EDIT, height=48,
                                       on_click=lambda e, u=u: self._edit(u)),
@@ -64,7 +73,9 @@ class UsersView(OnlineView):
         username = ft.TextField(label=t("username"))
         name = ft.TextField(label=t("display_name"))
         role = ft.Dropdown(label=t("role"), value="officer", options=_roles(t))
-        agency = ft.Dropdown(label=t("agency"), value="police", options=_agencies(t))
+        options = self._agencies()
+        agency = ft.Dropdown(label=t("agency"), value=options[0].key if options else None,
+                             options=options)
         password = ft.TextField(label=t("password_min"), password=True, can_reveal_password=True)
         error = ft.Text("", color=ft.Colors.ERROR)
 
@@ -81,19 +92,21 @@ class UsersView(OnlineView):
             if await self.call(lambda o: o.create_user(req), done_key="saved_ok"):
                 await self.reload()
 
-        self._dialog(t("new_user"), [username, name, role, agency, password, error], ok)
+        self._dialog(t("new_user"), [username, name, role,
+                                     ft.Semantics(identifier="user-agency", content=agency),
+                                     password, error], ok)
 
     def _edit(self, u: wire.UserRecord) -> None:
         t = self.ctx.t
         name = ft.TextField(label=t("display_name"), value=u.display_name)
         role = ft.Dropdown(label=t("role"), value=u.role.value, options=_roles(t))
-        agency = ft.Dropdown(label=t("agency"), value=u.agency.value, options=_agencies(t))
+        agency = ft.Dropdown(label=t("agency"), value=u.agency, options=self._agencies(keep=u.agency))
 
         def ok(_):
             self.ctx.pop_dialog()
             self._update(u.username, wire.UserUpdate(display_name=(name.value or "").strip() or None,
                                                      role=wire.Role(role.value),
-                                                     agency=wire.Agency(agency.value)))
+                                                     agency=agency.value))
 
         self._dialog(u.username, [name, role, agency, ft.Text(t("role_change_note"), size=12)], ok)
 
