@@ -21,9 +21,11 @@ pytestmark = pytest.mark.e2e
 CITY = ZoneInfo("Europe/Berlin")  # the app process's clock (tests/support/servers.py)
 
 
-def scrolled_to(page, identifier: str, tries: int = 40):
+def scrolled_to(page, identifier: str, tries: int = 150):
     """The picture is a long scrolling page: wheel down until the control lies on the screen
-    above the navigation bar (Flutter moves its semantics nodes as it scrolls)."""
+    above the navigation bar (Flutter moves its semantics nodes as it scrolls). Flutter web
+    scrolls about a quarter of a wheel's delta, and the picture grew with the complaint and
+    fear-space boxes: 40 turns no longer reached its end."""
     node = by_id(page, identifier)
     node.first.wait_for(state="attached", timeout=30_000)
     bottom = page.viewport_size["height"] - 100
