@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Protocol
 import patrol_wire as wire
 from patrol_wire import Role
 
+from .complaints import ComplaintRow  # (id, occurred_at, lat, lon, category, place_id, district_id)
 from .records import IngestOutcome, NewReport, PictureFilter, ReportFilter, ReportRef, User
 
 
@@ -149,8 +150,7 @@ class ComplaintStore(Protocol):
     """Citizen complaints (no text, no names): stored once per source id, read for the
     picture. Rows: (id, occurred_at, lat, lon, category, place_id, district_id)."""
 
-    def add_complaints(self, rows: Iterable[tuple[str, str, float, float, str, str | None,
-                                                  str | None]], *, actor: str,
+    def add_complaints(self, rows: Iterable[ComplaintRow], *, actor: str,
                        detail: dict[str, Any] | None = None) -> set[str]: ...
     def complaint_counts(self, *, since: str, until: str, district_id: str | None = None
                          ) -> list[tuple[str, str, str, int]]: ...

@@ -32,9 +32,13 @@ def test_admin_adds_an_agency_and_officers_see_agencies_by_name(stack, artifacts
             page.wait_for_timeout(500)
             page.screenshot(path=artifacts / "agencies-admin.png")
             by_id(page, "new-agency").click()
-            settle(page.get_by_role("textbox", name="Kürzel"))  # the dialog grows in: typing
-            # into it while it moves lost the text (closing run of stop 19, under load)
-            fill(page, "Kürzel", "finanzamt_hamm")
+            code = page.get_by_role("textbox", name="Kürzel")
+            settle(code)  # the dialog grows in: typing into it while it moves lost the text
+            # A sibling semantics node lies over the field, so Playwright refuses an ordinary
+            # click; a forced one is a tap at the field's place, which Flutter hit-tests as a
+            # finger's (what a user taps is the field they see).
+            code.click(force=True)
+            code.fill("finanzamt_hamm")
             fill(page, "Name (deutsch)", "Finanzamt Hamm")
             fill(page, "Name (englisch)", "Hamm tax office")
             page.wait_for_timeout(300)
