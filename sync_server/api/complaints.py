@@ -19,7 +19,7 @@ from ..storage import PictureFilter
 from . import docs
 from .deps import Admin, ComplaintReader, GapReader, PlacesDep, RawBody, SettingsDep, StorageDep
 from .errors import ApiError
-from .situation import AgencyParam, Category, District, Since, Slice, Until, window
+from .situation import AgencyParam, Category, District, Since, Slice, Until, slice_for, window
 
 router = APIRouter(prefix=wire.API_PREFIX, tags=["complaints"])
 
@@ -48,10 +48,7 @@ def import_complaints_file(
 def complaint_slice(user: ComplaintReader, since: Since = None, until: Until = None,
                     district_id: District = None, place_type: wire.PlaceType | None = None,
                     category: Category = None, agency: AgencyParam = None) -> Slice:
-    start, end = window(since, until)
-    return Slice(user, start, end, PictureFilter(
-        user.agency, district_id, place_type.value if place_type else None, category,
-        agency))
+    return slice_for(user, since, until, district_id, place_type, category, agency)
 
 
 @router.get("/situation/complaints", tags=["situation"],

@@ -84,13 +84,21 @@ def window(since: str | None, until: str | None, default_days: int = DEFAULT_DAY
     return start, end
 
 
-def picture_slice(user: Analyst, since: Since = None, until: Until = None,
-                  district_id: District = None, place_type: wire.PlaceType | None = None,
-                  category: Category = None, agency: AgencyParam = None) -> Slice:
+def slice_for(user: User, since: str | None, until: str | None, district_id: str | None,
+              place_type: wire.PlaceType | None, category: str | None,
+              agency: str | None) -> Slice:
+    """The window and filters of one request, for a reader already checked by the caller's
+    dependency (the picture's and the complaints' readers differ; the slice does not)."""
     start, end = window(since, until)
     return Slice(user, start, end, PictureFilter(
         user.agency, district_id, place_type.value if place_type else None, category,
         agency))
+
+
+def picture_slice(user: Analyst, since: Since = None, until: Until = None,
+                  district_id: District = None, place_type: wire.PlaceType | None = None,
+                  category: Category = None, agency: AgencyParam = None) -> Slice:
+    return slice_for(user, since, until, district_id, place_type, category, agency)
 
 
 SliceDep = Annotated[Slice, Depends(picture_slice)]
