@@ -59,6 +59,12 @@ def centre_of(locator) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
+def unlock_says(page, identifier: str, label: str) -> None:
+    """Wait until this map's own unlock button reads label. Scoped to the map: the picture
+    holds a second locked map (complaints) whose button reads "Karte bedienen" all along."""
+    by_id(page, identifier).get_by_role("button", name=label).wait_for(timeout=15_000)
+
+
 def zoom_out_and_pan(page, x: float, y: float, ticks: int = 8) -> None:
     """What a curious user does: wheel far out (half a zoom level a tick), drag the world
     around, wheel back in."""
@@ -183,6 +189,7 @@ def test_picture_map_never_traps_the_page(stack, artifacts):
             the_map = by_id(page, "pic-map")
             bring_into_view(page, the_map)
             by_id(page, "pic-map-unlock").click()
+            unlock_says(page, "pic-map-unlock", "Fertig")  # the app took it
             page.wait_for_timeout(500)
             taken = scrolled_by_wheels(lambda: centre_of(the_map))
             print(f"unlocked: the page moved {taken} px for the wheel over the map;", tiles.summary())
@@ -190,6 +197,9 @@ def test_picture_map_never_traps_the_page(stack, artifacts):
             centre = centre_of(the_map)  # where the map stays while it takes the gestures
             zoom_out_and_pan(page, *centre)
             by_id(page, "pic-map-unlock").click()  # "Fertig": the page scrolls again
+            # the map is locked when its button says so: under load the round trip to the app
+            # takes longer than any fixed pause (CI once wheeled a still unlocked map)
+            unlock_says(page, "pic-map-unlock", "Karte bedienen")
             page.wait_for_timeout(500)
             settled_screenshot(page, artifacts / "maps-picture-after-use.png")
             assert scrolled_by_wheels(lambda: centre) > 30, "after Fertig the page did not scroll"
