@@ -15,6 +15,7 @@ from .errors import ERROR_SCHEMA, ErrorCode, error_body
 from .fields import RuleError, format_timestamp, parse_timestamp, utc_now
 from .model import *  # noqa: F403  (the model is the package's vocabulary)
 from .complaints import *  # noqa: F403  (citizen complaints: categories and figures)
+from .operations import *  # noqa: F403  (joint operations: plan, feed, summary)
 from .model import API_PREFIX, MAX_BATCH, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_REPORT
 
 __all__ = [

@@ -58,6 +58,9 @@ class ErrorCode(str, enum.Enum):
     UNKNOWN_AGENCY = "unknown_agency"
     AGENCY_EXISTS = "agency_exists"
     AGENCY_INACTIVE = "agency_inactive"  # no new user of a deactivated agency
+    # joint operations (issue 16.2)
+    UNKNOWN_OPERATION = "unknown_operation"
+    INVALID_AREA = "invalid_area"  # the polygon is no area (too few corners, on one line)
 
 
 def error_body(code: ErrorCode, message: str, details: dict[str, Any] | None = None) -> dict:

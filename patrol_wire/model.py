@@ -399,6 +399,23 @@ class Query(Wire):
     answered_at: Optional[Ts] = None
 
 
+class Operation(Wire):
+    """A joint operation ("Schwerpunkteinsatz") as stored and as participating officers pull
+    it (see ``patrol_wire.operations``: the request, feed and summary); ``version`` counts
+    its changes (1 when created). ``polygon`` is [[lat, lon], ...]."""
+
+    id: Slug
+    name: Str
+    starts_at: Ts
+    ends_at: Ts
+    agencies: list[AgencyCode]
+    team_ids: list[Slug]
+    place_ids: list[Slug] = []
+    polygon: Optional[list[list[float]]] = None
+    briefing: Str = ""
+    version: between(int, 1, 1_000_000_000) = 1
+
+
 class SyncPage(Wire):
     """What changed for this user since ``cursor``; ask again with ``next_cursor`` while ``has_more``."""
 
@@ -411,6 +428,8 @@ class SyncPage(Wire):
     assignments: list[Assignment] = []
     queries: list[Query] = []
     agencies: list[Agency] = []  # only for clients that ask for them (GET /sync?agencies=1)
+    # joint operations of my teams, only for clients that ask (GET /sync?operations=1)
+    operations: list[Operation] = []
 
 
 # ---------------------------------------------------------------- review (supervisors)

@@ -27,6 +27,11 @@ cat <<MSG
     kod              officer, KOD      (same team)
     polizei2, kod2   officers          (team "Streife Heessen 1", no route yet)
     schichtleitung   shift lead        (patrols on duty, teams, routes)
+    einsatzleitung   operation lead    (shift lead, police: joint operations "Einsätze" --
+                                        "Nachtstreife Südstraße" running now with a live feed,
+                                        "Weihnachtsmarkt – Abendeinsatz" yesterday with its summary/PDF)
+    bundespolizei, kod3, polizei3   officers  (team "Verbund Bahnhof/Markt": the market evening)
+    zoll2, kod4, polizei4           officers  (team "Verbund Südstraße Nacht": the briefing on Today)
     lagebild         supervisor        (review queue, situation picture, missed checkpoints)
     admin            admin             (users, place import, checklists, audit log)
 

@@ -14,6 +14,12 @@ and district are for supervisors (``COMPLAINTS``); a shift lead gets only the pl
 complaints and few checks, as counts, to plan routes (``COMPLAINT_GAPS``); officers get neither,
 and nothing about complaints travels in their sync.
 
+Joint operations: shift leads plan them (admins may too, e.g. to correct a plan); shift leads,
+supervisors and admins read the plans. What an operation brought -- its live feed of reports,
+its summary and PDF -- is report content, so it needs ``READ_ALL`` (shift leads, supervisors;
+admins read no reports), and the agency rule applies to every report and figure in it.
+Officers learn only the plans of their own teams' operations (the briefing), through sync.
+
 A write that names a stored report (an amendment, a review step) needs the same visibility as
 reading it, and is refused with the same answer as for a report that does not exist.
 """
@@ -39,15 +45,19 @@ class Perm(str, enum.Enum):
     ADMIN = "admin"            # users, districts, places, checklists, complaints import, audit log
     COMPLAINTS = "complaints"  # citizen complaints: points, per place and district (never officers)
     COMPLAINT_GAPS = "complaint_gaps"  # places with complaints and few checks: counts only
+    OPERATIONS = "operations"  # plan joint operations (create, change)
+    OPERATIONS_READ = "operations_read"  # read the plans of joint operations (not their reports)
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.OFFICER: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN}),
     Role.SHIFT_LEAD: frozenset({Perm.SYNC, Perm.SUBMIT, Perm.READ_OWN, Perm.READ_ALL, Perm.PLAN,
-                                Perm.PROGRESS, Perm.COMPLAINT_GAPS}),
+                                Perm.PROGRESS, Perm.COMPLAINT_GAPS, Perm.OPERATIONS,
+                                Perm.OPERATIONS_READ}),
     Role.SUPERVISOR: frozenset({Perm.SYNC, Perm.READ_ALL, Perm.REVIEW, Perm.PROGRESS,
-                                Perm.SITUATION, Perm.COMPLAINTS, Perm.COMPLAINT_GAPS}),
-    Role.ADMIN: frozenset({Perm.SYNC, Perm.ADMIN}),
+                                Perm.SITUATION, Perm.COMPLAINTS, Perm.COMPLAINT_GAPS,
+                                Perm.OPERATIONS_READ}),
+    Role.ADMIN: frozenset({Perm.SYNC, Perm.ADMIN, Perm.OPERATIONS, Perm.OPERATIONS_READ}),
 }
 
 

@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api import (admin, auth, complaints, docs, fear_spaces, photos, report, reports, shifts,
-                  situation, sync, tiles)
+from .api import (admin, auth, complaints, docs, fear_spaces, operations, photos, report, reports,
+                  shifts, situation, sync, tiles)
 from .api.docs import install_openapi
 from .api.errors import ApiError, BodyLimit, install_error_handlers
 from .config import Settings
@@ -85,7 +85,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         return {"status": "ready"}
 
     for module in (auth, reports, photos, sync, shifts, admin, situation, fear_spaces, report,
-                   complaints, tiles):
+                   complaints, operations, tiles):
         app.include_router(module.router)
     install_error_handlers(app)
     install_openapi(app)

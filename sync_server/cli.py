@@ -231,7 +231,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     """Delete reports past their retention period (per place type), their photos and derived
-    figures; the audit log records what was done."""
+    figures, and imported complaints past theirs; the audit log records what was done."""
     from datetime import datetime, timedelta, timezone
 
     try:
@@ -240,7 +240,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         print("error: --days takes TYPE=DAYS, e.g. drug_scene=365", file=sys.stderr)
         return 2
     unknown = set(per_type) - {t.value for t in wire.PlaceType}
-    if unknown or args.default_days < 1 or any(v < 1 for v in per_type.values()):
+    if unknown or args.default_days < 1 or args.complaint_days < 1 or any(v < 1 for v in per_type.values()):
         print(f"error: unknown place types {sorted(unknown)} or a period below one day",
               file=sys.stderr)
         return 2
@@ -251,13 +251,14 @@ def cmd_purge(args: argparse.Namespace) -> int:
         counts, photos = storage.purge_reports({k: cut(v) for k, v in per_type.items()},
                                                cut(args.default_days), actor="cli",
                                                dry_run=args.dry_run)
+        complaints = storage.purge_complaints(cut(args.complaint_days), actor="cli",
+                                              dry_run=args.dry_run)
         files = open_photos(s, storage)
         for sha in photos:  # after the commit: a crash before this leaves orphans, not holes
             files.delete(sha)
     verb = "would delete" if args.dry_run else "deleted"
-    print(f"{verb}: {counts['reports']} reports, {counts['photos']} photos"
-          f" (derived figures of {counts['days']} days rebuilt)" if not args.dry_run else
-          f"{verb}: {counts['reports']} reports, {counts['photos']} photos")
+    print(f"{verb}: {counts['reports']} reports, {counts['photos']} photos, {complaints} complaints"
+          + ("" if args.dry_run else f" (derived figures of {counts['days']} days rebuilt)"))
     return 0
 
 
@@ -390,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="retention for place types not named and reports without a place")
     pg.add_argument("--days", action="append", default=[], metavar="TYPE=DAYS",
                     help="retention per place type, e.g. drug_scene=365 (repeatable)")
+    pg.add_argument("--complaint-days", type=int, default=730,
+                    help="retention for imported citizen complaints (by when they occurred)")
     pg.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     pg.set_defaults(fn=cmd_purge)
     bk = command("backup", help="a consistent backup while serving (database, photos, manifest)")

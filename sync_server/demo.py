@@ -1,9 +1,10 @@
 """Hamm demo data: the cooperation's seven agencies, districts, 262 synthetic playgrounds, events,
 drug-scene points, the Südstraße, the Westentor, dialogue events and innkeeper contacts, a file of
 citizen complaints from the city's complaint system (imported through the real import), demo
-users of four agencies in three mixed teams, a route template and its assignment to the first
+users of five agencies in five mixed teams, a route template and its assignment to the first
 team for a shift that is running when the demo is seeded (at any hour: its first stop is due
-soon, the others lie ahead).
+soon, the others lie ahead), and two joint operations of three agencies each with their checks:
+one held yesterday evening (its summary is ready), one running now (its feed is live).
 
 Playground positions are generated deterministically (fixed seed) around each district's centre:
 plausible, repeatable, and not the real locations.
@@ -146,10 +147,11 @@ def seed_demo(storage: Storage, settings: Settings, *, now: datetime | None = No
     reports = seed_reports(storage, settings, demo, now.astimezone(TZ).date())
     reports += seed_meetings(storage, settings, demo, now.astimezone(TZ).date())
     complaints = seed_complaints(storage, settings, demo, now)
+    operation_reports = seed_operations(storage, settings, demo, now)
     if not settings.tiles_file.exists():
         build_mbtiles(settings.tiles_file, demo["districts"], name=f"{demo['city']} (synthetic)")
     return {"districts": len(demo["districts"]), "places": len(report.imported), "users": len(ids),
-            "reports": reports, "complaints": complaints}
+            "reports": reports, "complaints": complaints, "operation_reports": operation_reports}
 
 
 def seed_agencies(storage: Storage, demo: dict[str, Any]) -> None:
@@ -353,3 +355,105 @@ def seed_meetings(storage: Storage, settings: Settings, demo: dict[str, Any], da
             "findings": [], "measures": [], "note": ""}))
     results = Ingestor(storage, settings).ingest(items, author=author)
     return sum(1 for r in results if r["status"] == wire.ItemStatus.CREATED.value)
+
+
+def operation_window(spec: dict[str, Any], now: datetime) -> tuple[datetime, datetime]:
+    """A demo operation's window, relative to ``now`` so the demo works at any hour: ``days_ago``
+    + local ``start`` (held then: its summary is ready), or ``running_min`` (began that long
+    ago, down to the quarter hour in UTC like the demo shift: its feed is live)."""
+    w = spec["window"]
+    if "running_min" in w:
+        at = now.astimezone(timezone.utc) - timedelta(minutes=w["running_min"])
+        start = at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+    else:
+        hour, minute = map(int, w["start"].split(":"))
+        start = datetime.combine(now.astimezone(TZ).date() - timedelta(days=w["days_ago"]),
+                                 time(hour, minute), TZ).astimezone(timezone.utc)
+    return start, start + timedelta(hours=w["hours"])
+
+
+def seed_operations(storage: Storage, settings: Settings, demo: dict[str, Any],
+                    now: datetime) -> int:
+    """The demo's joint operations (``operations`` in the demo file) and checks of their teams
+    inside them, through the real ingest path; returns the checks stored. Seeding again in the
+    same window changes nothing; later, an operation whose window moved (the next day, or the
+    running one a quarter hour on) is moved by an update (audited, version + 1) and gets fresh
+    checks in its new window -- the old ones stay, outside it."""
+    created = 0
+    for spec in demo.get("operations", []):
+        start, end = operation_window(spec, now)
+        op = wire.Operation(spec["id"], spec["name"], wire.format_timestamp(start),
+                            wire.format_timestamp(end), spec["agencies"], spec["teams"],
+                            spec["places"], spec.get("polygon"), spec["briefing"])
+        have = storage.operation(op.id)
+        detail = {"name": op.name, "starts_at": op.starts_at, "ends_at": op.ends_at}
+        if have is None:
+            storage.create_operation(op.id, wire.canonical_json(op).decode(),
+                                     starts_at=op.starts_at, ends_at=op.ends_at,
+                                     team_ids=op.team_ids, actor="demo", detail=detail)
+        else:
+            old = wire.decode(wire.Operation, json.loads(have))
+            if (old.starts_at, old.ends_at) == (op.starts_at, op.ends_at):
+                continue
+            op = wire.replace(op, version=old.version + 1)
+            storage.update_operation(op.id, wire.canonical_json(op).decode(),
+                                     starts_at=op.starts_at, ends_at=op.ends_at,
+                                     team_ids=op.team_ids, version=op.version, actor="demo",
+                                     detail=detail)
+        created += _seed_operation_reports(storage, settings, demo, spec, start,
+                                           min(end, now - timedelta(minutes=2)))
+    return created
+
+
+def _seed_operation_reports(storage: Storage, settings: Settings, demo: dict[str, Any],
+                            spec: dict[str, Any], start: datetime, last: datetime) -> int:
+    from .ingest import Ingestor
+
+    plan = spec["reports"]
+    rng = random.Random(SEED + plan["seed"] + int(start.timestamp()))
+    teams = {t["id"]: t for t in demo["teams"]}
+    # the checks come from the teams named for them (the others' own checks and routes stay
+    # as the rest of the demo made them)
+    authors = {name: (storage.user_by_name(name)[0], team_id)
+               for team_id in spec.get("report_teams", spec["teams"])
+               for name in teams[team_id]["members"]}
+    places = [wire.decode(wire.Place, json.loads(b))
+              for b in storage.place_bodies(spec["places"]).values()]
+    places.sort(key=lambda p: p.id)
+    poly = spec.get("polygon")
+    span = max((last - start).total_seconds(), 60)
+    batches: dict[str, list[wire.Report]] = {}
+    names = sorted(authors)
+    for i in range(plan["n"]):
+        # every member checks at least once, in the open: each agency has figures to show
+        first_round = i < len(names)
+        name = names[i] if first_round else rng.choice(names)
+        when = start + timedelta(seconds=rng.uniform(0, span))
+        if poly and rng.random() < plan["free"]:  # a check at a free position in the area
+            lats, lons = [c[0] for c in poly], [c[1] for c in poly]
+            lat, lon = rng.uniform(min(lats), max(lats)), rng.uniform(min(lons), max(lons))
+            place_id, pool, presence = None, _FINDINGS[places[0].type.value], {"verdict": "no_place"}
+        else:
+            place = rng.choice(places)
+            offset = rng.uniform(0, place.radius_m * 0.5) / 111_320
+            lat, lon, place_id = place.lat + offset, place.lon, place.id
+            pool = _FINDINGS[place.type.value]
+            presence = {"verdict": "on_site", "distance_m": round(offset * 111_320, 1)}
+        findings = sorted(set(rng.sample(pool, rng.choice([0, 1, 1, 2]))))
+        batches.setdefault(name, []).append(wire.decode(wire.Report, {
+            "id": _uuid7(when, rng), "observed_at": wire.format_timestamp(when),
+            "place_id": place_id, "team_id": authors[name][1],
+            "severity": "none" if not findings else rng.choice(["low", "medium", "high"]),
+            "visibility": "agency" if not first_round and rng.random() < plan["agency_only"]
+            else "cooperation", "presence": presence, "findings": findings,
+            "fix": {"lat": round(lat, 6), "lon": round(lon, 6), "accuracy_m": float(rng.randint(4, 15)),
+                    "fixed_at": wire.format_timestamp(when - timedelta(seconds=15)), "source": "gps"},
+            "measures": sorted(set(rng.sample(_MEASURES, rng.choice([1, 1, 2])))) if findings else [],
+            "note": rng.choice(["", "", "Personengruppe angesprochen.", "Glasflaschen eingesammelt.",
+                                "Ausweise kontrolliert.", "Alles ruhig."])}))
+    ingestor = Ingestor(storage, settings)
+    created = 0
+    for name, items in sorted(batches.items()):
+        results = ingestor.ingest(items, author=authors[name][0])
+        created += sum(1 for r in results if r["status"] == wire.ItemStatus.CREATED.value)
+    return created

@@ -164,7 +164,9 @@ class SyncClient:
         return wire.decode(wire.PhotoResult, data)
 
     def pull(self, cursor: str | None) -> wire.SyncPage:
-        params = {"cursor": cursor, "agencies": "1"} if cursor else {"agencies": "1"}
+        params = {"agencies": "1", "operations": "1"}  # kinds newer than the first servers
+        if cursor:
+            params = {"cursor": cursor, **params}
         data = self._request("GET", f"{API_PREFIX}/sync", params=params)
         return wire.decode(wire.SyncPage, data)
 

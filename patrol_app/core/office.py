@@ -62,6 +62,31 @@ class Office:
         params = {"at": wire.format_timestamp(at)} if at else {}
         return [wire.decode(wire.TeamProgress, p) for p in self._get("/progress", **params)]
 
+    # ------------------------------------------------------------ joint operations
+
+    def operations(self) -> list[dict]:
+        """Operations as the server lists them: the plan plus ``status`` and ``team_names``."""
+        return self._get("/operations")
+
+    def operation(self, operation_id: str) -> dict:
+        return self._get(f"/operations/{operation_id}")
+
+    def save_operation(self, operation_id: str | None, req: wire.OperationRequest) -> dict:
+        """Create (no id) or change an operation."""
+        if operation_id is None:
+            return self._send("POST", "/operations", req)
+        return self._send("PUT", f"/operations/{operation_id}", req)
+
+    def operation_feed(self, operation_id: str, after: str | None = None) -> wire.OperationFeed:
+        return wire.decode(wire.OperationFeed,
+                           self._get(f"/operations/{operation_id}/reports", after=after))
+
+    def operation_summary(self, operation_id: str) -> wire.OperationSummary:
+        return wire.decode(wire.OperationSummary, self._get(f"/operations/{operation_id}/summary"))
+
+    def operation_pdf(self, operation_id: str) -> bytes:
+        return self.c.get_bytes(f"{P}/operations/{operation_id}/summary.pdf")
+
     # ------------------------------------------------------------ supervisor
 
     def reports(self, **filters: Any) -> dict:
@@ -132,6 +157,10 @@ class Office:
 
     def import_places(self, data: bytes, fmt: str) -> dict:
         return self.c._request("POST", f"{P}/admin/places/import", content=data,
+                               params={"format": fmt}, headers={"Content-Type": "text/plain"})
+
+    def import_complaints(self, data: bytes, fmt: str) -> dict:
+        return self.c._request("POST", f"{P}/admin/complaints/import", content=data,
                                params={"format": fmt}, headers={"Content-Type": "text/plain"})
 
     def checklists(self) -> list[wire.Checklist]:

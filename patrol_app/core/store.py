@@ -92,6 +92,7 @@ _REF_KINDS: dict[str, type] = {
     "assignment": Assignment,
     "query": wire.Query,
     "agency": wire.Agency,
+    "operation": wire.Operation,
 }
 
 
@@ -543,6 +544,7 @@ class LocalStore:
                 ("assignment", page.assignments),
                 ("query", page.queries),
                 ("agency", page.agencies),
+                ("operation", page.operations),
             ):
                 db.executemany(
                     "INSERT OR REPLACE INTO ref_data (kind, id, body) VALUES (?, ?, ?)",

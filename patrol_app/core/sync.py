@@ -267,7 +267,7 @@ class SyncEngine:
             # when something was pulled, and a question alone must show up there
             result.pulled += sum(map(len, (page.places, page.districts, page.checklists,
                                            page.teams, page.assignments, page.queries,
-                                           page.agencies)))
+                                           page.agencies, page.operations)))
             cursor = page.next_cursor
             if not page.has_more:
                 return

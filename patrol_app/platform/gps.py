@@ -28,7 +28,7 @@ class Gps:
             if status in (fgl.GeolocatorPermissionStatus.DENIED,
                           fgl.GeolocatorPermissionStatus.DENIED_FOREVER):
                 raise GpsUnavailable("gps_denied")
-            pos = await self._geo.get_current_position()
+            pos = await self._geo.get_current_position(configuration=position_request(web))
         except GpsUnavailable:
             raise
         except RuntimeError as exc:
@@ -38,6 +38,17 @@ class Gps:
         except Exception as exc:  # platform errors arrive as many types
             raise GpsUnavailable("gps_unavailable", str(exc)) from exc
         return fix_from_position(pos, web=web)
+
+
+def position_request(web: bool) -> fgl.GeolocatorConfiguration:
+    """A fresh position. Left to its defaults the web plugin asked the browser with
+    ``maximumAge`` 5 min (seen in Chromium's getCurrentPosition options): a phone's browser
+    may then answer "Neue Position" after a stale fix with the very same cached fix, and the
+    officer is asked again and again."""
+    if web:
+        return fgl.GeolocatorWebConfiguration(accuracy=fgl.GeolocatorPositionAccuracy.HIGH,
+                                              maximum_age=ft.Duration())
+    return fgl.GeolocatorConfiguration(accuracy=fgl.GeolocatorPositionAccuracy.HIGH)
 
 
 def fix_from_position(pos, *, web: bool) -> wire.GpsFix:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import flet as ft
 
+from patrol_app.core import basemap
 from patrol_app.core.autosync import AutoSync, SyncSchedule
 from patrol_app.core.checks import CheckDraft
 from patrol_app.core.device import Device
@@ -27,8 +28,8 @@ from . import clock_words
 from .i18n import Translator
 from .theme import apply_theme, colour
 from .views import (agencies_admin, audit, check_form, checklists, history, lock, login,
-                    map_view, outbox, picture, places, places_admin, progress, queries, review,
-                    routes, teams, today, users)
+                    map_view, operations, outbox, picture, places, places_admin, progress,
+                    queries, review, routes, teams, today, users)
 
 AUTO_SYNC_SECONDS = 180
 log = logging.getLogger("patrol_app")
@@ -50,12 +51,18 @@ FIELD_TABS = (
     Tab(map_view.MapView, I.MAP_OUTLINED, I.MAP, "nav_map"),
     Tab(history.HistoryView, I.HISTORY, I.HISTORY, "nav_history"),
 )
+# Field tabs drawn from reference data and the device's own reports (shown since Save):
+# a report going out changes nothing on them, and a redraw ~0.5 s after Save swallowed the
+# officer's tap on the next stop (and reset the map's pan and zoom).
+SHOW_NO_SENDING = (today.TodayView, map_view.MapView)
 PROGRESS_TAB = Tab(progress.ProgressView, I.TIMELINE_OUTLINED, I.TIMELINE, "nav_progress")
 TABS_BY_ROLE = {
     Role.OFFICER: FIELD_TABS,
     Role.SHIFT_LEAD: (PROGRESS_TAB,
                       Tab(teams.TeamsView, I.GROUPS_OUTLINED, I.GROUPS, "nav_teams"),
-                      Tab(routes.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes")),
+                      Tab(routes.RoutesView, I.ROUTE_OUTLINED, I.ROUTE, "nav_routes"),
+                      Tab(operations.OperationsView, I.CAMPAIGN_OUTLINED, I.CAMPAIGN,
+                          "nav_operations")),
     Role.SUPERVISOR: (Tab(review.ReviewView, I.RATE_REVIEW_OUTLINED, I.RATE_REVIEW, "nav_review"),
                       Tab(picture.SituationView, I.INSIGHTS_OUTLINED, I.INSIGHTS, "nav_picture"),
                       PROGRESS_TAB),
@@ -91,6 +98,7 @@ class PatrolApp:
         self.progress = ft.Column([self.progress_bar, self.progress_text], visible=False)
         self.tab = 0
         self.view_state: dict[str, dict] = {}  # screens' filters, kept across tab switches
+        self._toast: ft.SnackBar | None = None  # the message on screen, if any
         self.answers_waiting = 0  # for review: answers to questions not read yet
         self.sub_view = None  # the screen above the tabs (a form, a detail), if one is open
         self.pin = PinLock(device.store)
@@ -276,6 +284,8 @@ class PatrolApp:
     def show_sub(self, view) -> None:
         """A screen above the tabs (a form, a detail): no navigation bar, its own back button."""
         self.page.navigation_bar = None
+        if getattr(view, "save_bar", False):
+            self._close_toast()
         self._set_body(view.build())
         self.sub_view = view
 
@@ -315,9 +325,20 @@ class PatrolApp:
         self.page.update()
 
     def toast(self, message: str, *, error: bool = False, duration: int = 5000) -> None:
-        self.page.show_dialog(ft.SnackBar(
+        self._toast = ft.SnackBar(
             ft.Text(message, color=ft.Colors.ON_ERROR_CONTAINER if error else None),
-            bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=duration))
+            bgcolor=ft.Colors.ERROR_CONTAINER if error else None, duration=duration)
+        self.page.show_dialog(self._toast)
+
+    def _close_toast(self) -> None:
+        """A form with a Save bar at the bottom (``save_bar``) closes the message still shown
+        from the screen before: "Gespeichert und gesendet." lay over the next check's Save bar
+        for 5 s, and a tap on Save hit the message. Its words were read or are in the outbox.
+        Other screens keep it: a message said just before opening them is about them
+        ("Einsatz gespeichert" and then the operation)."""
+        if self._toast is not None and self._toast.open:
+            self._toast.open = False
+        self._toast = None
 
     # ------------------------------------------------------------ session actions
 
@@ -336,7 +357,16 @@ class PatrolApp:
         if problem:
             self.toast(problem, error=True)
         else:
+            self.redraw_tabs()
+
+    def redraw_tabs(self) -> None:
+        """Redraw the tab on screen with new shared state (a fix that just arrived). A GPS
+        answers after seconds; a form, detail, lock or login the user opened meanwhile stays
+        (redrawing the tabs over it threw away a check being filled in)."""
+        if self.sub_view is None and self.page.navigation_bar is not None:
             self.show_main()
+        else:
+            self.page.update()
 
     def set_language(self, lang: str) -> None:
         self.t = Translator(lang)
@@ -389,9 +419,22 @@ class PatrolApp:
         self.page.run_task(asyncio.to_thread, self.device.end_session, token)
 
     async def after_login(self) -> None:
+        """A device that never pulled (or a new person on it) first fetches the city's data
+        -- places, teams, agencies -- under the login spinner, so the first screen shows names,
+        not codes (an online screen does not redraw for a pull), and learns what the basemap
+        covers, so the first map is built with its limits (a map that learned them on screen
+        stayed blank in Chromium); otherwise the screen comes at once and the sync runs behind."""
         self.tab = 0
-        self.resume()
-        await self.sync_now()
+        if self.device.store.get_meta("sync_cursor") is None:
+            try:
+                await self.sync_now()
+                if basemap.due(self.device):
+                    await asyncio.to_thread(basemap.refresh, self.device)
+            finally:  # offline or failed: the screens work with what there is
+                self.resume()
+        else:
+            self.resume()
+            await self.sync_now()
         self.page.run_task(self._auto_sync_loop)
 
     # ------------------------------------------------------------ sync
@@ -443,6 +486,8 @@ class PatrolApp:
         changed = result.pulled or result.reports_sent or result.photos_sent or result.rejected
         if self._on_tab(places.PlacesView) and not result.pulled:
             return result  # the list shows reference data only: a sent report changes nothing
+        if any(self._on_tab(v) for v in SHOW_NO_SENDING) and not (result.pulled or result.rejected):
+            return result
         if changed or self._on_tab(outbox.OutboxView):
             self._refresh_current()
         return result

@@ -102,6 +102,9 @@ Admin = Annotated[User, Depends(_needs(Perm.ADMIN))]
 Analyst = Annotated[User, Depends(_needs(Perm.SITUATION))]
 ComplaintReader = Annotated[User, Depends(_needs(Perm.COMPLAINTS))]
 GapReader = Annotated[User, Depends(_needs(Perm.COMPLAINT_GAPS))]
+OperationPlanner = Annotated[User, Depends(_needs(Perm.OPERATIONS))]
+OperationReader = Annotated[User, Depends(_needs(Perm.OPERATIONS_READ))]
+AllReader = Annotated[User, Depends(_needs(Perm.READ_ALL))]
 
 
 async def readers(user: UserDep) -> User:

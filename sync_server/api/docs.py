@@ -20,7 +20,8 @@ WIRE_TYPES = [wire.Report, wire.ReportResult, wire.BatchRequest, wire.BatchRespo
               wire.ReassignRequest, wire.Assignment, wire.TeamProgress, wire.UserCreate,
               wire.UserUpdate, wire.PasswordReset, wire.UserRecord, wire.District, wire.Place,
               wire.Checklist, wire.Situation, wire.ComplaintPicture,
-              wire.ComplaintSuggestions, wire.Agency, wire.AgencyCreate, wire.AgencyUpdate]
+              wire.ComplaintSuggestions, wire.Agency, wire.AgencyCreate, wire.AgencyUpdate,
+              wire.OperationRequest, wire.Operation, wire.OperationFeed, wire.OperationSummary]
 
 
 def ref(name: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 import patrol_wire as wire
+from patrol_wire.labels import label
 
 from .. import fear_spaces
 from . import docs
@@ -26,6 +27,12 @@ CSV_COLUMNS = ["place_id", "place_name", "place_type", "district_id", "lat", "lo
                "reports_with_signal", "lighting_broken", "lighting_none", "poor_lighting",
                "first_seen_local", "last_seen_local", "hints"]
 _TEXT = {"place_id", "place_name", "place_type", "district_id", "hints"}
+CSV_HEADERS_DE = {  # the semicolon dialect is for people: German headers and words
+    "place_id": "Ort-ID", "place_name": "Ort", "place_type": "Ortstyp", "district_id": "Stadtbezirk",
+    "lat": "Breite", "lon": "Länge", "checks": "Kontrollen",
+    "reports_with_signal": "Berichte mit Hinweis", "lighting_broken": "Beleuchtung defekt",
+    "lighting_none": "Keine Beleuchtung", "poor_lighting": "Schlechte Beleuchtung (Feststellung)",
+    "first_seen_local": "Erster Hinweis", "last_seen_local": "Letzter Hinweis", "hints": "Hinweise"}
 
 
 def _download(chunks: Iterator[str], media: str, filename: str) -> StreamingResponse:
@@ -93,13 +100,17 @@ def export_fear_spaces_csv(sl: SliceDep, storage: StorageDep, settings: Settings
                            dialect: Annotated[Literal["comma", "semicolon"], Query(
                                description="'semicolon': ';' separator, decimal comma and a BOM")] = "comma",
                            ) -> StreamingResponse:
-    """The same places as a list, one row each, most signals first; hints joined with ' | '."""
+    """The same places as a list, one row each, most signals first; hints joined with ' | '.
+    Comma: stable codes for machines; semicolon: German headers, place types and district
+    names, decimal commas, for a German spreadsheet program."""
     sl.audit(storage, "export.fear_spaces_csv", "fear-spaces.csv", dialect=dialect)
     places.refresh()
     found = fear_spaces.collect(storage, sl.filter, since=sl.start, until=sl.end,
                                 places=places.all())
     zone = ZoneInfo(settings.timezone)
     german = dialect == "semicolon"
+    districts = ({d["id"]: d["name"] for d in map(json.loads, storage.district_bodies())}
+                 if german else {})
 
     def num(x: float) -> str:
         text = repr(round(x, 7))
@@ -110,11 +121,13 @@ def export_fear_spaces_csv(sl: SliceDep, storage: StorageDep, settings: Settings
         writer = csv.writer(out, delimiter=";" if german else ",", lineterminator="\r\n")
         if german:
             out.write("\ufeff")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([CSV_HEADERS_DE[c] for c in CSV_COLUMNS] if german else CSV_COLUMNS)
         for fs in found:
             p = fs.place
-            row = dict(place_id=p.id, place_name=p.name, place_type=p.type.value,
-                       district_id=p.district_id or "", lat=num(p.lat), lon=num(p.lon),
+            district = p.district_id or ""
+            row = dict(place_id=p.id, place_name=p.name,
+                       place_type=label("de", "t_", p.type.value) if german else p.type.value,
+                       district_id=districts.get(district, district), lat=num(p.lat), lon=num(p.lon),
                        checks=fs.checks, reports_with_signal=fs.reports,
                        lighting_broken=fs.lighting_broken, lighting_none=fs.lighting_none,
                        poor_lighting=fs.poor_lighting,

@@ -38,9 +38,12 @@ def pull(user: Syncer, storage: StorageDep,
          limit: Annotated[int, Query(ge=1, le=PAGE_SIZE)] = PAGE_SIZE,
          agencies: Annotated[bool, Query(description=(
              "include the agencies changed since the cursor (a client that knows the field; "
-             "older ones refuse a page with a field they do not know)"))] = False) -> dict:
+             "older ones refuse a page with a field they do not know)"))] = False,
+         operations: Annotated[bool, Query(description=(
+             "include the joint operations of my teams changed since the cursor (their "
+             "briefings; a client that knows the field)"))] = False) -> dict:
     """Districts, places, checklists, my teams, my assignments, the questions about my
-    reports and (asked for) the agencies changed since ``cursor``. A team I was removed
+    reports and (asked for) the agencies and my teams' joint operations changed since ``cursor``. A team I was removed
     from comes once more, without me."""
     seq = _parse_cursor(cursor)
     changes, next_seq, has_more = storage.changes_since(seq, user=user, limit=limit)
@@ -62,6 +65,8 @@ def pull(user: Syncer, storage: StorageDep,
         "assignments": [json.loads(b) for _, b in changes["assignments"]],
         "queries": [json.loads(b) for _, b in changes["queries"]],
     }
+    if operations:
+        page["operations"] = [json.loads(b) for _, b in changes["operations"]]
     if agencies:
         known = {a.code: a for a in storage.list_agencies()} if changes["agencies"] else {}
         page["agencies"] = [wire.encode(known[code]) for _, code in changes["agencies"]

@@ -5,7 +5,8 @@ report's window and for the previous window of the same length -- the same numbe
 ``GET /situation`` answers for the same reader and window, so the paper and the screen never
 disagree. Two figures the picture does not carry are added here: measures by agency
 (``Storage.picture_by_agency``) and the state of every planned stop (``situation.judged_stops``:
-in time, late, missed), so the share of checkpoints kept can be given. No officer or team names
+in time, late, missed), so the share of checkpoints kept can be given, and the joint operations
+held in the window (``operations.held``: name, date, agencies, the reader's checks). No officer or team names
 are carried: the report is for a table of agency heads.
 """
 
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 import patrol_wire as wire
 
 from .. import complaints, situation
+from ..operations import HeldOperation, held
 from ..places import PlaceBook
 from ..storage import PictureFilter, Storage
 from . import words
@@ -124,6 +126,7 @@ class SteeringFigures:
     complaints: wire.ComplaintPicture  # citizen complaints against the reader's checks
     complaints_before: int  # complaints in the previous period
     agency_names: dict[str, str]  # code -> German name, from the agencies table
+    operations: list[HeldOperation] = field(default_factory=list)  # joint operations held
 
     def agency_name(self, code: str) -> str:
         return self.agency_names.get(code, code)
@@ -178,4 +181,5 @@ def gather(storage: Storage, f: PictureFilter, *, since: datetime, until: dateti
                                       with_points=False),
         complaints_before=complaints.compute(storage, f, since=earlier, until=since, places=book,
                                              with_points=False).complaints,
-        agency_names={a.code: a.name_de for a in storage.list_agencies()})
+        agency_names={a.code: a.name_de for a in storage.list_agencies()},
+        operations=held(storage, since=since, until=until, now=now, viewer_agency=f.viewer_agency))

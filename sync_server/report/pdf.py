@@ -4,8 +4,8 @@ it prints and reads the same everywhere.
 
 Sections, in order: at a glance and key figures against the previous period, checks per week,
 districts, coverage by place type, measures by agency, findings by kind, hotspots (map and
-table with trend), weekday x hour, the patrol plans' checkpoints (kept, late, missed), notes
-on method. Only figures the reader's agency may see (the situation picture's agency rule);
+table with trend), weekday x hour, the patrol plans' checkpoints (kept, late, missed), citizen
+complaints, the joint operations held, notes on method. Only figures the reader's agency may see (the situation picture's agency rule);
 no officer or team names.
 """
 
@@ -430,6 +430,28 @@ def complaints(fig: SteeringFigures) -> list:
     return out
 
 
+def operations_held(fig: SteeringFigures) -> list:
+    """The joint operations ("Schwerpunkteinsätze") that began in the period: name, date,
+    agencies and the checks the reader may see. No team names (they often name officers)."""
+    heading = _p("9. Schwerpunkteinsätze", "h1")
+    ops = fig.operations
+    if not ops:
+        return [heading, _p("Im Zeitraum fanden keine Schwerpunkteinsätze statt.")]
+    checks = sum(h.checks for h in ops)
+    rows = [["Einsatz", "Datum", "Beteiligte Behörden", "Kontrollen"]]
+    for h in ops:
+        op = h.operation
+        day = wire.parse_timestamp(op.starts_at).astimezone(fig.zone)
+        rows.append([_cell(op.name), words.date(day),
+                     _cell(", ".join(fig.agency_name(a) for a in op.agencies)), words.num(h.checks)])
+    w = WIDTH
+    return [KeepTogether([heading, _p(
+        f"<b>{words.num(len(ops))}</b> {'Schwerpunkteinsatz' if len(ops) == 1 else 'Schwerpunkteinsätze'}"
+        f" mehrerer Behörden im Zeitraum, mit zusammen {words.num(checks)} Kontrollen der "
+        "beteiligten Streifen.", "body"), Spacer(1, 4),
+        _table(rows, [w * .34, w * .14, w * .40, w * .12], numeric_from=3)])]
+
+
 def method(fig: SteeringFigures) -> list:
     return [KeepTogether([_p("Hinweise", "h1"), _p(
         "Grundlage sind die Kontrollmeldungen der gemeinsamen Streifen im Zeitraum (Zeitpunkt der "
@@ -481,7 +503,7 @@ def story(fig: SteeringFigures) -> list:
             _p("1. Auf einen Blick", "h1"), *at_a_glance(fig), Spacer(1, 6), *key_figures(fig),
             *weekly(fig), *districts(fig), *coverage(fig), *agencies(fig), *categories(fig),
             *hotspots(fig), *weekday_hour(fig), *checkpoints(fig), *complaints(fig),
-            *method(fig)]
+            *operations_held(fig), *method(fig)]
 
 
 def render(fig: SteeringFigures) -> bytes:

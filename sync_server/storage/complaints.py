@@ -54,6 +54,18 @@ class ComplaintsMixin:
             "SELECT occurred_at, lat, lon, category, place_id, district_id FROM complaints"
             f" WHERE {where} ORDER BY occurred_at DESC, id", params)
 
+    def purge_complaints(self, cutoff: str, *, actor: str, dry_run: bool = False) -> int:
+        """Delete complaints that occurred before ``cutoff`` (the city's retention for its
+        complaint data, usually shorter than for reports), with its audit entry; returns how
+        many went (would go, on a dry run)."""
+        with self.db.tx() as c:
+            n = c.execute("SELECT count(*) FROM complaints WHERE occurred_at < ?", [cutoff]).fetchone()[0]
+            if dry_run or not n:
+                return n
+            c.execute("DELETE FROM complaints WHERE occurred_at < ?", [cutoff])
+            audit(c, actor, "retention.purge", "complaint", "*", {"complaints": n, "cutoff": cutoff})
+            return n
+
     def complaint_total(self) -> int:
         return self.db.query_one("SELECT count(*) FROM complaints")[0]
 

@@ -42,6 +42,9 @@ class PlanningMixin:
                           [(team_id, uid) for uid in member_ids])
             # a new member must receive the team's assignments at their next pull
             c.execute("UPDATE assignments SET seq = ? WHERE team_id = ?", [bump(c), team_id])
+            # ... and the briefings of the operations the team takes part in
+            c.execute("UPDATE operations SET seq = ? WHERE id IN (SELECT operation_id FROM"
+                      " operation_teams WHERE team_id = ?)", [bump(c), team_id])
             audit(c, actor, "team.upsert", "team", team_id,
                   {"name": name, "shift_date": shift_date, "member_ids": member_ids})
 

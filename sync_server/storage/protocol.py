@@ -15,6 +15,7 @@ import patrol_wire as wire
 from patrol_wire import Role
 
 from .complaints import ComplaintRow  # (id, occurred_at, lat, lon, category, place_id, district_id)
+from .operations import OperationReportRow
 from .records import IngestOutcome, NewReport, PictureFilter, ReportFilter, ReportRef, User
 
 
@@ -157,6 +158,26 @@ class ComplaintStore(Protocol):
     def complaint_points(self, *, since: str, until: str, district_id: str | None = None
                          ) -> list[tuple[str, float, float, str, str | None, str | None]]: ...
     def complaint_total(self) -> int: ...
+    def purge_complaints(self, cutoff: str, *, actor: str, dry_run: bool = False) -> int: ...
+
+
+class OperationStore(Protocol):
+    """Joint operations: the plan (a wire ``Operation`` body), its teams, and the reports that
+    belong to it -- found by query (team or member, window; the area is the caller's), the
+    agency rule applied in SQL, in order of receipt for the live feed."""
+
+    def create_operation(self, operation_id: str, body: str, *, starts_at: str, ends_at: str,
+                         team_ids: list[str], actor: str, detail: dict[str, Any]) -> bool: ...
+    def update_operation(self, operation_id: str, body: str, *, starts_at: str, ends_at: str,
+                         team_ids: list[str], version: int, actor: str,
+                         detail: dict[str, Any]) -> bool: ...
+    def operation(self, operation_id: str) -> str | None: ...
+    def list_operations(self, *, starting_from: str | None = None,
+                        starting_before: str | None = None) -> list[str]: ...
+    def team_names(self, team_ids: list[str]) -> dict[str, str]: ...
+    def operation_reports(self, *, team_ids: list[str], since: str, until: str,
+                          viewer_agency: str, after: tuple[str, str] | None = None,
+                          limit: int | None = None) -> list[OperationReportRow]: ...
 
 
 class RetentionStore(Protocol):
@@ -183,7 +204,7 @@ class MaintenanceStore(Protocol):
 
 
 class Storage(UserStore, AgencyStore, ReferenceStore, PlanningStore, ReportStore, ReviewStore,
-              PictureStore, ComplaintStore, RetentionStore, AuditStore, MaintenanceStore, Protocol):
+              PictureStore, ComplaintStore, OperationStore, RetentionStore, AuditStore, MaintenanceStore, Protocol):
     """Everything the server needs, and its lifetime."""
 
     def start_serving(self) -> None:

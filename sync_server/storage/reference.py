@@ -128,6 +128,11 @@ class ReferenceMixin:
             "queries": ("SELECT seq, body FROM queries WHERE author_id = ? AND seq > ?"
                         " ORDER BY seq LIMIT ?", [user.id]),
             "agencies": ("SELECT seq, code FROM agencies WHERE seq > ? ORDER BY seq LIMIT ?", []),
+            # operations of my teams (also of a team taken off the plan: it learns it once)
+            "operations": ("SELECT seq, body FROM operations WHERE seq > ? AND id IN (SELECT"
+                           " t.operation_id FROM operation_teams t JOIN team_members m ON"
+                           " m.team_id = t.team_id WHERE m.user_id = ?) ORDER BY seq LIMIT ?",
+                           [user.id]),
         }
         merged: list[tuple[int, str, str]] = []
         with self.db.snapshot() as conn:

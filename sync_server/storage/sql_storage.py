@@ -11,6 +11,7 @@ from .complaints import ComplaintsMixin
 from .engine import Engine
 from .figures import FiguresMixin
 from .maintenance import MaintenanceMixin
+from .operations import OperationsMixin
 from .picture import PictureMixin
 from .planning import PlanningMixin
 from .reference import ReferenceMixin
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 class SqlStorage(UsersMixin, AgenciesMixin, ReferenceMixin, PlanningMixin, ReportsMixin, ReviewMixin,
                  PictureMixin, RetentionMixin, AuditMixin, MaintenanceMixin, FiguresMixin,
-                 ComplaintsMixin):
+                 ComplaintsMixin, OperationsMixin):
     """Implements :class:`~sync_server.storage.protocol.Storage` over ``engine``."""
 
     def __init__(self, engine: Engine) -> None:

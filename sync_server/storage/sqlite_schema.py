@@ -1,4 +1,4 @@
-"""The SQLite schema: migrations m001-m011, applied by sqlite-utils in order and recorded in
+"""The SQLite schema: migrations m001-m013, applied by sqlite-utils in order and recorded in
 ``_sqlite_migrations`` under these very names (existing databases depend on them: never rename
 or edit one, add the next). PostgreSQL's equivalent is ``pg_schema/``.
 """
@@ -351,4 +351,26 @@ def m012_complaints(db: Database) -> None:
             category TEXT NOT NULL, place_id TEXT, district_id TEXT, imported_at TEXT NOT NULL
         );
         CREATE INDEX complaints_at ON complaints(occurred_at);
+    """)
+
+
+@migrations()
+def m013_operations(db: Database) -> None:
+    """Joint operations ("Schwerpunkteinsatz"): the plan as a body with its window as columns,
+    and its teams as rows (inactive once removed from the plan: their devices pull the change
+    once more). Reports are not tagged here: which belong to an operation is a query (see
+    ``storage/operations.py``)."""
+    db.executescript("""
+        CREATE TABLE operations (
+            id TEXT PRIMARY KEY, body TEXT NOT NULL, starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL, version INTEGER NOT NULL, created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, seq INTEGER NOT NULL
+        );
+        CREATE INDEX operations_start ON operations(starts_at);
+        CREATE INDEX operations_seq ON operations(seq);
+        CREATE TABLE operation_teams (
+            operation_id TEXT NOT NULL REFERENCES operations(id), team_id TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (operation_id, team_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX operation_teams_team ON operation_teams(team_id);
     """)

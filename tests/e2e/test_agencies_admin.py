@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.browser import DEMO_PASSWORD, PHONE, by_id, fill, log_in, phone_context, settle
+from tests.e2e.browser import (DEMO_PASSWORD, DESKTOP, PHONE, by_id, fill, log_in, phone_context,
+                               settle)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +39,10 @@ def test_admin_adds_an_agency_and_officers_see_agencies_by_name(stack, artifacts
             # click; a forced one is a tap at the field's place, which Flutter hit-tests as a
             # finger's (what a user taps is the field they see).
             code.click(force=True)
+            try:  # Flutter listens once the field has the focus (see browser.focus)
+                expect(code).to_be_focused(timeout=5_000)
+            except AssertionError:
+                code.click(force=True)
             code.fill("finanzamt_hamm")
             fill(page, "Name (deutsch)", "Finanzamt Hamm")
             fill(page, "Name (englisch)", "Hamm tax office")
@@ -67,3 +72,20 @@ def test_admin_adds_an_agency_and_officers_see_agencies_by_name(stack, artifacts
             assert page.get_by_text("nicht gemischt").count() == 0  # two agencies: mixed
             page.wait_for_timeout(500)
             page.screenshot(path=artifacts / "agencies-today-partner-team.png")
+
+
+def test_the_agencies_list_on_a_desktop(stack, artifacts):
+    """The same tab at 1280x900: every Hamm partner listed by name, each card on the screen."""
+    with sync_playwright() as pw, phone_context(pw, viewport=DESKTOP) as ctx:
+        page = ctx.new_page()
+        log_in(page, stack.app_url, "admin")
+        page.get_by_role("tab", name="Behörden").click()
+        by_id(page, "agency-customs").wait_for(timeout=60_000)
+        for code, name in (("police", "Polizeipräsidium Hamm"), ("kod", "KOD"),
+                           ("customs", "Hauptzollamt Dortmund"), ("youth_office", "Jugendamt")):
+            assert name in words_in(by_id(page, f"agency-{code}")), code
+        box = by_id(page, "agency-customs").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= DESKTOP["width"] + 0.5, box
+        page.wait_for_timeout(500)
+        page.screenshot(path=artifacts / "agencies-admin-desktop.png")
+        assert ctx.foreign_requests == []

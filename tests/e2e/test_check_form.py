@@ -5,6 +5,7 @@ test-artifacts/ (docs/screenshot-check-form*.png are from here)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -19,15 +20,22 @@ pytestmark = pytest.mark.e2e
 
 # The browser's GPS answers with a position whose timestamp lies ``window.fixAgeMs`` in the
 # past -- what a phone does when it hands out a cached fix. No clock is moved, nobody waits.
+# The age is counted from now: Chromium's emulated position keeps the time it was set (the
+# context's start), so its own timestamp ages with the test, and under load a fix meant to
+# be 3 min 20 s old could pass 4 min (the test's "Position ist 3 min alt" never came).
 AGED_GPS = """
 (() => {
   window.fixAgeMs = 0;
   const geo = navigator.geolocation;
+  window.gpsAsked = [];  // the options of each request, as the app sent them
+  const aged = (p) => {
+    const timestamp = Date.now() - window.fixAgeMs;
+    return {coords: p.coords, timestamp, toJSON: () => ({coords: p.coords, timestamp})};
+  };
   const wrap = (name) => {
     const original = geo[name].bind(geo);
-    geo[name] = (ok, err, opts) => original((p) => ok(window.fixAgeMs ? {
-      coords: p.coords, timestamp: p.timestamp - window.fixAgeMs,
-      toJSON: () => ({coords: p.coords, timestamp: p.timestamp - window.fixAgeMs})} : p), err, opts);
+    geo[name] = (ok, err, opts) => (window.gpsAsked.push(opts || {}),
+                                    original((p) => ok(aged(p)), err, opts));
   };
   wrap("getCurrentPosition");
   wrap("watchPosition");
@@ -69,13 +77,24 @@ def test_a_photo_picked_and_saved_at_once_arrives_with_the_report(stack, artifac
         page.wait_for_timeout(500)
         settled_screenshot(page, artifacts / "check-form-first-screen.png")
         choose(page, "finding-broken_glass")
+        # The photo's bytes are held on their way until Save was tapped: "at once" then holds
+        # on any machine (a fast one had the 6 MB through before the tap and saved directly).
+        held = []
+        page.route("**/upload?*", lambda route: held.append(route))
         with page.expect_file_chooser() as chooser:
             choose(page, "add-photo")
         chooser.value.set_files(str(camera_photo))
+        deadline = time.monotonic() + 10
+        while not held and time.monotonic() < deadline:
+            page.wait_for_timeout(50)  # the browser starts the upload once the file is picked
+        assert held, "the picked photo was never sent to the app's upload endpoint"
         by_id(page, "save-report").click()  # at once: the photo is still on its way
         page.get_by_text("danach wird gespeichert", exact=False).wait_for(timeout=10_000)
         page.wait_for_timeout(300)  # the canvas paints after the accessibility tree
         page.screenshot(path=artifacts / "check-form-photo-processing.png")
+        assert by_id(page, "check-back").is_visible()  # still the form: it waits for the photo
+        for route in held:
+            route.continue_()
         page.get_by_text("Gespeichert").first.wait_for(timeout=60_000)
         page.get_by_role("tab", name="Ausgang").click()
         by_id(page, "sync-now").click()
@@ -106,8 +125,13 @@ def test_a_stale_fix_asks_before_it_is_saved_and_the_reviewer_reads_why(stack, a
         page.wait_for_timeout(400)
         page.screenshot(path=artifacts / "check-form-stale-prompt.png")
         page.evaluate("window.fixAgeMs = 0")  # the GPS has a fresh fix now
+        page.evaluate("window.gpsAsked = []")
         by_id(page, "stale-relocate").click()
         page.get_by_text("Gespeichert und gesendet.").first.wait_for(timeout=30_000)
+        asked = page.evaluate("window.gpsAsked")
+        # "Neue Position" asks for one: a browser allowed a cached fix (the plugin's default
+        # maximumAge was 5 min) answers with the stale one again
+        assert asked and all(o.get("maximumAge") == 0 for o in asked), asked
         page.wait_for_timeout(500)  # the place list is redrawn after the sync
 
         # second check: the GPS is stuck on an old fix; saved "zu alt" knowingly

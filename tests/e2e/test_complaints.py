@@ -11,11 +11,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import patrol_wire as wire
-from tests.e2e.browser import by_id, log_in, open_app, phone_context, settled_screenshot
+from tests.e2e.browser import (DESKTOP, by_id, log_in, open_app, phone_context, settle,
+                               settled_screenshot)
 
 pytestmark = pytest.mark.e2e
-
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def api(server_url: str, username: str) -> httpx.Client:
@@ -63,8 +62,11 @@ def test_supervisor_sees_the_complaint_layer_and_a_places_figures(stack, artifac
             scrolled_to(page, "complaint-gap-1").click()
             sheet = by_id(page, "complaint-figures")
             sheet.wait_for(timeout=20_000)
-            sheet_text = label_of(sheet)
+            # read once the sheet has slid in: during its animation the accessibility tree held
+            # only the close button (seen in CI, "Schließen" and nothing else)
             settled_screenshot(page, artifacts / "51-picture-complaint-figures.png")
+            settle(sheet)
+            sheet_text = label_of(sheet)
             assert ctx.foreign_requests == []
 
         pic = api(stack.server_url, "lagebild").get("/api/v1/situation/complaints", params={

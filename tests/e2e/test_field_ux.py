@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.browser import (by_id, choose, fill, log_in, open_menu_item, open_section,
-                               phone_context, replace)
+                               phone_context, replace, submit_password)
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -69,13 +69,11 @@ def test_logout_keeps_the_half_filled_check_for_its_author(stack, artifacts, sam
 
         by_id(page, "login-submit").wait_for(timeout=20_000)
         replace(page, "Benutzername", "polizei")
-        fill(page, "Passwort", "falsch")
-        by_id(page, "login-submit").click()
+        submit_password(page, "falsch")
         page.get_by_text("Anmeldung fehlgeschlagen").wait_for(timeout=20_000)
         page.wait_for_timeout(500)
         assert page.get_by_role("progressbar").count() == 0  # no spinner under the message
-        replace(page, "Passwort", "streife2026")
-        by_id(page, "login-submit").click()
+        submit_password(page, "streife2026")
 
         by_id(page, "save-report").wait_for(timeout=60_000)  # the check, back as it was
         page.get_by_text("2 Fotos angehängt").wait_for()  # and the note (checked on the server)

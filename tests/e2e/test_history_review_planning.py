@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import by_id, choose, fill, log_in, phone_context, replace
+from tests.e2e.browser import DESKTOP, by_id, choose, fill, log_in, phone_context, replace
 from tests.e2e.test_officer_logs_a_check import WESTENTOR, reports_made_here, wait_for
 from tests.e2e.test_review_reaches_the_field import api
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"width": 1280, "height": 900}
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC_MINUTE = "%Y-%m-%dT%H:%M"
 QUESTION = "Wie viele Personen waren in der Gruppe?"

@@ -12,13 +12,12 @@ import re
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.browser import (by_id, log_in, open_app, page_shift, phone_context, settle,
-                               settled_screenshot)
+from tests.e2e.browser import (DESKTOP, by_id, log_in, open_app, page_shift, phone_context,
+                               settle, settled_screenshot)
 from tests.e2e.test_officer_logs_a_check import WESTENTOR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-DESKTOP = {"width": 1280, "height": 900}
 TILE = re.compile(r"/api/v1/tiles/(\d+)/(\d+)/(\d+)\.png$")
 
 

@@ -4,6 +4,7 @@ supervisor sends a question, the officer answers it, the supervisor approves."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -99,7 +100,10 @@ def test_route_missed_stop_question_answer_approval(stack, artifacts):
         by_id(officer, "answer-query").click()
         fill(officer, "Ihre Antwort", ANSWER)
         by_id(officer, "save-answer").click()
-        officer.get_by_text("Antwort gespeichert", exact=False).first.wait_for(timeout=20_000)
+        # "Antwort gespeichert", and a moment later, once sent, the sync's "Gespeichert und
+        # gesendet." in its place (a slow poll saw only the second)
+        officer.get_by_text(re.compile("Antwort gespeichert|Gespeichert und gesendet")
+                            ).first.wait_for(timeout=20_000)
 
         sup_api = api(stack.server_url, "lagebild")
         report_id = wait_for(lambda: next(

@@ -12,11 +12,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import patrol_wire as wire
-from tests.e2e.browser import by_id, log_in, open_app, phone_context, settled_screenshot
+from tests.e2e.browser import DESKTOP, by_id, log_in, open_app, phone_context, settled_screenshot
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"width": 1280, "height": 900}
 CITY = ZoneInfo("Europe/Berlin")  # the app process's clock (tests/support/servers.py)
 
 

@@ -44,6 +44,7 @@ class FaultProxy:
         self.delay_s = delay_s
         self.faults: Counter[str] = Counter()
         self.connections = 0
+        self.traffic: list[dict] = []  # one entry per connection (see _handle)
         self._rng = random.Random(seed)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -99,10 +100,15 @@ class FaultProxy:
         fault = self._choose()
         if fault:
             self.faults[fault] += 1
+        # what each connection carried, for a failing test to say where a request got stuck
+        seen = {"fault": fault, "up": None, "request_bytes": 0, "answer_bytes": 0,
+                "opened_at": round(self._loop.time(), 3)}
+        self.traffic.append(seen)
         if fault == "reset":
             writer.close()
             return
         opened = await self._connect()
+        seen["up"] = opened is not None
         if opened is None:
             writer.close()
             return
@@ -117,6 +123,7 @@ class FaultProxy:
                         break
                     up_w.write(data)
                     await up_w.drain()
+                    seen["request_bytes"] += len(data)
             except (ConnectionError, asyncio.IncompleteReadError):
                 pass
             finally:
@@ -127,6 +134,7 @@ class FaultProxy:
             try:
                 first = True
                 while data := await up_r.read(65536):
+                    seen["answer_bytes"] += len(data)
                     if fault == "drop":
                         self.dropped += 1
                         break  # the server answered; the client never hears it

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -46,6 +47,8 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("GET", "/api/v1/export/reports.csv", {S}),
     ("GET", "/api/v1/export/fear-spaces.geojson", {S}),
     ("GET", "/api/v1/export/fear-spaces.csv", {S}),
+    ("GET", "/api/v1/export/complaint-gaps.csv", {S}),
+    ("GET", "/api/v1/export/complaint-gaps.geojson", {S}),
     ("GET", "/api/v1/report.pdf", {S}),
     ("GET", "/api/v1/situation/complaints", {S}),
     ("GET", "/api/v1/situation/fear-spaces", {S}),
@@ -64,6 +67,13 @@ MATRIX: list[tuple[str, str, set[str]]] = [
     ("GET", "/api/v1/admin/checklists", {A}),
     ("POST", "/api/v1/admin/checklists", {A}),
     ("GET", "/api/v1/admin/audit", {A}),
+    ("GET", "/api/v1/operations", {L, S, A}),
+    ("POST", "/api/v1/operations", {L, A}),
+    ("GET", "/api/v1/operations/{operation_id}", {L, S, A}),
+    ("PUT", "/api/v1/operations/{operation_id}", {L, A}),
+    ("GET", "/api/v1/operations/{operation_id}/reports", {L, S}),
+    ("GET", "/api/v1/operations/{operation_id}/summary", {L, S}),
+    ("GET", "/api/v1/operations/{operation_id}/summary.pdf", {L, S}),
 ]
 
 
@@ -113,8 +123,14 @@ def world(tmp_path_factory):
         a = c.post("/api/v1/assignments", headers=lead, json={
             "route_id": "r1", "team_id": "t1", "shift_start": wire.format_timestamp(wire.utc_now()),
             "shift_end": wire.format_timestamp(wire.utc_now().replace(year=2030))}).json()
+        now = wire.utc_now()
+        op = c.post("/api/v1/operations", headers=lead, json={
+            "name": "Einsatz", "starts_at": wire.format_timestamp(now - timedelta(hours=2)),
+            "ends_at": wire.format_timestamp(now + timedelta(hours=1)),
+            "agencies": list(AGENCIES), "team_ids": ["t1"]}).json()
         yield c, tok, {"coop_id": coop["id"], "secret_id": secret["id"], "sha": sha,
-                       "secret3_id": secret3["id"], "sha3": sha3, "assignment_id": a["id"]}
+                       "secret3_id": secret3["id"], "sha3": sha3, "assignment_id": a["id"],
+                       "operation_id": op["id"]}
     storage.close()
 
 
@@ -196,6 +212,24 @@ def test_figures_and_exports_keep_each_agency_s_reports_inside_it(world):
         places = c.get("/api/v1/export/places.geojson", headers=h).json()["features"]
         pg1 = next(f["properties"] for f in places if f["id"] == "pg-1")
         assert pg1["checks"] == sum(r["place_id"] == "pg-1" for r in rows), agency
+
+
+def test_an_operation_s_feed_and_summary_keep_each_agency_s_reports_inside_it(world):
+    """The operation of team t1: its feed and summary show the cooperation report to every
+    lead and supervisor, each agency-only report only to readers of its agency."""
+    c, tok, ids = world
+    op = ids["operation_id"]
+    for role in (L, S):
+        for agency in AGENCIES:
+            h = auth(tok[(role, agency)])
+            listed = {i["id"] for i in c.get(f"/api/v1/operations/{op}/reports",
+                                             headers=h).json()["items"]}
+            for kind in ("coop", "secret", "secret3"):
+                assert (ids[f"{kind}_id"] in listed) == ((role, agency) in SEES[kind]), (role, agency, kind)
+            summary = c.get(f"/api/v1/operations/{op}/summary", headers=h).json()
+            assert summary["checks"] == len(listed)
+            assert {a["agency"] for a in summary["by_agency"]} == (
+                {"police", "jugendamt"} if agency == "jugendamt" else {"police"})
 
 
 def test_officer_outside_the_team_sees_nothing(world):

@@ -110,3 +110,39 @@ async def test_officers_see_their_team_mates_agencies_by_name(demo_server, tmp_p
             again.close()
     finally:
         h.close()
+
+
+@pytest.mark.anyio
+async def test_a_supervisor_logging_in_on_a_fresh_device_sees_agency_names_at_once(demo_server, tmp_path):
+    """The first screen after the first login is an online one (the review queue), which does
+    not redraw for a pull: the city's data comes first, under the login spinner."""
+    import flet as ft
+
+    from patrol_app.core.device import Device
+    from patrol_app.ui.app import PatrolApp
+    from tests.support.flet_session import Harness
+
+    device = Device(tmp_path / "fresh-sup", "http://testserver", transport=demo_server._transport)
+    h = Harness()
+    app = PatrolApp(h.page, device)
+    await app.start()
+    await h.settle()
+    try:
+        fields = {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
+        await h.type(fields["Benutzername"], "lagebild")
+        await h.type(fields["Passwort"], PW)
+        await h.click(h.by_id("login-submit"))
+        await h.until(lambda: loaded(h) and any(i.startswith("review-") for i in ids(h)))
+        lines = [t for t in h.texts() if " · " in t and ":" in t]
+        agencies = device.store.agencies()
+        assert agencies, "the first sync pulled the agencies"
+        assert any(t.endswith(f"· {a.name_de}") for t in lines for a in agencies.values()), lines
+        assert not any(t.endswith(f"· {code}") for t in lines for code in agencies), lines
+    finally:
+        h.close()
+
+
+def ids(h) -> list[str]:
+    import flet as ft
+
+    return [c.identifier for c in h.walk() if isinstance(c, ft.Semantics) and c.identifier]

@@ -87,3 +87,18 @@ def test_the_sql_storage_implements_the_protocol_as_written():
                   for n in declared
                   if inspect.signature(getattr(Storage, n)) != inspect.signature(getattr(impl, n))}
         assert not differ, impl
+
+
+def test_the_repository_tracks_no_symlink():
+    """A clone must carry its files: a tracked symlink (a worktree's ``.venv`` once was) points
+    into the machine it was made on, and checking it out replaced a real virtualenv."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        import pytest
+        pytest.skip("not a git checkout")
+    staged = subprocess.run(["git", "ls-files", "-s"], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.splitlines()
+    links = [line.split("\t", 1)[1] for line in staged if line.startswith("120000 ")]
+    assert links == []

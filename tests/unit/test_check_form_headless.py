@@ -14,6 +14,7 @@ import flet as ft
 import pytest
 
 import patrol_wire as wire
+from patrol_app.core.checks import CheckDraft
 from patrol_app.platform.picker import PickedPhoto
 from patrol_app.ui.views.check_form import CheckFormView
 from tests.conftest import jpeg_bytes
@@ -233,5 +234,85 @@ async def test_an_attached_photo_can_be_removed_again(demo_server, tmp_path):
         await h.click(remove)
         assert view.draft.photos == [] and not h.has_id("photo-thumb")
         assert h.text_shown("0 Fotos angehängt")
+    finally:
+        h.close()
+
+
+class LateGps:
+    """A GPS that answers once ``answer`` is set: seconds after the tap, as phones do."""
+
+    def __init__(self, place) -> None:
+        self.place = place
+        self.answer = asyncio.Event()
+
+    async def fix(self, *, web: bool) -> wire.GpsFix:
+        await self.answer.wait()
+        return fix_at(self.place, datetime.now(timezone.utc))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("tab, button", [(0, "today-locate"), (1, "locate")])  # Heute, Orte
+async def test_a_gps_answer_after_the_officer_opened_a_check_leaves_the_form_open(
+        demo_server, tmp_path, tab, button):
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        place = playground(app)
+        app.gps = gps = LateGps(place)
+        app.show_main(tab)
+        await h.until(lambda: h.has_id(button))
+        locating = asyncio.create_task(h.click(h.by_id(button)))
+        await h.settle()
+        app.show_check(place)  # the list already had the place: the officer did not wait
+        await h.until(lambda: h.has_id("save-report"))
+        syringes = h.by_id("finding-syringes")  # the officer ticks a finding meanwhile
+        h.session.apply_patch(syringes._i, {"selected": True})
+        await h.session.dispatch_event(syringes._i, "select", True)
+        gps.answer.set()
+        await locating
+        await h.until(lambda: app.fix is not None)
+        await h.settle()
+        assert h.has_id("save-report") and app.sub_view is not None  # the form, not the tabs
+        assert wire.Finding.SYRINGES in app.sub_view.draft.findings  # and what was ticked
+        app.show_main(tab)
+        assert h.has_id(button)  # the tabs, once the officer goes back, with the new fix
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_the_last_checks_message_does_not_lie_over_the_next_checks_save_bar(demo_server, tmp_path):
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        place = playground(app)
+        app.toast("Gespeichert und gesendet.")  # the check before, a second ago
+        await h.settle()
+        (shown,) = [d for d in h.page._dialogs.controls if isinstance(d, ft.SnackBar) and d.open]
+        app.show_check(place)
+        await h.until(lambda: h.has_id("save-report"))
+        assert not shown.open
+        assert not [d for d in h.page._dialogs.controls if isinstance(d, ft.SnackBar) and d.open]
+        app.toast("Foto ließ sich nicht lesen.", error=True)  # the form's own messages still show
+        await h.settle()
+        assert [d for d in h.page._dialogs.controls if isinstance(d, ft.SnackBar) and d.open]
+    finally:
+        h.close()
+
+
+@pytest.mark.anyio
+async def test_a_report_going_out_does_not_redraw_today_under_the_officers_thumb(demo_server, tmp_path):
+    """Save, back on Today, tap the next stop: the sync that sends the report half a second
+    later must not rebuild the screen being tapped (a rebuilt control swallows the tap)."""
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        app.show_main(0)
+        await h.until(lambda: h.has_id("stop-1"))
+        app.device.save_check(CheckDraft(place=app.device.store.place("westentor"),
+                                         no_fix_reason="GPS gestört"))
+        app.show_main(0)  # what Save does
+        shown = app.body.controls[0]
+        stop = h.by_id("stop-1")
+        result = await app.sync_now()
+        assert result.reports_sent == 1
+        assert app.body.controls[0] is shown and h.by_id("stop-1") is stop  # not rebuilt
     finally:
         h.close()

@@ -58,3 +58,24 @@ def test_seeding_again_later_moves_the_one_demo_shift_to_then(storage, settings)
     assert len(around) == 1
     p = demo_progress(storage, night)
     assert (p.missed, p.open) == (0, len(p.stops))
+
+
+@pytest.mark.parametrize("clock", [datetime(2026, 11, 22, 0, 5), datetime(2026, 11, 22, 14, 0),
+                                   datetime(2026, 11, 21, 21, 30), datetime(2026, 3, 29, 3, 10)])
+def test_the_demo_operations_one_held_one_running_with_three_agencies(storage, settings, clock):
+    """Whenever the demo starts: the Christmas-market evening was yesterday (its summary has
+    checks of every team), the Südstraße night is running now; three agencies each."""
+    from sync_server import operations
+    from sync_server.places import PlaceBook
+
+    now = clock.replace(tzinfo=BERLIN)
+    seed_demo(storage, settings, now=now)
+    ops = {o.id: o for o in map(operations.decode, storage.list_operations())}
+    market, night = ops["op-demo-weihnachtsmarkt"], ops["op-demo-suedstrasse"]
+    assert operations.status(market, now) is wire.OperationStatus.ENDED
+    assert operations.status(night, now) is wire.OperationStatus.RUNNING
+    for op in (market, night):
+        assert len(op.agencies) == 3 and len(op.team_ids) == 2 and op.briefing
+        s = operations.summary(storage, op, PlaceBook(storage), viewer_agency="police", now=now)
+        assert s.checks >= 8 and s.findings > 0 and s.measures > 0, op.id
+        assert len({a.agency for a in s.by_agency}) >= 3, op.id

@@ -105,7 +105,8 @@ def test_the_list_as_csv_neutralises_formulas_and_speaks_german_spreadsheets(cit
     assert rows[0]["hints"].split(" | ")[1] == "=HYPERLINK(\"http://x\")"  # inside the cell
     assert rows[0]["hints"].startswith("Nur für uns")
     german = get(city, "sup", "fear-spaces.csv", dialect="semicolon").content.decode("utf-8")
-    assert german.startswith("\ufeffplace_id;") and ";51,68;7,82;" in german
+    assert german.startswith("\ufeffOrt-ID;Ort;Ortstyp;Stadtbezirk;") and ";51,68;7,82;" in german
+    assert "place_id" not in german and "playground" not in german and ";Spielplatz;" in german
 
 
 def test_filters_and_audit(city, storage):

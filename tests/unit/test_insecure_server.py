@@ -103,6 +103,10 @@ async def test_the_login_screen_says_why_in_german(tmp_path):
     await h.settle()
     try:
         fields = {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
+        assert not fields["Server-Adresse"].visible  # shown as one line until "Ändern"
+        await h.click(h.by_id("server-change"))
+        await h.settle()
+        assert fields["Server-Adresse"].visible
         await h.type(fields["Benutzername"], "polizei")
         await h.type(fields["Passwort"], "secret")
         await h.type(fields["Server-Adresse"], "http://192.168.1.20:8000")

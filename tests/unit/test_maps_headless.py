@@ -4,6 +4,7 @@ open the place, the picture's map locked in its page, the report's geofence."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -81,13 +82,18 @@ async def test_officer_map_is_bounded_to_the_basemap_and_a_place_starts_a_check(
         app.show_main(3)  # Karte
         await h.until(lambda: maps(h))
         (the_map,) = maps(h)
-        # the server's tiles.json arrives in the background and bounds this very map
-        await h.until(lambda: tiles(the_map).tile_bounds is not None and basemap.current(app.device).known)
+        # the server's tiles.json arrives in the background and bounds this very map (the device
+        # knows it a moment before the map's tile layer is replaced: wait for the map, not the store)
         doc = demo_server.get("/api/v1/tiles/tiles.json").json()
         w, s, e, n = doc["bounds"]
-        b = tiles(the_map).tile_bounds
-        assert {(b.corner_1.latitude, b.corner_1.longitude), (b.corner_2.latitude, b.corner_2.longitude)} \
-            == {(n, w), (s, e)}
+
+        def corners():
+            b = tiles(the_map).tile_bounds
+            return b and {(b.corner_1.latitude, b.corner_1.longitude),
+                          (b.corner_2.latitude, b.corner_2.longitude)}
+
+        await h.until(lambda: corners() == {(n, w), (s, e)})
+        assert basemap.current(app.device).known
         assert (the_map.min_zoom, the_map.max_zoom) == (doc["minzoom"], doc["maxzoom"] + basemap.OVERZOOM)
         assert (tiles(the_map).min_native_zoom, tiles(the_map).max_native_zoom) == (doc["minzoom"], doc["maxzoom"])
         assert the_map.interaction_configuration.flags == map_panel.ACTIVE  # a full-screen map: gestures on
@@ -248,5 +254,43 @@ async def test_picture_fear_spaces_arrive_after_the_rest_as_list_and_layer(demo_
         await h.click(h.by_id("fear-1"))
         await h.until(lambda: h.has_id("fear-figures"))
         assert fear[0]["name"] in " ".join(in_sheet(h))
+    finally:
+        h.close()
+
+
+class Saver:
+    """The browser's download (the platform's save dialog): keeps what the app hands it."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    async def save_file(self, *, file_name: str, src_bytes: bytes) -> None:
+        self.files[file_name] = src_bytes
+
+
+@pytest.mark.anyio
+async def test_every_export_button_saves_the_servers_file_under_its_name(demo_server, tmp_path):
+    from patrol_app.ui.views.picture import EXPORTS
+
+    phone = Phone()
+    h, app = await start(demo_server, tmp_path, "lagebild", phone)
+    saver = Saver()
+    try:
+        app.show_main(1)
+        await h.until(lambda: loaded(h) and h.has_id(f"export-{len(EXPORTS) - 1}"))
+        app.picker.saver = lambda: saver
+        for i in range(len(EXPORTS)):
+            await h.click(h.by_id(f"export-{i}"))
+            await h.until(lambda: len(saver.files) == i + 1)
+        files = {re.sub(r"-\d{8}", "", name): data for name, data in saver.files.items()}
+        assert len(files) == len(EXPORTS)
+        for name, data in files.items():
+            if "-excel" in name:  # German spreadsheets: BOM, German headers, semicolons
+                head = data.decode("utf-8").splitlines()[0]
+                assert head.startswith("\ufeff") and ";" in head and "_" not in head, (name, head)
+            else:
+                assert data.strip(), name
+        gaps = files["lagebild-complaint-gaps.geojson"].decode("utf-8")
+        assert '"FeatureCollection"' in gaps and '"stands_out"' in gaps
     finally:
         h.close()

@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from datetime import datetime, timezone
 
 import patrol_wire as wire
 from sync_server.demo import load_demo, playground_features, seed_demo
@@ -64,12 +65,15 @@ def test_demo_has_seven_districts_and_262_playgrounds_spread_plausibly():
 
 
 def test_seeding_twice_is_harmless(storage, settings):
-    first = seed_demo(storage, settings)
-    second = seed_demo(storage, settings)
+    now = datetime.now(timezone.utc)
+    first = seed_demo(storage, settings, now=now)
+    second = seed_demo(storage, settings, now=now)
     # 92 checks and 5 dialogue events / innkeeper contacts; again: replays, not duplicates
     assert first.pop("reports") == 97 and second.pop("reports") == 0
+    # the checks inside the two joint operations (22 + 14), seeded once
+    assert first.pop("operation_reports") == 36 and second.pop("operation_reports") == 0
     assert first.pop("complaints") == 320 and second.pop("complaints") == 0  # duplicates
-    assert first == second and storage.report_count() == 97
+    assert first == second and storage.report_count() == 97 + 36
     assert first["places"] >= 270
     team = storage.team_members("team-mitte-1")
     assert {u.agency for u in team} == {"police", "kod"}

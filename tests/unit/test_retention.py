@@ -85,6 +85,27 @@ def test_purge_by_place_type_keeps_the_rest_whole(settings, storage):
         fresh.close()
 
 
+def test_purge_deletes_complaints_past_their_own_retention(settings, storage, capsys):
+    rows = [(f"C-{d}", ago(d), 51.68, 7.82, "noise", None, None) for d in (10, 200, 400)]
+    storage.add_complaints(rows, actor="test")
+    data = ["--data", str(settings.data_dir)]
+    if settings.database_url:
+        data += ["--db", settings.database_url]
+    assert main([*data, "purge", "--complaint-days", "365", "--dry-run"]) == 0
+    assert "1 complaints" in capsys.readouterr().out and storage.complaint_total() == 3
+    assert main([*data, "purge", "--complaint-days", "180"]) == 0
+    assert "2 complaints" in capsys.readouterr().out
+    fresh = open_storage(settings)
+    try:
+        assert [r[0] for r in fresh.db.query("SELECT id FROM complaints")] == ["C-10"]
+        (entry,) = [e for e in fresh.audit_log() if e["action"] == "retention.purge"
+                    and e["object_type"] == "complaint"]
+        assert entry["detail"]["complaints"] == 2
+    finally:
+        fresh.close()
+    assert main([*data, "purge", "--complaint-days", "0"]) == 2
+
+
 def test_purge_refuses_unknown_types(tmp_path, capsys):
     data = str(tmp_path)
     main(["--data", data, "init"])

@@ -41,6 +41,10 @@ PLACES = [  # id, name, type, district, lat, lon
 ]
 
 
+OPERATIONS = [("Schwerpunkt Westentor", SINCE + timedelta(days=40, hours=5), 4),  # 2 checks of t
+              ("Weihnachtsmarkt-Probe", SINCE + timedelta(days=60, hours=16), 5),  # none
+              ("Vorzeitraum-Einsatz", PREV + timedelta(days=3), 3)]  # not in the quarter
+
 CHANGE = r"(?:[+\u2212][\d.,]+ %|±0 %|neu)"  # a change against the previous period
 
 
@@ -81,6 +85,7 @@ def city(tmp_path_factory):
     add_user(storage, "sup-zyx", wire.Role.SUPERVISOR, "police")
     add_user(storage, "sup-qux", wire.Role.SUPERVISOR, "kod")
     add_user(storage, "officer-x", wire.Role.OFFICER)
+    add_user(storage, "lead-x", wire.Role.SHIFT_LEAD, "kod")
     storage.upsert_team("t", TEAM_NAME, None, [storage.user_by_name(n)[0].id for n in OFFICERS])
     shift = SINCE + timedelta(days=40, hours=6)
     tpl = wire.RouteTemplate("r", "Runde Mitte", [wire.TemplateStop("westentor", 0, 30),
@@ -91,7 +96,7 @@ def city(tmp_path_factory):
                               shift_end=ts(shift + timedelta(hours=8)))
 
     with TestClient(create_app(settings, storage)) as c:
-        c.tok = {n: login(c, n) for n in (*OFFICERS, "sup-zyx", "sup-qux", "officer-x")}
+        c.tok = {n: login(c, n) for n in (*OFFICERS, "sup-zyx", "sup-qux", "officer-x", "lead-x")}
 
         def send(who, pid, when, findings=(), measures=(), visibility="cooperation", team=None):
             p = place[pid]
@@ -137,6 +142,11 @@ def city(tmp_path_factory):
         rows += [f"prev-{k},{ts(PREV + timedelta(days=9 + k))},51.6807,7.8105,noise" for k in range(2)]
         assert import_file(storage, ("\n".join(rows) + "\n").encode(), "csv", zone=BERLIN,
                            actor="test").accepted == 18
+        for name, start, hours in OPERATIONS:  # joint operations: two in the quarter, one before
+            r = c.post("/api/v1/operations", headers=auth(c.tok["lead-x"]), json={
+                "name": name, "starts_at": ts(start), "ends_at": ts(start + timedelta(hours=hours)),
+                "agencies": ["police", "kod", "customs"], "team_ids": ["t"]})
+            assert r.status_code == 201, r.text
         c.storage = storage
         yield c
     storage.close()
@@ -294,8 +304,32 @@ def test_the_pages_render_and_the_document_names_itself(reports, tmp_path):
                     "4. Maßnahmen nach Behörde", "5. Brennpunkte",
                     "6. Feststellungen nach Wochentag und Uhrzeit",
                     "7. Kontrollpunkte der Streifenpläne",
-                    "8. Bürgerbeschwerden und Kontrollaufwand"):
+                    "8. Bürgerbeschwerden und Kontrollaufwand", "9. Schwerpunkteinsätze"):
         assert heading in text
+
+
+@pytest.mark.parametrize("who", ["sup-zyx", "sup-qux"])
+def test_operations_held_are_listed_with_date_agencies_and_checks(city, reports, who):
+    """Each operation that began in the quarter: name, local date, agencies, the checks the
+    summary API gives the same reader; the one of the period before is not listed."""
+    text = reports[who]["text"]
+    flat = " ".join(text.split())
+    ops = {o["name"]: o for o in fetch(city, who, "operations").json()}
+    assert "2 Schwerpunkteinsätze mehrerer Behörden im Zeitraum, mit zusammen 2 Kontrollen" in flat
+    for name, start, _ in OPERATIONS[:2]:
+        s = city.get(f"/api/v1/operations/{ops[name]['id']}/summary",
+                     headers=auth(city.tok[who])).json()
+        m = re.search(rf"^\s*{re.escape(name)}\s+(\d\d\.\d\d\.\d{{4}})\s+(.*?)\s+(\d+)\s*$",
+                      text, re.M)
+        assert m, (name, text[-2500:])
+        assert m[1] == start.astimezone(BERLIN).strftime("%d.%m.%Y")
+        assert int(m[3]) == s["checks"]
+    section = flat[flat.index("9. Schwerpunkteinsätze"):flat.index("Hinweise")]
+    assert section.count("Polizei") == section.count("Zoll") == 2  # the agencies, by name
+    assert section.count("(Kommunaler") == 2
+    assert city.get(f"/api/v1/operations/{ops['Schwerpunkt Westentor']['id']}/summary",
+                    headers=auth(city.tok[who])).json()["checks"] == 2
+    assert "Vorzeitraum-Einsatz" not in text
 
 
 def test_the_download_is_audited_and_named_after_the_period(city):

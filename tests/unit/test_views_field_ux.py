@@ -166,7 +166,9 @@ def test_the_export_toast_names_the_file_saved_and_the_two_csvs_differ():
     assert names == ["lagebild-reports-20261202.geojson", "lagebild-places-20261202.geojson",
                      "lagebild-reports-20261202.csv", "lagebild-reports-excel-20261202.csv",
                      "lagebild-fear-spaces-20261202.geojson",
-                     "lagebild-fear-spaces-excel-20261202.csv"]
+                     "lagebild-fear-spaces-excel-20261202.csv",
+                     "lagebild-complaint-gaps-20261202.geojson",
+                     "lagebild-complaint-gaps-excel-20261202.csv"]
 
 
 @pytest.mark.anyio

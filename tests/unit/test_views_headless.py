@@ -150,6 +150,10 @@ async def test_a_late_check_shows_late_on_today_and_in_the_leads_progress(demo_s
         checked = app.t.time(wire.parse_timestamp(report.observed_at))
         await h.until(lambda: h.has_id("stop-2"))
         assert h.text_shown(f"verspätet {checked}") and h.text_shown("verpasst")
+        # the next stop is the first open one, said in words (not a shade alone): stop 3
+        marked = [seq for seq in range(1, 7) if h.has_id(f"stop-{seq}")
+                  and h.by_id(f"stop-{seq}").trailing is not None]
+        assert marked == [3] and h.text_shown("als Nächstes")
         app.device.sync()
     finally:
         h.close()

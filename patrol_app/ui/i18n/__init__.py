@@ -16,7 +16,7 @@ import re
 from patrol_wire.labels import CODE_LABELS
 
 _MODULES = ("common", "login", "field", "check_form", "outbox", "history", "queries", "maps",
-            "lead", "review", "picture", "admin", "complaints", "agencies")
+            "lead", "review", "picture", "admin", "complaints", "agencies", "operations")
 
 
 def _merge() -> tuple[dict[str, str], dict[str, str]]:

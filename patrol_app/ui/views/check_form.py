@@ -59,6 +59,8 @@ def chip(label: str, selected: bool, on_toggle, identifier: str) -> ft.Control:
 
 
 class CheckFormView:
+    save_bar = True  # pinned at the bottom: the shell keeps messages from lying over it
+
     def __init__(self, ctx: "ViewContext", place, draft: CheckDraft | None = None) -> None:
         """``draft``: a prefilled one (a correction of a refused report), shown as it is."""
         self.ctx = ctx

@@ -66,7 +66,8 @@ def tile_layer(device, places: Sequence = ()) -> list:
 
 
 def _tiles(bm: basemap.Basemap) -> fm.TileLayer:
-    return fm.TileLayer(url_template=bm.url, min_native_zoom=bm.native_min,
+    return fm.TileLayer(key=f"tiles-{bm.native_min}-{bm.native_max}-{bm.bounds}",
+                        url_template=bm.url, min_native_zoom=bm.native_min,
                         max_native_zoom=bm.native_max, tile_bounds=_bounds(bm.bounds),
                         evict_error_tile_strategy=fm.TileLayerEvictErrorTileStrategy.DISPOSE)
 
@@ -112,14 +113,18 @@ class MapPanel:
     ``locked``: for a map inside a scrolling page -- it takes no gestures (the page scrolls
     past it) until the user taps "Karte bedienen", and gives them back on "Fertig".
     ``on_locate``: an async callable returning (lat, lon) or None; shows "centre on me".
+    ``label``: what the map is for, for screen readers.
     """
 
     def __init__(self, ctx: "ViewContext", layers: list, *, identifier: str,
                  centre: tuple[float, float] | None = None, zoom: float = 13,
                  fit: Sequence[tuple[float, float]] | None = None, places: Sequence = (),
                  locked: bool = False, legend_entries: Sequence[tuple[ft.Control, str]] = (),
-                 on_locate: Callable | None = None, height: float | None = None) -> None:
+                 on_locate: Callable | None = None, height: float | None = None,
+                 label: str | None = None) -> None:
         self.ctx = ctx
+        self.label = label  # what the map is for, read out (and a map without markers is
+        # otherwise no node of the accessibility tree at all)
         self.identifier = identifier
         self.locked = locked
         self.on_locate = on_locate
@@ -168,7 +173,8 @@ class MapPanel:
                     self._round(ft.Icons.REMOVE, t("zoom_out"), self._zoom_out,
                                 f"{self.identifier}-zoom-out")]
         stack: list[ft.Control] = [  # the map fills the stack; the buttons float on it
-            ft.Container(ft.Semantics(identifier=self.identifier, container=True, content=self.map),
+            ft.Container(ft.Semantics(identifier=self.identifier, container=True, label=self.label,
+                                      content=self.map),
                          left=0, top=0, right=0, bottom=0, border_radius=8,
                          clip_behavior=ft.ClipBehavior.HARD_EDGE),
             ft.Column(buttons, spacing=8, right=8, bottom=8, tight=True)]
@@ -219,9 +225,13 @@ class MapPanel:
 
     async def _locate(self, _=None) -> None:
         where = await self.on_locate()
-        if where is not None:
+        if where is None:
+            return
+        try:
             await self.map.move_to(destination=fm.MapLatitudeLongitude(*where), zoom=16,
                                    cancel_ongoing_animations=True)
+        except (AssertionError, RuntimeError):
+            pass  # the GPS answered after the user left the map: nothing to move
 
     async def _settled(self, e: fm.MapEvent) -> None:
         """Keep the centre inside the basemap: a pan or zoom that ended outside it is brought
@@ -244,8 +254,11 @@ class MapPanel:
         if bm is None or self.tiles is None:
             return
         self.basemap = bm
-        self.tiles.tile_bounds = _bounds(bm.bounds)
-        self.tiles.min_native_zoom, self.tiles.max_native_zoom = bm.native_min, bm.native_max
+        # a new tile layer (its own key) in place of the old one: a tile layer whose bounds
+        # change on screen stayed blank in Chromium (tiles fetched, none drawn -- the first
+        # map after a login, which learns the basemap, when it had guessed bounds before)
+        at = self.map.layers.index(self.tiles)
+        self.tiles = self.map.layers[at] = _tiles(bm)
         self.map.min_zoom, self.map.max_zoom = bm.min_zoom, bm.max_zoom
         if bm.bounds is not None and self.map.on_event is None:
             self.map.on_event = self._settled

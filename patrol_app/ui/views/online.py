@@ -56,11 +56,22 @@ def filter_dropdown(ctx: "ViewContext", identifier: str, label: str, value: str,
 
 class OnlineView:
     title_key = ""
+    # Long lists go out in two updates: the first ``first_screen`` controls (what a phone
+    # shows), then the rest one turn of the loop later. Appending keeps the first ones as
+    # they are, so a tap on them is not lost. (Showing the last answer at once and asking
+    # the server behind it was tried: the answer-read banner and states were stale for a
+    # moment, and a tap in the screen's first frame was lost -- bench/taps.py saw both.)
+    first_screen: int | None = None
+    # A sub-screen's header (back arrow, title, reload) stays above the scrolling content:
+    # after the review steps at the bottom of a long report the way back was scrolled away.
+    pinned_title = False
 
     def __init__(self, ctx: "ViewContext") -> None:
         self.ctx = ctx
         self.body = ft.Column(expand=True, scroll=ft.ScrollMode.AUTO, spacing=8,
                               horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self.root: ft.Control | None = None  # what build() returned: on screen while is_shown
+        self._drawn = 0  # renders so far: a second half belongs to the render that began it
 
     # subclasses: fetch(office) -> data (worker thread); render(data) -> controls (UI thread)
     def fetch(self, office: Office) -> Any:
@@ -70,10 +81,18 @@ class OnlineView:
         raise NotImplementedError
 
     def build(self) -> ft.Control:
-        self.body.controls = [self._title(), ft.ProgressRing()]
+        self._show([ft.ProgressRing()])
         self.ctx.run_task(self.reload)
-        return ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=12, vertical=6),
-                            expand=True)
+        content = ft.Column([self._title(), self.body], expand=True, spacing=8,
+                            horizontal_alignment=ft.CrossAxisAlignment.STRETCH) \
+            if self.pinned_title else self.body
+        self.root = ft.Container(content, padding=ft.Padding.symmetric(horizontal=12, vertical=6),
+                                 expand=True)
+        return self.root
+
+    def _show(self, controls: list[ft.Control]) -> None:
+        """The screen's content below its title (the title scrolls with it unless pinned)."""
+        self.body.controls = controls if self.pinned_title else [self._title(), *controls]
 
     def _title(self) -> ft.Control:
         return ft.Row([ft.Text(self.ctx.t(self.title_key), size=20, weight=ft.FontWeight.BOLD,
@@ -85,18 +104,29 @@ class OnlineView:
         try:
             data = await asyncio.to_thread(self._with_office, self.fetch)
         except ClientError as exc:
-            self.body.controls = [self._title(), ft.Text(problem_text(self.ctx, exc),
-                                                         color=ft.Colors.ERROR),
-                                  big_button(self.ctx.t("retry"), self.reload, filled=False)]
+            self._show([ft.Text(problem_text(self.ctx, exc), color=ft.Colors.ERROR),
+                        big_button(self.ctx.t("retry"), self.reload, filled=False)])
             self.ctx.update()
             return
+        shown = self._render(data)
+        n = self.first_screen
+        first, rest = (shown, []) if n is None else (shown[:n], shown[n:])
+        self._drawn += 1
+        drawn = self._drawn
+        self._show(first)
+        self.ctx.update()
+        if rest:
+            await asyncio.sleep(0)  # the first update is sent before this
+            if drawn == self._drawn:  # not reloaded meanwhile (left: a detached list, harmless)
+                self.body.controls.extend(rest)
+                self.ctx.update()
+
+    def _render(self, data: Any) -> list[ft.Control]:
         try:
-            shown = self.render(data)
+            return self.render(data)
         except Exception:  # a bug in drawing must not leave the spinner turning forever
             log.exception("rendering %s failed", type(self).__name__)
-            shown = [ft.Text(self.ctx.t("render_failed"), color=ft.Colors.ERROR)]
-        self.body.controls = [self._title(), *shown]
-        self.ctx.update()
+            return [ft.Text(self.ctx.t("render_failed"), color=ft.Colors.ERROR)]
 
     def _with_office(self, fn: Callable[[Office], Any]) -> Any:
         return with_office(self.ctx, fn)

@@ -21,15 +21,33 @@ TOUCH = 56  # the viewer's buttons: above the 48 dp minimum, on a dark picture
 THUMB = 150
 
 
+def previews(photos: list[bytes | None], size: int = THUMB) -> list[bytes | None]:
+    """The thumbnails' bytes (sharp on a 2x screen): Pillow work of ~10-40 ms per photo, for
+    a worker thread when the photos come from the server."""
+    return [None if p is None else make_thumbnail(p, side=2 * size) for p in photos]
+
+
+def loading_cells(n: int, *, size: int = THUMB) -> ft.Control:
+    """Where ``n`` photos will appear, the size they will have: the page does not jump."""
+    return ft.Row([ft.Container(ft.ProgressRing(width=24, height=24, stroke_width=3),
+                                width=size, height=size, border_radius=8,
+                                alignment=ft.Alignment.CENTER,
+                                bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST) for _ in range(n)],
+                  wrap=True, spacing=8, run_spacing=8)
+
+
 def thumbnails(ctx: "ViewContext", photos: list[bytes | None], *, size: int = THUMB,
-               missing_key: str = "photo_missing") -> ft.Control:
+               missing_key: str = "photo_missing",
+               small: list[bytes | None] | None = None) -> ft.Control:
     """A wrapping row of square previews; a tap opens the viewer at that photo. ``None``
-    stands for a photo that cannot be shown (not uploaded yet, no longer on the device)."""
+    stands for a photo that cannot be shown (not uploaded yet, no longer on the device).
+    ``small``: the previews, made beforehand (``previews``), else made here."""
     t = ctx.t
+    small = previews(photos, size) if small is None else small
     shown = [p for p in photos if p is not None]
     cells: list[ft.Control] = []
     n = 0  # index among the photos that can be shown
-    for p in photos:
+    for p, thumb in zip(photos, small):
         if p is None:
             cells.append(ft.Container(ft.Text(t(missing_key), size=12, text_align=ft.TextAlign.CENTER),
                                       width=size, height=size, border_radius=8, padding=8,
@@ -37,7 +55,7 @@ def thumbnails(ctx: "ViewContext", photos: list[bytes | None], *, size: int = TH
                                       bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST))
             continue
         cells.append(ft.Semantics(identifier=f"photo-{n + 1}", button=True, content=ft.Container(
-            ft.Image(src=make_thumbnail(p, side=2 * size), width=size, height=size,
+            ft.Image(src=thumb, width=size, height=size,
                      fit=ft.BoxFit.COVER, border_radius=8),
             width=size, height=size, border_radius=8, tooltip=t("photo_open"),
             on_click=lambda e, n=n: PhotoViewer(ctx, shown, n).open())))

@@ -5,11 +5,14 @@ Laid out in a ResponsiveRow: one column on a phone, two or three on a tablet or 
 
 from __future__ import annotations
 
+import asyncio
+
 import math
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
+import flet.canvas as cv
 import flet_charts as fc
 import flet_map as fm
 
@@ -39,7 +42,9 @@ EXPORTS = (("reports.geojson", {}, "export_reports_geojson"),
            ("reports.csv", {}, "export_csv"),
            ("reports.csv", {"dialect": "semicolon"}, "export_csv_de"),
            ("fear-spaces.geojson", {}, "export_fear_geojson"),
-           ("fear-spaces.csv", {"dialect": "semicolon"}, "export_fear_csv"))
+           ("fear-spaces.csv", {"dialect": "semicolon"}, "export_fear_csv"),
+           ("complaint-gaps.geojson", {}, "export_gaps_geojson"),
+           ("complaint-gaps.csv", {"dialect": "semicolon"}, "export_gaps_csv"))
 
 
 def short_name(name: str) -> str:
@@ -111,32 +116,53 @@ class SituationView(OnlineView):
     # ------------------------------------------------------------ drawing
 
     def render(self, data: tuple[wire.Situation, ComplaintLayers]) -> list[ft.Control]:
+        """The first screen's cards (figures, the district chart) at once, the rest -- charts,
+        two maps, lists -- in a second update (``_rest``): the tab is read from the top, and
+        building and drawing all fourteen cards before the first one showed cost the tab
+        switch ~0.7 s on a phone (bench/taps.py)."""
         t = self.ctx.t
         pic, layers = data
         self.layers = layers
         self.ctx.run_task(self._load_fear_spaces, layers, layers.params)
         self.ctx.set_answers_waiting(pic.answers_waiting)
-        questions = self._box(t("questions_box_title", n=len(pic.open_questions)),
-                              self._questions(pic), "questions")
-        cards = [
+
+        def questions() -> ft.Control:
+            return self._box(t("questions_box_title", n=len(pic.open_questions)),
+                             self._questions(pic), "questions")
+
+        first = [
             *([questions] if pic.answers_waiting else []),  # a to-do: on top while it waits
-            self._figures(pic),
-            self._box(t("findings_by_district"), self._district_chart(pic), "chart-districts"),
-            self._box(t("over_time"), self._timeline_chart(pic), "chart-timeline"),
-            self._box(t("weekday_hour"), self._grid(pic), "grid"),
-            self._box(t("hotspot_map"), self._map(pic), "pic-map"),
-            self._box(t("top_hotspots"), self._hotspots(pic), "hotspots"),
-            self._box(t("by_category"), self._categories(pic), "categories"),
-            self._box(t("complaints_map"), layers.map(), "complaint-map-box"),
-            self._box(t("complaints_box"), layers.gaps(), "complaints"),
-            self._box(t("fear_box"), layers.fear_spaces(), "fear-spaces"),
-            *([] if pic.answers_waiting else [questions]),
-            self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED for m in pic.missed)),
-                      self._missed(pic), "missed"),
-            self._box(t("exports"), self._exports(), "exports"),
-            self._box(t("report_box"), steering_report(self), "steering-report"),
+            lambda: self._figures(pic),
+            lambda: self._box(t("findings_by_district"), self._district_chart(pic), "chart-districts"),
         ]
-        return [ft.ResponsiveRow(cards, spacing=10, run_spacing=10)]
+        rest = [
+            lambda: self._box(t("over_time"), self._timeline_chart(pic), "chart-timeline"),
+            lambda: self._box(t("weekday_hour"), self._grid(pic), "grid"),
+            lambda: self._box(t("hotspot_map"), self._map(pic), "pic-map"),
+            lambda: self._box(t("top_hotspots"), self._hotspots(pic), "hotspots"),
+            lambda: self._box(t("by_category"), self._categories(pic), "categories"),
+            lambda: self._box(t("complaints_map"), layers.map(), "complaint-map-box"),
+            lambda: self._box(t("complaints_box"), layers.gaps(), "complaints"),
+            lambda: self._box(t("fear_box"), layers.fear_spaces(), "fear-spaces"),
+            *([] if pic.answers_waiting else [questions]),
+            lambda: self._box(t("missed_title", n=sum(m.status is wire.StopStatus.MISSED
+                                                      for m in pic.missed)),
+                              self._missed(pic), "missed"),
+            lambda: self._box(t("exports"), self._exports(), "exports"),
+            lambda: self._box(t("report_box"), steering_report(self), "steering-report"),
+        ]
+        row = ft.ResponsiveRow([card() for card in first], spacing=10, run_spacing=10)
+        self.ctx.run_task(self._rest, row, rest)
+        return [row]
+
+    async def _rest(self, row: ft.ResponsiveRow, cards: list) -> None:
+        """The cards below the first screen, once the first update has gone out; not when the
+        picture was reloaded or left meanwhile."""
+        await asyncio.sleep(0)  # one turn of the loop: the first update is sent before this
+        if row not in self.body.controls:
+            return
+        row.controls.extend(card() for card in cards)
+        self.ctx.update()
 
     async def _load_fear_spaces(self, layers: ComplaintLayers, params: dict[str, str]) -> None:
         fear = await self.call(lambda o: o.fear_spaces(**params))
@@ -222,22 +248,37 @@ class SituationView(OnlineView):
         return ft.Column([chart, self._legend()], spacing=4)
 
     def _grid(self, pic: wire.Situation) -> ft.Control:
+        """Weekday x hour as one canvas: 168 cells drawn, not 168 containers with a tooltip
+        each (measured in bench/taps.py: that grid was the picture's heaviest part to lay
+        out). What a tooltip told is said in words under it: the busiest hours."""
         t = self.ctx.t
         top = max((v for row in pic.grid for v in row), default=0)
         names = t("weekdays").split(",")
-        rows = [ft.Row([ft.Container(width=26)] + [
-            ft.Container(ft.Text(str(h) if h % 6 == 0 else "", size=9), width=11) for h in range(24)],
-            spacing=1)]
+        label_w, cell_w, cell_h, gap, head = 30.0, 11.0, 14.0, 1.0, 14.0
+        empty = ft.Colors.SURFACE_CONTAINER_HIGHEST  # a theme colour: light and dark alike
+        shapes: list = []
+        for h in range(0, 24, 6):
+            shapes.append(cv.Text(label_w + h * (cell_w + gap), 0, str(h), style=ft.TextStyle(size=9)))
         for wd in range(7):
-            cells = [ft.Container(ft.Text(names[wd], size=11), width=26)]
+            y = head + wd * (cell_h + gap)
+            shapes.append(cv.Text(0, y, names[wd], style=ft.TextStyle(size=11)))
             for h in range(24):
                 v = pic.grid[wd][h]
-                cells.append(ft.Container(
-                    width=11, height=14, border_radius=2, tooltip=f"{names[wd]} {h}:00 – {v}",
-                    bgcolor=ft.Colors.with_opacity(min(1.0, 0.08 + 0.92 * v / top), ft.Colors.RED_700)
-                    if v and top else ft.Colors.SURFACE_CONTAINER_HIGHEST))
-            rows.append(ft.Row(cells, spacing=1))
-        return ft.Column(rows, spacing=1)
+                colour = (ft.Colors.with_opacity(min(1.0, 0.08 + 0.92 * v / top), ft.Colors.RED_700)
+                          if v and top else empty)
+                shapes.append(cv.Rect(label_w + h * (cell_w + gap), y, cell_w, cell_h, border_radius=2,
+                                      paint=ft.Paint(color=colour)))
+        width = label_w + 24 * (cell_w + gap)
+        height = head + 7 * (cell_h + gap)
+        busiest = sorted(((pic.grid[wd][h], wd, h) for wd in range(7) for h in range(24)
+                          if pic.grid[wd][h]), reverse=True)[:3]
+        words = ", ".join(t("grid_slot", day=names[wd], h=h, h1=(h + 1) % 24, n=v)
+                          for v, wd, h in busiest)
+        return ft.Column([
+            ft.Semantics(identifier="grid-canvas", label=t("weekday_hour"),
+                         content=cv.Canvas(shapes, width=width, height=height)),
+            ft.Text(t("grid_busiest", slots=words) if busiest else t("grid_empty"), size=12,
+                    color=ft.Colors.ON_SURFACE_VARIANT)], spacing=4)
 
     def _map(self, pic: wire.Situation) -> ft.Control:
         """Places coloured by score and sized by checks; a tap shows the place's figures. Locked

@@ -81,4 +81,4 @@ class PlacesView:
             self.status.value = problem
             self.ctx.update()
             return
-        self.ctx.show_main()  # redraw whatever view is current (a sync may have replaced this one)
+        self.ctx.redraw_tabs()  # whatever tab is current (a sync may have replaced this one)

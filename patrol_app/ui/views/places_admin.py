@@ -1,4 +1,6 @@
-"""Admin: places -- import a file with its per-row report, and the districts."""
+"""Admin: places -- import a file with its per-row report, the districts, and the citizen
+complaints from the city's complaint system (imported the same way, counted, never listed: no
+text or names reach this screen)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,14 @@ from patrol_app.core.office import Office
 
 from ..theme import big_button, section
 from .online import OnlineView
+
+
+def row_label(t, row: str) -> str:
+    """"Zeile 4" for the server's "line 4" ("Objekt 2" for "feature 2"): the row is named in
+    the reader's language; the reason after it is the server's (English) sentence."""
+    kind, _, n = row.partition(" ")
+    key = {"line": "import_row_line", "feature": "import_row_feature"}.get(kind)
+    return t(key, n=n) if key and n.isdigit() else row
 
 
 class PlacesAdminView(OnlineView):
@@ -25,6 +35,7 @@ class PlacesAdminView(OnlineView):
         t = self.ctx.t
         store = self.ctx.store
         self.result = ft.Column(spacing=4)
+        self.complaint_result = ft.Column(spacing=4)
         places = store.places(active_only=False)
         per_district: dict[str | None, int] = {}
         for p in places:
@@ -33,6 +44,11 @@ class PlacesAdminView(OnlineView):
             ft.Text(t("places_known", n=len(places))), ft.Text(t("import_help"), size=13),
             big_button(t("import_file"), self._pick, icon=ft.Icons.UPLOAD_FILE, identifier="import-places"),
             self.result, section(t("districts_title"))]
+        complaints = [
+            section(t("complaints_import_title")), ft.Text(t("complaints_import_help"), size=13),
+            big_button(t("import_file"), self._pick_complaints, icon=ft.Icons.UPLOAD_FILE,
+                       identifier="import-complaints", filled=False),
+            self.complaint_result]
         for d in sorted(store.ref_items("district"), key=lambda d: d.name):
             out.append(ft.ListTile(
                 title=ft.Text(d.name), min_height=48,
@@ -40,7 +56,7 @@ class PlacesAdminView(OnlineView):
                 trailing=ft.IconButton(ft.Icons.EDIT, tooltip=t("edit"), on_click=lambda e, d=d: self._district(d))))
         out.append(ft.OutlinedButton(t("new_district"), icon=ft.Icons.ADD, height=48,
                                      on_click=lambda e: self._district(None)))
-        return out
+        return out + complaints
 
     def _district(self, d: wire.District | None) -> None:
         t = self.ctx.t
@@ -85,8 +101,30 @@ class PlacesAdminView(OnlineView):
             return
         lines: list[ft.Control] = [section(t("import_result", ok=len(report["imported"]),
                                              bad=len(report["rejected"])))]
-        lines += [ft.Text(f"{r['row']}: {r['reason']}", color=ft.Colors.ERROR, size=13)
+        lines += [ft.Text(f"{row_label(t, r['row'])}: {r['reason']}", color=ft.Colors.ERROR, size=13)
                   for r in report["rejected"]]
         self.result.controls = lines
         self.ctx.update()
         await self.ctx.sync_now()  # the new places into this device's list too
+
+    async def _pick_complaints(self, _=None) -> None:
+        """The city's complaint export: accepted, duplicates (a file imported twice counts
+        nothing twice), rejected rows with their reason, and the columns left out on purpose."""
+        t = self.ctx.t
+        files = await self.ctx.picker.pick_any(["csv", "geojson", "json"])
+        if not files:
+            return
+        name, data = files[0]
+        fmt = "csv" if name.lower().endswith(".csv") else "geojson"
+        report = await self.call(lambda o: o.import_complaints(data, fmt))
+        if not report:
+            return
+        lines: list[ft.Control] = [section(t("complaints_import_result", ok=report["accepted"],
+                                             dup=report["duplicates"], bad=report["rejected"]))]
+        if report["ignored_columns"]:
+            lines.append(ft.Text(t("complaints_ignored", cols=", ".join(
+                c["column"] for c in report["ignored_columns"])), size=13))
+        lines += [ft.Text(f"{row_label(t, r['row'])}: {r['reason']}", color=ft.Colors.ERROR, size=13)
+                  for r in report["rejected_rows"]]
+        self.complaint_result.controls = lines
+        self.ctx.update()

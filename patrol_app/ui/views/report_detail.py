@@ -12,7 +12,7 @@ import flet as ft
 import flet_map as fm
 
 import patrol_wire as wire
-from patrol_app.core.client import Rejected
+from patrol_app.core.client import ClientError, Rejected
 from patrol_app.core.my_reports import checklist_labels
 from patrol_app.core.office import Office
 
@@ -20,7 +20,7 @@ from ..agency_words import agency_name
 from ..theme import WARN, big_button, section, sub_header
 from .map_panel import GEOFENCE_COLOUR, ME_COLOUR, MapPanel, circle_box
 from .online import OnlineView
-from .photo_viewer import thumbnails
+from .photo_viewer import loading_cells, previews, thumbnails
 from .review_parts import (
     SEV_COLOURS,
     counted_at,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 class ReportDetailView(OnlineView):
     title_key = "report_detail_title"
+    pinned_title = True  # the way back stays in view below the review steps
 
     def __init__(self, ctx: "ViewContext", report_id: str) -> None:
         super().__init__(ctx)
@@ -49,18 +50,38 @@ class ReportDetailView(OnlineView):
                                   ft.Icons.REFRESH, tooltip=self.ctx.t("reload"),
                                   on_click=self.reload))])
 
-    def fetch(self, office: Office) -> tuple[dict, dict[str, bytes]]:
-        detail = office.report(self.report_id)
-        photos = {}
-        for sha in detail["report"]["photos"]:
-            try:
-                photos[sha] = office.photo(sha)  # whole: the viewer zooms into it
-            except Rejected:  # not uploaded yet: shown as missing, not an error
-                pass
-        return detail, photos
+    def fetch(self, office: Office) -> dict:
+        return office.report(self.report_id)
 
-    def render(self, data) -> list[ft.Control]:
-        d, photos = data
+    def _fetch_photos(self, office: Office, shas: list[str]) -> tuple[list, list]:
+        photos = []
+        for sha in shas:
+            try:
+                photos.append(office.photo(sha))  # whole: the viewer zooms into it
+            except Rejected:  # not uploaded yet: shown as missing, not an error
+                photos.append(None)
+        return photos, previews(photos)
+
+    async def _load_photos(self, slot: ft.Container, shas: list[str]) -> None:
+        """The photos after the words: each is a download and a thumbnail (Pillow), and
+        opening a report waited for all of them before its first word showed. Their places
+        are held at their size meanwhile, so nothing on the page moves when they come."""
+        import asyncio
+
+        try:
+            photos, small = await asyncio.to_thread(
+                self._with_office, lambda o: self._fetch_photos(o, shas))
+        except ClientError:  # the words are there; the photos say they cannot be had now
+            photos = small = [None] * len(shas)
+        if not self._still_shown():
+            return
+        slot.content = thumbnails(self.ctx, photos, small=small)
+        self.ctx.update()
+
+    def _still_shown(self) -> bool:
+        return self.root is not None and self.ctx.is_shown(self.root)
+
+    def render(self, d: dict) -> list[ft.Control]:
         t = self.ctx.t
         r = d["report"]
         place = d.get("place") or {}
@@ -100,7 +121,9 @@ class ReportDetailView(OnlineView):
                                     padding=10, border_radius=8))
         if r["photos"]:
             out.append(section(t("photos")))
-            out.append(thumbnails(self.ctx, [photos.get(s) for s in r["photos"]]))
+            slot = ft.Container(loading_cells(len(r["photos"])))
+            out.append(slot)
+            self.ctx.run_task(self._load_photos, slot, list(r["photos"]))
         if r.get("fix") or place:
             out.append(self._map(r, place))
         if d["queries"]:

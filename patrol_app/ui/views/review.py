@@ -28,6 +28,8 @@ ANSWERS_FIRST_IN = ("", "submitted", "in_review")  # state filters that list wai
 
 class ReviewView(OnlineView):
     title_key = "review_title"
+    first_screen = 8  # the filters, the answers box and the cards a phone shows; the rest after
+
     def __init__(self, ctx: "ViewContext") -> None:
         super().__init__(ctx)
         # kept on the ctx while the supervisor opens reports and switches tabs

@@ -1,5 +1,6 @@
-"""Today: my team (both agencies), my route for this shift with each stop's status, the way to
-the next stop and a "check here" shortcut for the nearest place."""
+"""Today: my team (both agencies), the briefing of a joint operation my team takes part in (a
+small card, while it runs or when it starts within hours), my route for this shift with each
+stop's status, the way to the next stop and a "check here" shortcut for the nearest place."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import flet as ft
 
 import patrol_wire as wire
 from patrol_app.core import route
+from patrol_app.core.operations import current_operation
 from patrol_rules import geo
 from patrol_rules.stops import StopState
 
@@ -71,6 +73,10 @@ class TodayView:
             if not team.is_mixed:
                 controls.append(ft.Text(t("team_not_mixed"), color=ft.Colors.ERROR))
 
+        op = current_operation(store.ref_items("operation"), team_ids, now)
+        if op is not None:
+            controls.append(self._operation(op))
+
         today = self.ctx.device.route_today(now)
         controls.append(section(t("my_route")))
         if today is None:
@@ -94,6 +100,34 @@ class TodayView:
                                       horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
 
+    def _operation(self, op: wire.Operation) -> ft.Control:
+        """The operation's name, time and agencies, and the start of its briefing; a tap shows
+        the whole briefing."""
+        t = self.ctx.t
+        start, end = wire.parse_timestamp(op.starts_at), wire.parse_timestamp(op.ends_at)
+        agencies = ", ".join(agency_name(self.ctx, a) for a in op.agencies)
+        lines: list[ft.Control] = [
+            ft.Row([ft.Icon(ft.Icons.CAMPAIGN, size=20, color=ft.Colors.PRIMARY),
+                    ft.Text(t("today_operation", name=op.name), weight=ft.FontWeight.BOLD,
+                            expand=True, max_lines=2)], spacing=8),
+            ft.Text(t("today_operation_when", when=f"{t.time(start)}–{t.time(end)}",
+                      agencies=agencies), size=12, color=ft.Colors.ON_SURFACE_VARIANT,
+                    max_lines=2)]
+        if op.briefing:
+            lines.append(ft.Text(op.briefing, size=13, max_lines=2,
+                                 overflow=ft.TextOverflow.ELLIPSIS))
+
+        def show(_=None) -> None:
+            self.ctx.show_dialog(ft.AlertDialog(
+                title=ft.Text(op.name), content=ft.Column(
+                    [ft.Text(lines[1].value, size=13), ft.Text(op.briefing or "—", selectable=True)],
+                    tight=True, scroll=ft.ScrollMode.AUTO),
+                actions=[ft.TextButton(t("ok"), on_click=lambda e: self.ctx.pop_dialog())]))
+
+        return ft.Semantics(identifier="today-operation", content=ft.Container(
+            ft.Column(lines, spacing=2), padding=ft.Padding.symmetric(vertical=8, horizontal=10),
+            border_radius=8, bgcolor=ft.Colors.PRIMARY_CONTAINER, on_click=show))
+
     def _route(self, assignment: wire.Assignment, states: list[StopState]) -> list[ft.Control]:
         t = self.ctx.t
         start = t.time(wire.parse_timestamp(assignment.shift_start))
@@ -110,10 +144,22 @@ class TodayView:
             name = st.place.name if st.place else st.stop.place_id
             window = (f"{t.time(wire.parse_timestamp(st.stop.window_start))}–"
                       f"{t.time(wire.parse_timestamp(st.stop.window_end))}")
-            out.append(ft.Semantics(identifier=f"stop-{st.stop.seq}", content=ft.ListTile(
-                leading=ft.Icon(icon, color=self.ctx.colour(tint)), title=ft.Text(name, max_lines=2),
+            is_next = st is nxt  # marked in words and with a frame, not by a shade alone
+            tile = ft.ListTile(
+                leading=ft.Icon(ft.Icons.NAVIGATION if is_next else icon,
+                                color=self.ctx.colour(ft.Colors.PRIMARY if is_next else tint)),
+                title=ft.Text(name, max_lines=2,
+                              weight=ft.FontWeight.BOLD if is_next else None),
                 subtitle=ft.Text(f"{window} · {stop_label(t, st.status, st.checked_at)}",
                                  **status_text(self.ctx, st.status)),
+                trailing=ft.Container(ft.Text(t("next_badge"), size=12, weight=ft.FontWeight.W_600,
+                                              color=ft.Colors.ON_PRIMARY),
+                                      bgcolor=ft.Colors.PRIMARY, border_radius=10,
+                                      padding=ft.Padding.symmetric(horizontal=8, vertical=3))
+                if is_next else None,
+                shape=ft.RoundedRectangleBorder(radius=12, side=ft.BorderSide(2, ft.Colors.PRIMARY))
+                if is_next else None,
                 min_height=56,
-                on_click=(lambda e, p=st.place: self.ctx.show_check(p)) if st.place else None)))
+                on_click=(lambda e, p=st.place: self.ctx.show_check(p)) if st.place else None)
+            out.append(ft.Semantics(identifier=f"stop-{st.stop.seq}", content=tile))
         return out
