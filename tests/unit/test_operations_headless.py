@@ -134,6 +134,9 @@ async def test_the_lead_draws_the_area_on_the_map(demo_server, tmp_path):
         assert drawn(h)[-1] == [51.68, 7.81]
         await h.type(h.by_id("op-polygon"), "51.6775, 7.8065\n51.6795, 7.8065\n51.6800, 7.8100")
         await h.type(h.by_id("op-name"), "Fläche Bahnhof")
+        # in three days: the form's default (today 18:00) would put it on the Today of the
+        # officers of team-mitte-1, which the briefing test below expects to show none
+        await h.type(h.by_id("op-day"), (date.today() + timedelta(days=3)).strftime("%d.%m.%Y"))
         await h.type(h.by_id("op-agency-police"), True)
         await h.type(h.by_id("op-team-team-mitte-1"), True)
         await h.click(h.by_id("save-operation"))
