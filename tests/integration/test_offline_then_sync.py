@@ -101,9 +101,9 @@ def test_lost_response_then_retry_gives_200_not_a_duplicate(live_server, tmp_pat
             lost = str(exc)
         # the proxy counts a dropped answer when the server's first bytes reach it; a client
         # that gave up before the server answered (a timeout) is another failure, named here
-        assert proxy.dropped == 1, (lost, dict(proxy.faults), proxy.traffic,
-                                    "server exit:", live_server.proc.proc.poll(),
-                                    live_server.proc.log_path.read_text()[-2000:])
+        assert proxy.dropped == 1, "\n".join([
+            lost, f"server exit: {live_server.proc.proc.poll()}", proxy.explain(),
+            "server log:", live_server.proc.log_path.read_text()[-2000:]])
         # the server has it; the device does not know. The retry must be an identical replay.
         res = client.put_report(report)
         assert res.status is wire.ItemStatus.IDENTICAL

@@ -22,8 +22,12 @@ thread; every connection ends by itself.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import subprocess
+import sys
 import threading
+import traceback
 from collections import Counter
 
 FAULTS = ("reset", "cut_request", "drop", "truncate", "stall", "delay")
@@ -45,6 +49,7 @@ class FaultProxy:
         self.faults: Counter[str] = Counter()
         self.connections = 0
         self.traffic: list[dict] = []  # one entry per connection (see _handle)
+        self.max_loop_lag_s = 0.0
         self._rng = random.Random(seed)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -65,13 +70,45 @@ class FaultProxy:
             asyncio.start_server(self._handle, "127.0.0.1", 0))
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
+        lag = self._loop.create_task(self._watch_lag())
         self._loop.run_forever()
+        lag.cancel()
         server.close()
         pending = asyncio.all_tasks(self._loop)
         for task in pending:
             task.cancel()
         self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self._loop.close()
+
+    def explain(self) -> str:
+        """For a failing test: every connection's traffic with times, how late this proxy's loop
+        ran at worst, the kernel's view of the sockets on the proxy's and the targets' ports
+        (queued bytes, owning processes) and where each thread of this process stands."""
+        ports = {self.port, *self.targets}
+        try:
+            table = subprocess.run(["ss", "-tanpi"], capture_output=True, text=True,
+                                   timeout=10).stdout.splitlines()
+            sockets = [line for line in table if any(f":{p} " in line + " " for p in ports)]
+        except (OSError, subprocess.SubprocessError) as exc:
+            sockets = [f"ss failed: {exc}"]
+        stacks = [f"--- thread {t.name}:\n" + "".join(traceback.format_stack(frame)[-4:])
+                  for t in threading.enumerate()
+                  if (frame := sys._current_frames().get(t.ident)) is not None]
+        return "\n".join([f"proxy port {self.port}, targets {self.targets}, loop time "
+                          f"{self._loop.time():.3f}, max loop lag {self.max_loop_lag_s} s",
+                          json.dumps(self.traffic, indent=None), "sockets:", *sockets,
+                          "threads:", *stacks])
+
+    def _now(self) -> float:
+        return round(self._loop.time(), 3)
+
+    async def _watch_lag(self) -> None:
+        """How late this loop ran a 50 ms timer at worst (a starved proxy would show here)."""
+        while True:
+            before = self._loop.time()
+            await asyncio.sleep(0.05)
+            self.max_loop_lag_s = max(self.max_loop_lag_s,
+                                      round(self._loop.time() - before - 0.05, 3))
 
     def _choose(self) -> str | None:
         if self.drop_responses > 0:
@@ -101,8 +138,10 @@ class FaultProxy:
         if fault:
             self.faults[fault] += 1
         # what each connection carried, for a failing test to say where a request got stuck
-        seen = {"fault": fault, "up": None, "request_bytes": 0, "answer_bytes": 0,
-                "opened_at": round(self._loop.time(), 3)}
+        peer = writer.get_extra_info("peername")
+        seen = {"fault": fault, "peer_port": peer[1] if peer else None, "up": None,
+                "request_bytes": 0, "answer_bytes": 0, "opened_at": self._now(),
+                "first_request_byte_at": None, "first_answer_byte_at": None}
         self.traffic.append(seen)
         if fault == "reset":
             writer.close()
@@ -117,6 +156,7 @@ class FaultProxy:
         async def upstream() -> None:
             try:
                 while data := await reader.read(65536):
+                    seen["first_request_byte_at"] = seen["first_request_byte_at"] or self._now()
                     if fault == "cut_request":
                         up_w.write(data[: max(1, len(data) // 2)])
                         await up_w.drain()
@@ -135,6 +175,7 @@ class FaultProxy:
                 first = True
                 while data := await up_r.read(65536):
                     seen["answer_bytes"] += len(data)
+                    seen["first_answer_byte_at"] = seen["first_answer_byte_at"] or self._now()
                     if fault == "drop":
                         self.dropped += 1
                         break  # the server answered; the client never hears it
