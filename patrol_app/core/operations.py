@@ -11,6 +11,19 @@ from typing import Iterable
 import patrol_wire as wire
 
 BRIEFING_AHEAD = timedelta(hours=12)  # an operation shows on Today from this long before it
+EVENING_START = 18  # a new operation's default: the evening, when most joint operations run
+DEFAULT_HOURS = 5
+
+
+def default_window(now: datetime) -> tuple[datetime, datetime]:
+    """A new operation's proposed start and end: this evening at 18:00 for five hours, or
+    tomorrow's evening once today's has begun (a plan made at 21:00 must not start in the past).
+    ``now`` is the device's local time."""
+    start = now.replace(hour=EVENING_START, minute=0, second=0, microsecond=0)
+    if start <= now:
+        start = (now + timedelta(days=1)).replace(hour=EVENING_START, minute=0, second=0,
+                                                  microsecond=0)
+    return start, start + timedelta(hours=DEFAULT_HOURS)
 
 
 def current_operation(operations: Iterable[wire.Operation], team_ids: Iterable[str],

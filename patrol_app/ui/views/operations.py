@@ -15,7 +15,7 @@ import patrol_wire as wire
 from patrol_app.core import planning
 from patrol_app.core.client import ClientError
 from patrol_app.core.office import Office
-from patrol_app.core.operations import format_corners, parse_corners
+from patrol_app.core.operations import default_window, format_corners, parse_corners
 
 from ..agency_words import agency_name
 from ..theme import OK, big_button, section, sub_header
@@ -99,8 +99,7 @@ class OperationEditor:
             start = wire.parse_timestamp(op["starts_at"]).astimezone()
             end = wire.parse_timestamp(op["ends_at"]).astimezone()
         else:
-            start = now.replace(hour=18, minute=0, second=0, microsecond=0)
-            end = start + timedelta(hours=5)
+            start, end = default_window(now)
         self.places = {p.id: p for p in ctx.store.places(active_only=False)}
         self.agencies = [a for a in ctx.store.agencies().values()
                          if a.active or (op and a.code in op["agencies"])]
