@@ -101,6 +101,7 @@ class PatrolApp:
         self._toast: ft.SnackBar | None = None  # the message on screen, if any
         self.answers_waiting = 0  # for review: answers to questions not read yet
         self.sub_view = None  # the screen above the tabs (a form, a detail), if one is open
+        self._tab_root: ft.Control | None = None  # the shown tab's build(), under its header
         self.pin = PinLock(device.store)
         self.autosync = AutoSync(
             sync=self._auto_sync_pass, probe=self._probe, waiting=device.unsent_count,
@@ -161,8 +162,9 @@ class PatrolApp:
         if user and user.role is not Role.OFFICER:
             who += f" · {t('role_' + user.role.value)}"
         header = ft.Text(t("logged_in_as", name=who), size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+        self._tab_root = view.build()
         self._set_body(ft.Column([ft.Container(header, padding=ft.Padding.only(left=16, top=6)),
-                                  view.build()], expand=True, spacing=0))
+                                  self._tab_root], expand=True, spacing=0))
 
     @property
     def tabs(self) -> tuple[Tab, ...]:
@@ -315,7 +317,14 @@ class PatrolApp:
         return colour(self.page, value)
 
     def is_shown(self, control: ft.Control) -> bool:
-        return bool(self.body.controls) and self.body.controls[0] is control
+        """Is this what a screen's build() returned, and still on display (a form or detail
+        above the tabs, or the tab's own content under the "logged in as" line)?"""
+        if not self.body.controls:
+            return False
+        top = self.body.controls[0]
+        return top is control or (self.sub_view is None and self.page.navigation_bar is not None
+                                  and self._tab_root is control
+                                  and isinstance(top, ft.Column) and control in top.controls)
 
     def page_size(self) -> tuple[float, float]:
         return (self.page.width or 390, self.page.height or 844)
@@ -425,6 +434,7 @@ class PatrolApp:
         covers, so the first map is built with its limits (a map that learned them on screen
         stayed blank in Chromium); otherwise the screen comes at once and the sync runs behind."""
         self.tab = 0
+        self.view_state.clear()  # filters and searches are one session's (maybe another person's)
         if self.device.store.get_meta("sync_cursor") is None:
             try:
                 await self.sync_now()

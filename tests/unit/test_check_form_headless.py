@@ -316,3 +316,34 @@ async def test_a_report_going_out_does_not_redraw_today_under_the_officers_thumb
         assert app.body.controls[0] is shown and h.by_id("stop-1") is stop  # not rebuilt
     finally:
         h.close()
+
+
+@pytest.mark.anyio
+async def test_a_gps_answer_keeps_the_places_search_typed_while_it_worked(demo_server, tmp_path):
+    """The officer taps "Position bestimmen" and starts typing a place; the fix arrives: the
+    list is refilled nearest-first under the same search (it was rebuilt with an empty one, and
+    the field lost its focus), and a later rebuild of the tab keeps it too."""
+    h, app = await open_app(demo_server, tmp_path, "polizei")
+    try:
+        place = playground(app)
+        app.gps = gps = LateGps(place)
+        app.show_main(1)  # Orte
+        await h.until(lambda: h.has_id("locate"))
+        locating = asyncio.create_task(h.click(h.by_id("locate")))
+        await h.settle()
+        field = next(c for c in h.walk() if isinstance(c, ft.TextField)
+                     and c.label == "Ort suchen")
+        await h.type(field, "Weihnacht")
+        await h.until(lambda: h.has_id("place-event-weihnachtsmarkt")
+                      and not h.has_id("place-westentor"))
+        gps.answer.set()
+        await locating
+        await h.settle()
+        assert app.fix is not None and h.text_shown("GPS ±")
+        assert field.value == "Weihnacht" and any(c is field for c in h.walk())  # the same field
+        assert h.has_id("place-event-weihnachtsmarkt") and not h.has_id("place-westentor")
+        app.show_main(1)  # a sync that pulled places rebuilds the tab
+        await h.settle()
+        assert h.has_id("place-event-weihnachtsmarkt") and not h.has_id("place-westentor")
+    finally:
+        h.close()

@@ -172,6 +172,27 @@ def test_history_lists_a_saved_report_and_opens_it_on_a_context_of_its_own(tmp_p
     assert any("Müll am Tor" in s for s in texts(detail))
 
 
+def test_history_filters_stay_when_a_sync_redraws_the_tab(tmp_path):
+    """A sync that sent a report redraws History (its states changed): the day, state and
+    place search the officer set are still set, and still filter."""
+    ctx = ScreenContext(saved_report(tmp_path))
+    view = history.HistoryView(ctx)
+    view.build()
+    view.place.value = "Rathaus"  # what the officer typed: no report there
+    view._changed()
+    assert not any(getattr(c, "identifier", "").startswith("history-") for c in view.list.controls)
+    again = history.HistoryView(ctx)  # the redraw
+    again.build()
+    assert again.place.value == "Rathaus"
+    assert not any(getattr(c, "identifier", "").startswith("history-") for c in again.list.controls)
+    again.place.value, again.state.value = "", "pending"
+    again._changed()
+    third = history.HistoryView(ctx)
+    third.build()
+    assert third.state.value == "pending" and third.place.value == ""
+    assert any(getattr(c, "identifier", "").startswith("history-") for c in third.list.controls)
+
+
 def test_outbox_shows_the_waiting_report_on_a_context_of_its_own(tmp_path):
     ctx = ScreenContext(saved_report(tmp_path))
     page = outbox.OutboxView(ctx).build()

@@ -20,20 +20,27 @@ PAGE = 40  # entries built at a time: each is a handful of controls, and a tab s
 
 
 class HistoryView:
+    """The filters live in ``view_state``: a sync that sent or confirmed reports redraws this
+    tab (their states change), and the officer's day, state and search stay as they were."""
+
     def __init__(self, ctx: "ViewContext") -> None:
         self.ctx = ctx
         t = ctx.t
         store = ctx.store
-        self.day = ft.Dropdown(label=t("filter_day"), value="", expand=True, options=[
-            ft.DropdownOption(key="", text=t("all")),
-            *[ft.DropdownOption(key=d.isoformat(), text=t.day(d)) for d in store.report_days()]],
-            on_select=self._changed)
-        self.state = ft.Dropdown(label=t("filter_state"), value="", expand=True, options=[
-            ft.DropdownOption(key="", text=t("all")),
-            *[ft.DropdownOption(key=s.value, text=t("state_" + s.value)) for s in OutboxState]],
-            on_select=self._changed)
+        self.filters = ctx.view_state.setdefault("history", {"day": "", "state": "", "place": ""})
+        days = [d.isoformat() for d in store.report_days()]
+        if self.filters["day"] not in days:
+            self.filters["day"] = ""
+        self.day = ft.Dropdown(label=t("filter_day"), value=self.filters["day"], expand=True,
+                               options=[ft.DropdownOption(key="", text=t("all")), *[
+                                   ft.DropdownOption(key=d, text=t.day(date.fromisoformat(d)))
+                                   for d in days]], on_select=self._changed)
+        self.state = ft.Dropdown(label=t("filter_state"), value=self.filters["state"], expand=True,
+                                 options=[ft.DropdownOption(key="", text=t("all")), *[
+                                     ft.DropdownOption(key=s.value, text=t("state_" + s.value))
+                                     for s in OutboxState]], on_select=self._changed)
         self.place = ft.TextField(label=t("search_places"), prefix_icon=ft.Icons.SEARCH, dense=True,
-                                  on_change=self._changed)
+                                  value=self.filters["place"], on_change=self._changed)
         self.list = ft.ListView(expand=True)
 
     def build(self) -> ft.Control:
@@ -93,5 +100,7 @@ class HistoryView:
         self.ctx.update()
 
     def _changed(self, _=None) -> None:
+        self.filters.update(day=self.day.value or "", state=self.state.value or "",
+                            place=self.place.value or "")
         self._fill()
         self.ctx.update()

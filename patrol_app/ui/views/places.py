@@ -29,23 +29,30 @@ def ranked_places(places, fix, query: str):
 
 
 class PlacesView:
+    """The search text lives in ``view_state``: whatever rebuilds the tab (a GPS answer, a sync
+    that pulled places, a tab switch) shows what the officer typed."""
+
     def __init__(self, ctx: "ViewContext") -> None:
         self.ctx = ctx
+        self.state = ctx.view_state.setdefault("places", {"query": ""})
         self.search = ft.TextField(label=ctx.t("search_places"), prefix_icon=ft.Icons.SEARCH,
-                                   on_change=self._changed, dense=True)
+                                   value=self.state["query"], on_change=self._changed, dense=True)
         self.status = ft.Text("", size=13, color=ft.Colors.ON_SURFACE_VARIANT)
         self.list = ft.ListView(expand=True, spacing=0)
         self.places = ctx.device.current_places()
+        self.root: ft.Control | None = None  # what build() returned
 
     def build(self) -> ft.Control:
         t = self.ctx.t
         self._fill()
-        return ft.Container(ft.Column([
+        self.root = ft.Container(ft.Column([
             ft.Text(t("places_title"), size=20, weight=ft.FontWeight.BOLD),
             big_button(t("locate"), self.locate, icon=ft.Icons.MY_LOCATION, identifier="locate",
                        filled=False),
             self.status, self.search, self.list,
-        ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
+        ], expand=True, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+            padding=ft.Padding.symmetric(horizontal=12, vertical=6), expand=True)
+        return self.root
 
     def _fill(self) -> None:
         t = self.ctx.t
@@ -70,6 +77,7 @@ class PlacesView:
         self.list.controls = rows
 
     def _changed(self, _=None) -> None:
+        self.state["query"] = self.search.value or ""
         self._fill()
         self.ctx.update()
 
@@ -81,4 +89,8 @@ class PlacesView:
             self.status.value = problem
             self.ctx.update()
             return
-        self.ctx.redraw_tabs()  # whatever tab is current (a sync may have replaced this one)
+        if self.root is not None and self.ctx.is_shown(self.root):  # refilled in place: the search keeps its focus
+            self._fill()
+            self.ctx.update()
+        else:  # whatever is current now (a sync may have replaced this list, or a form opened)
+            self.ctx.redraw_tabs()
