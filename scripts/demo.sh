@@ -11,15 +11,21 @@ mkdir -p "$DATA"
 SERVER=$!
 TZ="${TZ:-Europe/Berlin}" .venv/bin/patrol-app --server http://127.0.0.1:8000 --port 8550 --data "$DATA/device" > "$DATA/app.log" 2>&1 &
 APP=$!
-trap 'kill $SERVER $APP 2>/dev/null || true' EXIT INT TERM
+# a second phone: one app process is one device, so two people (a supervisor asking, the
+# officer answering) need two; each keeps its own data directory
+TZ="${TZ:-Europe/Berlin}" .venv/bin/patrol-app --server http://127.0.0.1:8000 --port 8551 --data "$DATA/device2" > "$DATA/app2.log" 2>&1 &
+APP2=$!
+trap 'kill $SERVER $APP $APP2 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 60); do
-  curl -fs http://127.0.0.1:8550/ >/dev/null 2>&1 && curl -fs http://127.0.0.1:8000/readyz >/dev/null 2>&1 && break
+  curl -fs http://127.0.0.1:8550/ >/dev/null 2>&1 && curl -fs http://127.0.0.1:8551/ >/dev/null 2>&1 \
+    && curl -fs http://127.0.0.1:8000/readyz >/dev/null 2>&1 && break
   sleep 0.5
 done
 cat <<MSG
 
   Gemeinsame Streife demo is running.
     App (open in a browser, phone size works best):  http://127.0.0.1:8550
+    A second phone (another person at the same time): http://127.0.0.1:8551
     Server API:                                      http://127.0.0.1:8000  (OpenAPI: /docs)
 
   Demo logins (password for all: streife2026)
@@ -35,8 +41,10 @@ cat <<MSG
     lagebild         supervisor        (review queue, situation picture, missed checkpoints)
     admin            admin             (users, place import, checklists, audit log)
 
-  One app process is one device: log out before logging in as someone else.
+  Each address is one phone: whoever opens it is on that phone, logged in as whoever
+  used it last. Log out (the menu beside the lock) before handing it to someone else, or use
+  the second phone: e.g. "lagebild" asks a question on 8550, "polizei" answers on 8551.
 
-  Ctrl+C stops both.
+  Ctrl+C stops all three.
 MSG
 wait

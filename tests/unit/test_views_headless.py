@@ -101,7 +101,8 @@ async def test_officer_answers_a_question_from_today(demo_server, tmp_path):
         device = app.device
         place = device.store.place("westentor")
         fix = wire.GpsFix(place.lat, place.lon, 5.0, wire.format_timestamp(datetime.now(timezone.utc)))
-        report = device.save_check(CheckDraft(place=place, fix=fix, note="Gruppe am Brunnen"))
+        report = device.save_check(CheckDraft(place=place, fix=fix, note="Gruppe am Brunnen",
+                                              findings={wire.Finding.ALCOHOL}))
         device.sync()
         sup = Device(tmp_path / "sup", "http://testserver", transport=demo_server._transport)
         sup.login("lagebild", PW)
@@ -114,8 +115,13 @@ async def test_officer_answers_a_question_from_today(demo_server, tmp_path):
         app.show_main(0)
         await h.until(lambda: h.has_id("answer-query"))
         assert h.text_shown("Wie groß war die Gruppe?")
+        # which of the officer's reports at Westentor: its time, findings and note
+        observed = app.t.datetime(wire.parse_timestamp(report.observed_at))
+        about = f"{observed} · Alkohol · Gruppe am Brunnen"
+        assert h.text_shown(about), [x for x in h.texts() if "Brunnen" in x]
         await h.click(h.by_id("answer-query"))
         await h.until(lambda: h.has_id("answer-text"))
+        assert h.text_shown(about)
         await h.click(h.by_id("save-answer"))
         assert h.text_shown("Bitte eine Antwort eingeben.")  # empty answers are refused in words
         await h.type(h.by_id("answer-text"), "Etwa acht Personen.")

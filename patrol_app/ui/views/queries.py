@@ -19,6 +19,21 @@ if TYPE_CHECKING:
     from ..context import ViewContext
 
 
+def asked_about(ctx: "ViewContext", q: wire.Query) -> str | None:
+    """Which report the question is about, in one line: when it was observed, its findings and
+    the start of its note (an officer may have six reports at the same place that night);
+    None when the report is not on this device (a reset phone: the place must do)."""
+    t = ctx.t
+    original = ctx.store.get_report(q.report_id)
+    if original is None:
+        return None
+    parts = [t.datetime(wire.parse_timestamp(original.observed_at)),
+             ", ".join(t("f_" + f.value) for f in original.findings) or t("no_findings")]
+    if original.note.strip():
+        parts.append(original.note.strip()[:120])
+    return " · ".join(parts)
+
+
 def inbox(ctx: "ViewContext") -> list[ft.Control]:
     """The open questions as cards with an answer button; nothing when there are none."""
     t = ctx.t
@@ -34,6 +49,9 @@ def inbox(ctx: "ViewContext") -> list[ft.Control]:
                           at=t.datetime(wire.parse_timestamp(q.asked_at))),
                         size=12, color=ft.Colors.ON_SURFACE_VARIANT),
                 ft.Text(place.name if place else t("report"), weight=ft.FontWeight.W_600),
+                *([ft.Text(about, size=13, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=2,
+                           overflow=ft.TextOverflow.ELLIPSIS)]
+                  if (about := asked_about(ctx, q)) else []),
                 ft.Text(q.question, size=16),
                 big_button(t("answer"), lambda e, q=q: ctx.show_answer(q), icon=ft.Icons.REPLY,
                            identifier="answer-query"),
@@ -53,17 +71,14 @@ class AnswerView:
     def build(self) -> ft.Control:
         t = self.ctx.t
         q = self.query
-        original = self.ctx.store.get_report(q.report_id)
         place = self.ctx.store.place(q.place_id) if q.place_id else None
         rows: list[ft.Control] = [
             sub_header(t("answer_title"), lambda e: self.ctx.show_main(), t("cancel")),
             ft.Text(place.name if place else t("report"), weight=ft.FontWeight.W_600),
         ]
-        if original is not None:
-            summary = t.datetime(wire.parse_timestamp(original.observed_at))
-            if original.note:
-                summary += f" · {original.note[:200]}"
-            rows.append(ft.Text(summary, color=ft.Colors.ON_SURFACE_VARIANT))
+        about = asked_about(self.ctx, q)
+        if about is not None:
+            rows.append(ft.Text(about, color=ft.Colors.ON_SURFACE_VARIANT))
         rows += [
             ft.Container(ft.Column([
                 ft.Text(t("query_from", who=q.asked_by, at=t.datetime(wire.parse_timestamp(q.asked_at))),
