@@ -275,6 +275,11 @@ async def test_assign_a_night_shift_with_german_date_and_clock_times(demo_server
         h.close()
 
 
+def toasts(h) -> list[str]:
+    """The messages shown so far, oldest first."""
+    return [d.content.value for d in h.page._dialogs.controls if isinstance(d, ft.SnackBar)]
+
+
 @pytest.mark.anyio
 async def test_route_windows_are_clock_times_across_midnight(demo_server, tmp_path):
     h, app = await open_app(demo_server, tmp_path, "schichtleitung")
@@ -287,8 +292,11 @@ async def test_route_windows_are_clock_times_across_midnight(demo_server, tmp_pa
         await h.type(h.by_id("route-start"), "22:00")
         await h.type(h.by_id("route-search"), "Westentor")
         await h.click(h.by_id("cand-westentor"))
+        assert toasts(h)[-1] == "Halt 1 hinzugefügt: Westentor (Platz), 22:00–22:45"
+        assert "schon Halt 1" in h.by_id("cand-westentor").subtitle.value  # marked in the list
         await h.type(h.by_id("route-search"), "Südstraße")
         await h.click(h.by_id("cand-suedstrasse"))
+        assert toasts(h)[-1] == "Halt 2 hinzugefügt: Südstraße (Kneipenmeile), 22:45–23:30"
         assert h.by_id("window-1").content == "22:00–22:45"
         assert h.by_id("window-2").content == "22:45–23:30"
         await h.click(h.by_id("window-2"))
@@ -351,3 +359,29 @@ def test_a_picked_day_is_the_day_tapped_whatever_the_zone():
     assert picked_day(berlin_midnight) == date(2026, 12, 1)
     assert picked_day(datetime(2026, 12, 1, 0, 0)) == date(2026, 12, 1)  # naive local
     assert picked_day(date(2026, 12, 1)) == date(2026, 12, 1)
+
+
+@pytest.mark.anyio
+async def test_the_assign_dialog_fits_a_long_route_and_lists_every_stop(demo_server, tmp_path):
+    """Ten stops of an hour: the shift proposed lasts as long as the route (not eight hours
+    with "the route ends after the shift" at once), and the preview lists all ten (it stopped
+    after six with "…", hiding the ones that did not fit)."""
+    h, app = await open_app(demo_server, tmp_path, "schichtleitung")
+    try:
+        places = [p for p in app.device.store.places()][:10]
+        office = app.device.office()
+        try:
+            office.save_route(wire.RouteTemplate("route-lang", "Lange Runde", [
+                wire.TemplateStop(p.id, 60 * i, 60 * i + 50) for i, p in enumerate(places)]))
+        finally:
+            office.close()
+        app.show_main(2)  # Routes
+        await h.until(lambda: loaded(h) and h.has_id("assign-route-lang"))
+        await h.click(h.by_id("assign-route-lang"))
+        await h.until(lambda: h.has_id("assign-day"))
+        assert h.by_id("assign-start").value == "14:00" and h.by_id("assign-end").value == "00:00"
+        preview = [line.value for line in h.by_id("assign-preview").controls]
+        assert [line.split(" ")[0] for line in preview[1:]] == [f"{i}." for i in range(1, 11)]
+        assert preview[-1].endswith(places[-1].name) and not h.text_shown("nach dem Schichtende")
+    finally:
+        h.close()

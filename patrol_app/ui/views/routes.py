@@ -94,7 +94,11 @@ class AssignDialog:
                              on_change=self._preview)
         self.start = TimeField(ctx, t("shift_begin"), start, identifier="assign-start",
                                on_change=self._preview)
-        self.end = TimeField(ctx, t("shift_end"), planning.clock_at(start, 8 * 60),
+        # a shift of eight hours, or as long as the route needs (to the next half hour): the
+        # dialog no longer opens with "the route ends after the shift" for a long route
+        needs = max((s.end_min for s in route.stops), default=0)
+        length = min(max(8 * 60, -(-needs // 30) * 30), planning.MAX_SHIFT_MINUTES - 30)
+        self.end = TimeField(ctx, t("shift_end"), planning.clock_at(start, length),
                              identifier="assign-end", on_change=self._preview)
         self.preview = ft.Column(spacing=2)  # a line each: read out line by line
         self.error = ft.Text("", color=ft.Colors.ERROR)
@@ -141,12 +145,10 @@ class AssignDialog:
         begin, end = shift
         lines = [t("shift_runs", start=t.datetime(begin), end=t.datetime(end))]
         places = {p.id: p for p in self.ctx.store.places(active_only=False)}
-        for i, s in enumerate(self.route.stops[:6]):
+        for i, s in enumerate(self.route.stops):  # all of them: the last ones may not fit
             name = places[s.place_id].name if s.place_id in places else s.place_id
             lines.append(f"{i + 1}. {t.time(begin + timedelta(minutes=s.start_min))}–"
                          f"{t.time(begin + timedelta(minutes=s.end_min))} {name}")
-        if len(self.route.stops) > 6:
-            lines.append("…")
         self.preview.controls = [ft.Text(line, size=13) for line in lines]
         if begin + timedelta(minutes=max(s.end_min for s in self.route.stops)) > end:
             self.preview.controls.append(ft.Text(t("route_after_shift"), size=13,
@@ -197,7 +199,8 @@ class RouteEditor:
         self.map_box = ft.Container(height=260)
         self.error = ft.Text("", color=ft.Colors.ERROR)
         self.gaps = ComplaintGaps(ctx, {p.id: p for p in self.places},
-                                  lambda: {s.place.id for s in self.draft.stops}, self._add)
+                                  lambda: {s.place.id for s in self.draft.stops},
+                                  lambda place: self._add(place, say=False))  # it says its own
 
     def build(self) -> ft.Control:
         t = self.ctx.t
@@ -256,13 +259,25 @@ class RouteEditor:
         t = self.ctx.t
         found = planning.candidates(self.places, self.query.value or "", self.district.value or None,
                                     self.ptype.value or None)
+        numbers: dict[str, list[str]] = {}  # place -> its stop numbers (a place may come twice)
+        for i, stop in enumerate(self.draft.stops, 1):
+            numbers.setdefault(stop.place.id, []).append(str(i))
+
+        def subtitle(p: wire.Place) -> str:
+            words = t("t_" + p.type.value)
+            if p.id in numbers:
+                words += " · " + t("already_stop", n=", ".join(numbers[p.id]))
+            return words
+
         self.cands_col.controls = [
             ft.Semantics(identifier=f"cand-{p.id}", content=ft.ListTile(
-                title=ft.Text(p.name, max_lines=2), subtitle=ft.Text(t("t_" + p.type.value)),
-                min_height=52, trailing=ft.Icon(ft.Icons.ADD_CIRCLE_OUTLINE),
+                title=ft.Text(p.name, max_lines=2), subtitle=ft.Text(subtitle(p)),
+                min_height=52, trailing=ft.Icon(
+                    ft.Icons.CHECK_CIRCLE if p.id in numbers else ft.Icons.ADD_CIRCLE_OUTLINE,
+                    color=ft.Colors.GREEN_800 if p.id in numbers else None),
                 on_click=lambda e, p=p: self._add(p)))
             for p in found] or [ft.Text(t("no_history"))]
-        chosen = {s.place.id for s in self.draft.stops}
+        chosen = set(numbers)
         markers = [tap_marker(p.lat, p.lon, ft.Icon(
             ft.Icons.PLACE, size=24, color=ft.Colors.GREEN_800 if p.id in chosen else ft.Colors.BLUE_800),
             lambda e, p=p: self._add(p), tooltip=p.name) for p in found]
@@ -285,11 +300,16 @@ class RouteEditor:
         self.gaps.draw()
         self.ctx.update()
 
-    def _add(self, place: wire.Place) -> int:
-        """Append a stop; its number in the route."""
+    def _add(self, place: wire.Place, *, say: bool = True) -> int:
+        """Append a stop; its number in the route. Said in a message: the new stop lands in
+        the list above, usually off screen while the lead picks from the search results."""
         self.draft.add(place)
+        n = len(self.draft.stops)
         self._redraw()
-        return len(self.draft.stops)
+        if say:
+            self.ctx.toast(self.ctx.t("stop_added", n=n, place=place.name,
+                                      window=window_text(*self.draft.clock_window(n - 1))))
+        return n
 
     def _move(self, i: int, delta: int) -> None:
         self.draft.move(i, delta)
