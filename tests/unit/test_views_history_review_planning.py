@@ -169,6 +169,12 @@ async def test_an_answer_waits_on_top_of_the_queue_until_the_supervisor_opens_it
         await h.click(h.by_id(f"review-{report.id}").content)  # the card's tappable inside
         await h.until(lambda: loaded(h) and h.has_id("detail-state"))
         assert h.has_id("detail-new-answer") and h.text_shown("Zwölf Personen.")
+        body = app.sub_view.body.controls
+        answer_at = next(i for i, c in enumerate(body)
+                         if getattr(c, "identifier", None) == "amendment")
+        photos_at = next(i for i, c in enumerate(body)
+                         if getattr(getattr(c, "content", None), "value", None) == "Fotos")
+        assert answer_at < photos_at  # the answer first, not below photos and map
         shown = " ".join(h.texts())
         assert "PK Anna Müller (polizei): Zwölf Personen." not in shown  # amendments: the name
         assert "PK Anna Müller: Zwölf Personen." in shown

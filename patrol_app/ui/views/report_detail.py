@@ -119,6 +119,9 @@ class ReportDetailView(OnlineView):
         if r["note"]:
             out.append(ft.Container(ft.Text(r["note"]), bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                                     padding=10, border_radius=8))
+        # the question and its answer before photos and map: an answer waiting to be read is
+        # why the supervisor opened this report (it sat below the map, out of view)
+        out += self._dialogue(d)
         if r["photos"]:
             out.append(section(t("photos")))
             slot = ft.Container(loading_cells(len(r["photos"])))
@@ -126,6 +129,20 @@ class ReportDetailView(OnlineView):
             self.ctx.run_task(self._load_photos, slot, list(r["photos"]))
         if r.get("fix") or place:
             out.append(self._map(r, place))
+        out += self._actions(d["review_state"])
+        out.append(section(t("audit_section")))
+        for e in d["audit"]:
+            text = e["detail"].get("text")
+            out.append(ft.Text(f"{t.datetime(wire.parse_timestamp(e['at']))} · "
+                               f"{person(e.get('actor_name'), e['actor'])} · "
+                               f"{t('audit_' + e['action'].replace('.', '_'))}"
+                               + (f": {text}" if text else ""), size=13))
+        return out
+
+    def _dialogue(self, d: dict) -> list[ft.Control]:
+        """Questions asked about the report and the officer's answers (amendments)."""
+        t = self.ctx.t
+        out: list[ft.Control] = []
         if d["queries"]:
             out.append(section(t("queries_section")))
             for q in d["queries"]:
@@ -143,14 +160,6 @@ class ReportDetailView(OnlineView):
                     f"{a.get('author_name') or a['author']}: "
                     f"{a['report']['note']}"), bgcolor=ft.Colors.TERTIARY_CONTAINER, padding=10,
                     border_radius=8)))
-        out += self._actions(d["review_state"])
-        out.append(section(t("audit_section")))
-        for e in d["audit"]:
-            text = e["detail"].get("text")
-            out.append(ft.Text(f"{t.datetime(wire.parse_timestamp(e['at']))} · "
-                               f"{person(e.get('actor_name'), e['actor'])} · "
-                               f"{t('audit_' + e['action'].replace('.', '_'))}"
-                               + (f": {text}" if text else ""), size=13))
         return out
 
     def _labels(self, r: dict) -> dict[str, str]:
