@@ -15,22 +15,30 @@ Given several target ports it is also a round-robin load balancer: each new conn
 the next target, and to the one after if that one refuses the connection (a killed instance).
 
 Use it with a client that opens one connection per request (no keep-alive) so that faults hit
-requests, not just the first request of a long-lived connection. Runs its own asyncio loop in a
-thread; every connection ends by itself.
+requests, not just the first request of a long-lived connection.
+
+Plain threads and blocking sockets, two per connection (one each way). The asyncio version
+before this one left, in about one full suite run in two, a forwarded connection unread: the
+kernel held the client's 750-byte PUT on the proxy's socket (``ss`` showed Recv-Q 750) while
+the loop sat idle in select, so the test saw a timeout instead of the dropped answer. A thread
+blocked in ``recv`` has no registration to lose. Every connection ends by itself; ``__exit__``
+closes what is still open.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
+import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections import Counter
 
 FAULTS = ("reset", "cut_request", "drop", "truncate", "stall", "delay")
+CHUNK = 65536
 
 
 class FaultProxy:
@@ -40,7 +48,6 @@ class FaultProxy:
         self.target_port = self.targets[0]
         self.per_target: Counter[int] = Counter()  # connections each target accepted
         self._next = 0
-        self.port = 0
         self.drop_responses = 0
         self.dropped = 0
         self.fault_rate = fault_rate
@@ -49,41 +56,35 @@ class FaultProxy:
         self.faults: Counter[str] = Counter()
         self.connections = 0
         self.traffic: list[dict] = []  # one entry per connection (see _handle)
-        self.max_loop_lag_s = 0.0
         self._rng = random.Random(seed)
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._lock = threading.Lock()  # counters and the choice of fault and target
+        self._open: set[socket.socket] = set()
+        self._stop = threading.Event()
+        self._started = time.monotonic()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)  # wakes up to see a stop
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._accept, name="fault-proxy", daemon=True)
 
     def __enter__(self) -> "FaultProxy":
         self._thread.start()
-        self._ready.wait(10)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._stop.set()
         self._thread.join(10)
+        self._listener.close()
+        with self._lock:
+            still = list(self._open)
+        for s in still:
+            _close(s)
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._handle, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        lag = self._loop.create_task(self._watch_lag())
-        self._loop.run_forever()
-        lag.cancel()
-        server.close()
-        pending = asyncio.all_tasks(self._loop)
-        for task in pending:
-            task.cancel()
-        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self._loop.close()
+    # ------------------------------------------------------------ diagnosis
 
     def explain(self) -> str:
-        """For a failing test: every connection's traffic with times, how late this proxy's loop
-        ran at worst, the kernel's view of the sockets on the proxy's and the targets' ports
-        (queued bytes, owning processes) and where each thread of this process stands."""
+        """For a failing test: every connection's traffic with times, the kernel's view of the
+        sockets on the proxy's and the targets' ports (queued bytes, owning processes) and where
+        each thread of this process stands."""
         ports = {self.port, *self.targets}
         try:
             table = subprocess.run(["ss", "-tanpi"], capture_output=True, text=True,
@@ -91,24 +92,28 @@ class FaultProxy:
             sockets = [line for line in table if any(f":{p} " in line + " " for p in ports)]
         except (OSError, subprocess.SubprocessError) as exc:
             sockets = [f"ss failed: {exc}"]
+        frames = sys._current_frames()
         stacks = [f"--- thread {t.name}:\n" + "".join(traceback.format_stack(frame)[-4:])
-                  for t in threading.enumerate()
-                  if (frame := sys._current_frames().get(t.ident)) is not None]
-        return "\n".join([f"proxy port {self.port}, targets {self.targets}, loop time "
-                          f"{self._loop.time():.3f}, max loop lag {self.max_loop_lag_s} s",
-                          json.dumps(self.traffic, indent=None), "sockets:", *sockets,
-                          "threads:", *stacks])
+                  for t in threading.enumerate() if (frame := frames.get(t.ident)) is not None]
+        return "\n".join([f"proxy port {self.port}, targets {self.targets}, now {self._now()}",
+                          json.dumps(self.traffic), "sockets:", *sockets, "threads:", *stacks])
 
     def _now(self) -> float:
-        return round(self._loop.time(), 3)
+        return round(time.monotonic() - self._started, 3)
 
-    async def _watch_lag(self) -> None:
-        """How late this loop ran a 50 ms timer at worst (a starved proxy would show here)."""
-        while True:
-            before = self._loop.time()
-            await asyncio.sleep(0.05)
-            self.max_loop_lag_s = max(self.max_loop_lag_s,
-                                      round(self._loop.time() - before - 0.05, 3))
+    # ------------------------------------------------------------ the proxy
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, peer = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            threading.Thread(target=self._handle, args=(client, peer[1]), daemon=True,
+                             name=f"fault-proxy-{peer[1]}").start()
 
     def _choose(self) -> str | None:
         if self.drop_responses > 0:
@@ -118,90 +123,105 @@ class FaultProxy:
             return self._rng.choice(FAULTS)
         return None
 
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    def _connect(self) -> socket.socket | None:
         """The next target in turn; the following ones if it refuses (as a balancer would)."""
-        start = self._next
-        self._next = (self._next + 1) % len(self.targets)
+        with self._lock:
+            start = self._next
+            self._next = (self._next + 1) % len(self.targets)
         for i in range(len(self.targets)):
             port = self.targets[(start + i) % len(self.targets)]
             try:
-                opened = await asyncio.open_connection("127.0.0.1", port)
+                up = socket.create_connection(("127.0.0.1", port), timeout=5)
             except OSError:
                 continue
-            self.per_target[port] += 1
-            return opened
+            up.settimeout(None)
+            with self._lock:
+                self.per_target[port] += 1
+            return up
         return None
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        fault = self._choose()
-        if fault:
-            self.faults[fault] += 1
-        # what each connection carried, for a failing test to say where a request got stuck
-        peer = writer.get_extra_info("peername")
-        seen = {"fault": fault, "peer_port": peer[1] if peer else None, "up": None,
-                "request_bytes": 0, "answer_bytes": 0, "opened_at": self._now(),
-                "first_request_byte_at": None, "first_answer_byte_at": None}
-        self.traffic.append(seen)
+    def _handle(self, client: socket.socket, peer_port: int) -> None:
+        with self._lock:
+            self.connections += 1
+            fault = self._choose()
+            if fault:
+                self.faults[fault] += 1
+            # what each connection carried, for a failing test to say where a request got stuck
+            seen = {"fault": fault, "peer_port": peer_port, "up": None,
+                    "request_bytes": 0, "answer_bytes": 0, "opened_at": self._now(),
+                    "first_request_byte_at": None, "first_answer_byte_at": None}
+            self.traffic.append(seen)
+            self._open.add(client)
         if fault == "reset":
-            writer.close()
+            self._forget(client)
             return
-        opened = await self._connect()
-        seen["up"] = opened is not None
-        if opened is None:
-            writer.close()
+        up = self._connect()
+        seen["up"] = up is not None
+        if up is None:
+            self._forget(client)
             return
-        up_r, up_w = opened
-
-        async def upstream() -> None:
-            try:
-                while data := await reader.read(65536):
-                    seen["first_request_byte_at"] = seen["first_request_byte_at"] or self._now()
-                    if fault == "cut_request":
-                        up_w.write(data[: max(1, len(data) // 2)])
-                        await up_w.drain()
-                        break
-                    up_w.write(data)
-                    await up_w.drain()
-                    seen["request_bytes"] += len(data)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
-            finally:
-                if fault == "cut_request":
-                    _close(up_w, writer)
-
-        async def downstream() -> None:
-            try:
-                first = True
-                while data := await up_r.read(65536):
-                    seen["answer_bytes"] += len(data)
-                    seen["first_answer_byte_at"] = seen["first_answer_byte_at"] or self._now()
-                    if fault == "drop":
-                        self.dropped += 1
-                        break  # the server answered; the client never hears it
-                    if fault == "stall":
-                        await asyncio.sleep(self.stall_s)
-                        break
-                    if fault == "delay" and first:
-                        await asyncio.sleep(self.delay_s)
-                    if fault == "truncate":
-                        writer.write(data[: max(1, len(data) // 3)])
-                        await writer.drain()
-                        break
-                    first = False
-                    writer.write(data)
-                    await writer.drain()
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
-            finally:
-                _close(writer, up_w)
-
-        await asyncio.gather(upstream(), downstream())
-
-
-def _close(*writers: asyncio.StreamWriter) -> None:
-    for w in writers:
+        with self._lock:
+            self._open.add(up)
+        pump = threading.Thread(target=self._upstream, args=(client, up, fault, seen),
+                                daemon=True)
+        pump.start()
         try:
-            w.close()
-        except Exception:
+            self._downstream(client, up, fault, seen)
+        finally:
+            self._forget(client, up)
+            pump.join(10)
+
+    def _upstream(self, client: socket.socket, up: socket.socket, fault: str | None,
+                  seen: dict) -> None:
+        try:
+            while data := client.recv(CHUNK):
+                seen["first_request_byte_at"] = seen["first_request_byte_at"] or self._now()
+                if fault == "cut_request":
+                    up.sendall(data[: max(1, len(data) // 2)])
+                    self._forget(client, up)
+                    return
+                up.sendall(data)
+                seen["request_bytes"] += len(data)
+        except OSError:
+            pass  # the other side closed: the downstream pump ends the connection
+
+    def _downstream(self, client: socket.socket, up: socket.socket, fault: str | None,
+                    seen: dict) -> None:
+        first = True
+        try:
+            while data := up.recv(CHUNK):
+                seen["answer_bytes"] += len(data)
+                seen["first_answer_byte_at"] = seen["first_answer_byte_at"] or self._now()
+                if fault == "drop":
+                    with self._lock:
+                        self.dropped += 1
+                    return  # the server answered; the client never hears it
+                if fault == "stall":
+                    self._stop.wait(self.stall_s)
+                    return
+                if fault == "delay" and first:
+                    self._stop.wait(self.delay_s)
+                if fault == "truncate":
+                    client.sendall(data[: max(1, len(data) // 3)])
+                    return
+                first = False
+                client.sendall(data)
+        except OSError:
             pass
+
+    def _forget(self, *socks: socket.socket) -> None:
+        for s in socks:
+            with self._lock:
+                self._open.discard(s)
+            _close(s)
+
+
+def _close(s: socket.socket) -> None:
+    try:
+        s.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in recv on it
+    except OSError:
+        pass
+    try:
+        s.close()
+    except OSError:
+        pass
