@@ -89,21 +89,30 @@ class PlacesAdminView(OnlineView):
             actions=[ft.TextButton(t("cancel"), on_click=lambda e: self.ctx.pop_dialog()),
                      ft.FilledButton(t("save"), on_click=ok)]))
 
-    async def _pick(self, _=None) -> None:
-        t = self.ctx.t
+    async def _picked_file(self) -> tuple[bytes, str] | None:
+        """The file the admin picked and its format (CSV by its name, else GeoJSON)."""
         files = await self.ctx.picker.pick_any(["csv", "geojson", "json"])
         if not files:
-            return
+            return None
         name, data = files[0]
-        fmt = "csv" if name.lower().endswith(".csv") else "geojson"
+        return data, "csv" if name.lower().endswith(".csv") else "geojson"
+
+    def _rejected(self, rows: list[dict]) -> list[ft.Control]:
+        return [ft.Text(f"{row_label(self.ctx.t, r['row'])}: {r['reason']}",
+                        color=ft.Colors.ERROR, size=13) for r in rows]
+
+    async def _pick(self, _=None) -> None:
+        t = self.ctx.t
+        picked = await self._picked_file()
+        if not picked:
+            return
+        data, fmt = picked
         report = await self.call(lambda o: o.import_places(data, fmt))
         if not report:
             return
-        lines: list[ft.Control] = [section(t("import_result", ok=len(report["imported"]),
-                                             bad=len(report["rejected"])))]
-        lines += [ft.Text(f"{row_label(t, r['row'])}: {r['reason']}", color=ft.Colors.ERROR, size=13)
-                  for r in report["rejected"]]
-        self.result.controls = lines
+        self.result.controls = [section(t("import_result", ok=len(report["imported"]),
+                                          bad=len(report["rejected"]))),
+                                *self._rejected(report["rejected"])]
         self.ctx.update()
         await self.ctx.sync_now()  # the new places into this device's list too
 
@@ -111,11 +120,10 @@ class PlacesAdminView(OnlineView):
         """The city's complaint export: accepted, duplicates (a file imported twice counts
         nothing twice), rejected rows with their reason, and the columns left out on purpose."""
         t = self.ctx.t
-        files = await self.ctx.picker.pick_any(["csv", "geojson", "json"])
-        if not files:
+        picked = await self._picked_file()
+        if not picked:
             return
-        name, data = files[0]
-        fmt = "csv" if name.lower().endswith(".csv") else "geojson"
+        data, fmt = picked
         report = await self.call(lambda o: o.import_complaints(data, fmt))
         if not report:
             return
@@ -124,7 +132,6 @@ class PlacesAdminView(OnlineView):
         if report["ignored_columns"]:
             lines.append(ft.Text(t("complaints_ignored", cols=", ".join(
                 c["column"] for c in report["ignored_columns"])), size=13))
-        lines += [ft.Text(f"{row_label(t, r['row'])}: {r['reason']}", color=ft.Colors.ERROR, size=13)
-                  for r in report["rejected_rows"]]
+        lines += self._rejected(report["rejected_rows"])
         self.complaint_result.controls = lines
         self.ctx.update()
