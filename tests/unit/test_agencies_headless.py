@@ -11,7 +11,7 @@ from patrol_app.core.store import LocalStore
 from patrol_app.ui.app import TABS_BY_ROLE
 from patrol_app.ui.views.agencies_admin import AgenciesAdminView
 from patrol_app.ui.views.users import UsersView
-from tests.unit.test_views_headless import PW, demo_server, loaded, open_app  # noqa: F401
+from tests.unit.test_views_headless import PW, demo_server, loaded, login_screen, open_app  # noqa: F401
 from tests.unit.test_views_headless import anyio_backend  # noqa: F401
 
 
@@ -116,19 +116,11 @@ async def test_officers_see_their_team_mates_agencies_by_name(demo_server, tmp_p
 async def test_a_supervisor_logging_in_on_a_fresh_device_sees_agency_names_at_once(demo_server, tmp_path):
     """The first screen after the first login is an online one (the review queue), which does
     not redraw for a pull: the city's data comes first, under the login spinner."""
-    import flet as ft
-
     from patrol_app.core.device import Device
-    from patrol_app.ui.app import PatrolApp
-    from tests.support.flet_session import Harness
 
     device = Device(tmp_path / "fresh-sup", "http://testserver", transport=demo_server._transport)
-    h = Harness()
-    app = PatrolApp(h.page, device)
-    await app.start()
-    await h.settle()
+    h, app, fields = await login_screen(device)
     try:
-        fields = {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
         await h.type(fields["Benutzername"], "lagebild")
         await h.type(fields["Passwort"], PW)
         await h.click(h.by_id("login-submit"))

@@ -14,8 +14,7 @@ from patrol_app.core.client import (ALLOW_INSECURE_ENV, InsecureServer, Offline,
                                     insecure_reason)
 from patrol_app.core.device import Device
 from patrol_app.core.sync import Outcome
-from patrol_app.ui.app import PatrolApp
-from tests.support.flet_session import Harness
+from tests.unit.test_views_headless import login_screen
 
 GERMAN = "Unverschlüsselte Server-Adresse"
 
@@ -97,12 +96,8 @@ async def test_the_login_screen_says_why_in_german(tmp_path):
     import flet as ft
 
     device = Device(tmp_path / "fresh", "http://127.0.0.1:9")
-    h = Harness()
-    app = PatrolApp(h.page, device)
-    await app.start()
-    await h.settle()
+    h, app, fields = await login_screen(device)
     try:
-        fields = {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
         assert not fields["Server-Adresse"].visible  # shown as one line until "Ändern"
         await h.click(h.by_id("server-change"))
         await h.settle()

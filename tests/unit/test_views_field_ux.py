@@ -15,7 +15,7 @@ from patrol_app.core.checks import CheckDraft
 from patrol_app.core.device import Device
 from patrol_app.ui.app import PatrolApp
 from tests.support.flet_session import Harness
-from tests.unit.test_views_headless import PW, anyio_backend, demo_server, loaded, open_app  # noqa: F401
+from tests.unit.test_views_headless import login_screen, PW, anyio_backend, demo_server, loaded, open_app  # noqa: F401
 
 
 def visible_rings(h: Harness) -> list[ft.ProgressRing]:
@@ -40,12 +40,8 @@ def visible_rings(h: Harness) -> list[ft.ProgressRing]:
 @pytest.mark.anyio
 async def test_a_failed_login_stops_the_spinner_under_its_message(demo_server, tmp_path):
     device = Device(tmp_path / "fresh", "http://testserver", transport=demo_server._transport)
-    h = Harness()
-    app = PatrolApp(h.page, device)
-    await app.start()
-    await h.settle()
+    h, app, fields = await login_screen(device)
     try:
-        fields = {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
         await h.type(fields["Benutzername"], "polizei")
         await h.type(fields["Passwort"], "falsch")
         await h.click(h.by_id("login-submit"))

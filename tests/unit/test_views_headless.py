@@ -70,6 +70,17 @@ async def open_app(demo_server, tmp_path, username: str) -> tuple[Harness, Patro
     return h, app
 
 
+async def login_screen(device: Device) -> tuple[Harness, PatrolApp, dict]:
+    """A fresh app on ``device`` at its login screen, and its text fields by label."""
+    import flet as ft
+
+    h = Harness()
+    app = PatrolApp(h.page, device)
+    await app.start()
+    await h.settle()
+    return h, app, {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
+
+
 def loaded(h: Harness) -> bool:
     """An online screen has replaced its spinner (with data or with an error)."""
     import flet as ft
@@ -186,12 +197,8 @@ async def test_login_with_an_empty_field_says_so_and_asks_nobody(demo_server, tm
     import flet as ft
 
     device = Device(tmp_path / "fresh", "http://testserver", transport=demo_server._transport)
-    h = Harness()
-    app = PatrolApp(h.page, device)
-    await app.start()
-    await h.settle()
+    h, app, fields = await login_screen(device)
     try:
-        fields = {c.label: c for c in h.walk() if isinstance(c, ft.TextField)}
         await h.type(fields["Benutzername"], "polizei")
         await h.click(h.by_id("login-submit"))
         await h.until(lambda: h.text_shown("Bitte Benutzername und Passwort eingeben."))
